@@ -1,0 +1,116 @@
+"""Reading tab-separated cBioPortal-style tables with exact line numbers.
+
+Every value is read as text; conversion and validation happen in the callers,
+vectorised, so that a message can name the file line of each bad value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import InputError
+
+#: Text that means "no value" in real cBioPortal studies.
+MISSING_VALUES = frozenset({"", "NA", "N/A", "NAN", "NONE", "NULL", "[NOT AVAILABLE]", "[NOT APPLICABLE]",
+                            "[UNKNOWN]", "[NOT EVALUATED]", "[NOT REPORTED]", "."})
+
+#: Largest number of messages reported for one column of one file; the rest are counted.
+MAX_MESSAGES_PER_COLUMN = 20
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table read as text.
+
+    ``frame`` has one column per header field, every value a ``str`` (``""``
+    when empty); ``lines`` gives the 1-based file line of each row;
+    ``comments`` holds the leading ``#`` lines without the ``#``.
+    """
+
+    path: Path
+    frame: pd.DataFrame
+    lines: np.ndarray
+    comments: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def read_raw_table(path: Path) -> RawTable:
+    """Read a tab-separated file with optional leading ``#`` lines and one header row.
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, has no header, or a row has more fields
+        than the header.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", path=str(path))
+    comments: list[str] = []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header_line_no = 0
+        header: list[str] | None = None
+        rows: list[list[str]] = []
+        line_numbers: list[int] = []
+        for line_no, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\r\n")
+            if header is None:
+                if line.startswith("#"):
+                    comments.append(line[1:])
+                    continue
+                if not line.strip():
+                    continue
+                header = [h.strip() for h in line.split("\t")]
+                header_line_no = line_no
+                continue
+            if not line.strip():
+                continue
+            fields = line.split("\t")
+            if len(fields) > len(header):
+                if any(f.strip() for f in fields[len(header):]):
+                    raise InputError(
+                        f"row has {len(fields)} fields but the header (line {header_line_no}) has "
+                        f"{len(header)}; check for stray tab characters", path=str(path), line=line_no)
+                fields = fields[: len(header)]
+            elif len(fields) < len(header):
+                fields = fields + [""] * (len(header) - len(fields))
+            rows.append([f.strip() for f in fields])
+            line_numbers.append(line_no)
+    if header is None:
+        raise InputError("file has no header row", path=str(path))
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise InputError(f"header repeats column(s) {', '.join(duplicated)}", path=str(path),
+                         line=header_line_no)
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
+        {h: pd.Series(dtype=object) for h in header})
+    return RawTable(path, frame, np.asarray(line_numbers, dtype=np.int64), tuple(comments))
+
+
+def missing_mask(values: pd.Series) -> pd.Series:
+    """True where a text value means "no value"."""
+    return values.fillna("").astype(str).str.strip().str.upper().isin(MISSING_VALUES)
+
+
+def to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Convert text to float.  Returns (numbers with NaN for missing, mask of unconvertible non-missing values)."""
+    missing = missing_mask(values)
+    numbers = pd.to_numeric(values.where(~missing), errors="coerce").astype("float64")
+    bad = numbers.isna() & ~missing
+    return numbers, bad
+
+
+def find_column(frame: pd.DataFrame, *candidates: str) -> str | None:
+    """The first header among *candidates* present in *frame*, compared case-insensitively."""
+    by_upper = {str(c).upper(): c for c in frame.columns}
+    for candidate in candidates:
+        if candidate.upper() in by_upper:
+            return by_upper[candidate.upper()]
+    return None

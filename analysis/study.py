@@ -1,0 +1,99 @@
+"""The in-memory study: five tidy tables plus where they came from.
+
+A :class:`Study` is what a reader returns and what every analysis takes.  It
+is immutable by convention: analyses return new tables and never modify it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis import schema
+from analysis.validation import ValidationReport
+
+
+@dataclass(frozen=True)
+class StudyMeta:
+    """``meta_study.txt``: identifier, name, description, cancer type."""
+
+    study_id: str = "study"
+    name: str = ""
+    description: str = ""
+    type_of_cancer: str = "stad"
+
+
+@dataclass(frozen=True)
+class Study:
+    """A whole study.
+
+    Attributes
+    ----------
+    patients, samples, variants, copy_number, timeline
+        Tidy tables with the columns of :mod:`analysis.schema`.
+    meta
+        Study identifier, name and description.
+    report
+        Validation warnings found when the study was read (no errors: a study
+        with errors is never constructed by the reader).
+    provenance
+        One row per file read: ``file``, ``bytes``, ``sha256``, ``rows``.
+    notes
+        Things the reader did that a user should know (re-anchoring, synonyms).
+    path
+        The folder it was read from, or None when built in memory.
+    """
+
+    patients: pd.DataFrame
+    samples: pd.DataFrame
+    variants: pd.DataFrame
+    copy_number: pd.DataFrame
+    timeline: pd.DataFrame
+    meta: StudyMeta = field(default_factory=StudyMeta)
+    report: ValidationReport = field(default_factory=ValidationReport)
+    provenance: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["file", "bytes", "sha256", "rows"]))
+    notes: tuple[str, ...] = ()
+    path: str | None = None
+
+    @classmethod
+    def from_tables(cls, *, patients: pd.DataFrame | None = None,
+                    samples: pd.DataFrame | None = None,
+                    variants: pd.DataFrame | None = None,
+                    copy_number: pd.DataFrame | None = None,
+                    timeline: pd.DataFrame | None = None, **kwargs) -> Study:
+        """Build a study from (possibly partial) tables, conforming each to its schema."""
+        def conform(table_schema: schema.TableSchema, frame: pd.DataFrame | None) -> pd.DataFrame:
+            return table_schema.empty() if frame is None else table_schema.conform(frame)
+
+        return cls(
+            patients=conform(schema.PATIENTS, patients),
+            samples=conform(schema.SAMPLES, samples),
+            variants=conform(schema.VARIANTS, variants),
+            copy_number=conform(schema.COPY_NUMBER, copy_number),
+            timeline=conform(schema.TIMELINE, timeline),
+            **kwargs,
+        )
+
+    def events(self, event_type: str) -> pd.DataFrame:
+        """Timeline rows of one event type (TREATMENT, LAB_TEST, IMAGING, STATUS, SPECIMEN)."""
+        return self.timeline[self.timeline["event_type"] == event_type].reset_index(drop=True)
+
+    @property
+    def content_hash(self) -> str:
+        """A SHA-256 over the tables' content; equal studies hash equal, whatever folder they came from."""
+        digest = hashlib.sha256()
+        for name, table_schema in zip(("patients", "samples", "variants", "copy_number", "timeline"),
+                                      schema.ALL_TABLES, strict=True):
+            frame: pd.DataFrame = getattr(self, name)
+            # Row order carries no meaning: hash a canonical order.
+            frame = frame.sort_values(table_schema.names, kind="stable", na_position="last")
+            # Floats that went through a text file differ in the last bit: hash them at 1e-9.
+            floats = frame.select_dtypes("float").columns
+            frame = frame.assign(**{c: frame[c].round(9) for c in floats})
+            digest.update(name.encode())
+            digest.update(",".join(map(str, frame.columns)).encode())
+            digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+        return digest.hexdigest()
