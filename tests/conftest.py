@@ -84,3 +84,13 @@ def tiny_study_dir(tmp_path: Path, tiny_study: Study) -> Path:
     from analysis.io.cbioportal import write_study
 
     return write_study(tiny_study, tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def demo_study_dir(tmp_path_factory) -> Path:
+    """The demo cohort written by its generator into a temporary folder (seed 2019, 78 patients)."""
+    from analysis.demo.generator import write_demo
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    write_demo(out, out.parent / "demo.truth.json", n_patients=78, seed=2019)
+    return out

@@ -1,0 +1,264 @@
+"""Command line: ``python -m analysis ingest | build-reference | validate | demo``.
+
+Only this layer turns :class:`analysis.errors.AnalysisError` into text (one
+line on stderr, exit status 2; ``validate`` exits 1 when the study has errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from tqdm import tqdm
+
+from analysis import params
+from analysis.errors import AnalysisError
+
+_EPILOG_INGEST = textwrap.dedent("""\
+    sample sheet (tab-separated, one row per sample; paths relative to the sheet):
+      required : sample_id  patient_id  sample_type(plasma|tissue)  collection_day(days from
+                 first trastuzumab dose)  timepoint(BASELINE|ON_TREATMENT|PROGRESSION, may be blank)
+      files    : vcf  maf  bam(BAM or CRAM)  reference_fasta(for CRAM)  cnr  cns(.cns/.call.cns)  seg
+      options  : tumour_column(VCF/MAF tumour sample name)  tumour_fraction(0..1; default 2 x max
+                 somatic VAF)
+
+    copy number per sample comes from the first of: bam (coverage vs --reference), cns, cnr, seg.
+    Nothing is written unless every input is read; an existing --out folder is replaced whole.
+
+    example:
+      python -m analysis build-reference --bed panel.bed --out pon.tsv normals/*.bam
+      python -m analysis ingest --sheet samples.tsv --clinical patients.tsv --bed panel.bed \\
+          --reference pon.tsv --out studies/my_cohort
+    """)
+
+
+def _add_read_filter_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("read filters for BAM/CRAM coverage (same reads as samtools bedcov -c)")
+    group.add_argument(
+        "--min-mapq",
+        type=int,
+        default=params.COVERAGE_MIN_MAPQ,
+        metavar="Q",
+        help="count reads with mapping quality >= Q (default %(default)s; samtools -Q)",
+    )
+    group.add_argument("--keep-duplicates", action="store_true", help="count reads flagged duplicate (0x400)")
+    group.add_argument("--keep-secondary", action="store_true", help="count secondary alignments (0x100)")
+    group.add_argument("--keep-qcfail", action="store_true", help="count reads failing vendor QC (0x200)")
+    group.add_argument(
+        "--keep-supplementary", action="store_true", help="count supplementary alignments (0x800)"
+    )
+    group.add_argument(
+        "--reference-fasta",
+        metavar="FASTA",
+        help="reference FASTA for CRAM files (rows may also name their own)",
+    )
+
+
+def _read_filter(args: argparse.Namespace):
+    from analysis.io.coverage import ReadFilter
+
+    return ReadFilter.from_switches(
+        min_mapq=args.min_mapq,
+        keep_duplicates=args.keep_duplicates,
+        keep_secondary=args.keep_secondary,
+        keep_qcfail=args.keep_qcfail,
+        keep_supplementary=args.keep_supplementary,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="HER2+ gastric cancer ctDNA study tools: turn caller outputs (VCF/MAF, CNVkit, SEG, "
+        "BAM/CRAM coverage) into a cBioPortal-format study folder the dashboard opens.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser(
+        "ingest",
+        help="raw files listed in a sample sheet -> study folder",
+        description="Read every file of a sample sheet and write one study folder.",
+        epilog=_EPILOG_INGEST,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ingest.add_argument("--sheet", required=True, metavar="TSV", help="sample sheet (see below)")
+    ingest.add_argument(
+        "--out", required=True, metavar="DIR", help="study folder to write (replaced if present)"
+    )
+    ingest.add_argument(
+        "--clinical",
+        metavar="TSV",
+        help="patient table: PATIENT_ID, HER2_STATUS, HER2_IHC, HER2_FISH_RATIO, PFS_MONTHS, "
+        "PFS_STATUS, OS_MONTHS, OS_STATUS (cBioPortal data_clinical_patient style)",
+    )
+    ingest.add_argument(
+        "--timeline",
+        action="append",
+        default=[],
+        metavar="TSV",
+        help="cBioPortal timeline file (treatment, CEA, imaging, status); repeatable",
+    )
+    ingest.add_argument("--bed", metavar="BED", help="panel BED (gene of unannotated VCF records; SEG genes)")
+    ingest.add_argument(
+        "--reference",
+        metavar="TSV",
+        help="panel-of-normals reference from build-reference (needed for bam rows)",
+    )
+    ingest.add_argument(
+        "--keep-filter",
+        action="append",
+        metavar="VALUE",
+        help="VCF/MAF FILTER value to keep (repeatable; default PASS; '.' is always kept)",
+    )
+    ingest.add_argument("--all-filters", action="store_true", help="keep variants whatever their FILTER")
+    ingest.add_argument(
+        "--study-id", default="ingested_study", help="cancer_study_identifier (default %(default)s)"
+    )
+    ingest.add_argument("--study-name", default="", help="study name shown in the dashboard")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_read_filter_options(ingest)
+
+    reference = sub.add_parser(
+        "build-reference",
+        help="panel of normals from normal BAM/CRAMs",
+        description="Count reads per panel target in normal samples (healthy-donor plasma or matched "
+        "normals) and write the panel-of-normals reference that ingest divides by.",
+        epilog="example: python -m analysis build-reference --bed panel.bed --out pon.tsv normals/*.bam",
+    )
+    reference.add_argument("normals", nargs="+", metavar="BAM", help="indexed normal BAM/CRAM files")
+    reference.add_argument("--bed", required=True, metavar="BED", help="panel BED (targets)")
+    reference.add_argument("--out", required=True, metavar="TSV", help="reference file to write")
+    reference.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_read_filter_options(reference)
+
+    validate = sub.add_parser(
+        "validate",
+        help="check a study folder and print every problem",
+        description="Validate a cBioPortal-format study folder; exit 1 on errors.",
+    )
+    validate.add_argument("study", metavar="STUDY", help="study folder")
+
+    demo = sub.add_parser(
+        "demo", help="demo data (arguments are passed to python -m analysis.demo)", add_help=False
+    )
+    demo.add_argument("demo_args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from analysis.ingest import IngestOptions, build_study
+    from analysis.io.cbioportal import write_study
+    from analysis.io.sample_sheet import read_sample_sheet
+
+    keep = None if args.all_filters else tuple(args.keep_filter or ("PASS",))
+    options = IngestOptions(
+        keep_filters=keep,
+        read_filter=_read_filter(args),
+        reference_fasta=args.reference_fasta,
+        study_id=args.study_id,
+        study_name=args.study_name,
+    )
+    n_samples = len(read_sample_sheet(args.sheet))
+    with tqdm(total=n_samples, unit="sample", desc="reading", disable=args.quiet, file=sys.stderr) as bar:
+        result = build_study(
+            args.sheet,
+            clinical=args.clinical,
+            timelines=args.timeline,
+            panel_bed=args.bed,
+            reference=args.reference,
+            options=options,
+            progress=bar.update,
+        )
+    write_study(result.study, args.out)
+    print(result.format())
+    print(f"coverage reads counted: {options.read_filter.describe()}")
+    print(f"study written to {args.out}")
+    return 0
+
+
+def _build_reference(args: argparse.Namespace) -> int:
+    from analysis.io.bed import read_bed
+    from analysis.io.coverage import build_reference, count_reads, write_reference
+
+    panel = read_bed(args.bed)
+    read_filter = _read_filter(args)
+    counts, notes = [], []
+    with tqdm(
+        total=len(panel) * len(args.normals),
+        unit="target",
+        desc="counting",
+        disable=args.quiet,
+        file=sys.stderr,
+    ) as bar:
+        for path in args.normals:
+            table, file_notes = count_reads(
+                path,
+                panel,
+                read_filter=read_filter,
+                reference_fasta=args.reference_fasta,
+                progress=bar.update,
+            )
+            counts.append(table)
+            notes.extend(file_notes)
+    reference = build_reference(counts)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.writing")
+    write_reference(reference, staging)
+    staging.replace(out)
+    low = int((reference["reference_depth"] < params.COVERAGE_MIN_REFERENCE_DEPTH).sum())
+    print(
+        f"normals: {len(counts)}; targets: {len(reference)} ({low} below the usable depth); "
+        f"reads per normal: {', '.join(str(int(c['read_count'].sum())) for c in counts)}"
+    )
+    print(f"reads counted: {read_filter.describe()}")
+    from analysis.ingest import condense_notes
+
+    for note in condense_notes(notes):
+        print(f"note: {note}")
+    print(f"reference written to {out}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from analysis.io.cbioportal import validate_study
+
+    report = validate_study(args.study)
+    text = report.format()
+    print(text if text else "no problems found")
+    print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    return 1 if report.errors else 0
+
+
+def _demo(argv: list[str]) -> int:
+    try:
+        from analysis.demo.__main__ import main as demo_main
+    except ModuleNotFoundError as exc:
+        if exc.name != "analysis.demo.__main__":
+            raise
+        print("error: the demo generator (analysis.demo.__main__) is not installed.", file=sys.stderr)
+        return 2
+    return int(demo_main(argv) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "demo":
+        return _demo(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "ingest":
+            return _ingest(args)
+        if args.command == "build-reference":
+            return _build_reference(args)
+        if args.command == "validate":
+            return _validate(args)
+    except AnalysisError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return 2
+    return 2

@@ -1,0 +1,698 @@
+"""Trastuzumab-resistance mechanisms from a versioned knowledge base (design.md section 3).
+
+Which draws count: for every patient the baseline plasma draw, and for progressors also the
+progression draw (both as defined in :mod:`analysis.trajectory`).  On-treatment draws and
+tissue are not used for calls (tissue appears in the oncoprint).  A patient's mechanisms are
+the distinct pathways of the knowledge-base rows with ``evidence_direction == resistance``
+matched by an alteration in those draws; "with a mechanism" percentages are over progressors.
+
+Emerging: an alteration in the progression draw that is absent from the baseline draw, or a
+mutation whose VAF rose at least 2-fold and by at least 0.5 percentage points
+(:data:`analysis.params.EMERGING_VAF_FOLD`, :data:`analysis.params.EMERGING_VAF_DELTA`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis import params as P
+from analysis.errors import InputError
+from analysis.params import AnalysisParameters
+from analysis.study import Study
+from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, join_unique, upper_genes
+
+#: The knowledge base shipped with the product.
+DEFAULT_KB_PATH = Path(__file__).resolve().parents[1] / "data" / "resistance_kb.tsv"
+
+KB_COLUMNS = ("gene", "alteration_type", "pattern", "pathway", "evidence_direction", "citation")
+ALTERATION_TYPES = ("mutation", "amplification", "deletion", "cn_loss", "her2_loss")
+EVIDENCE_DIRECTIONS = ("resistance", "sensitivity")
+#: Pathway ids of the default knowledge base, in display order.
+PATHWAYS = ("PI3K", "HER_FAMILY", "MAPK", "RTK_BYPASS", "CELL_CYCLE", "HER2_LOSS")
+
+#: MAF classifications that change the protein (``*`` mutation pattern).
+PROTEIN_ALTERING = frozenset(
+    {
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+        "Splice_Site",
+        "Translation_Start_Site",
+        "Nonstop_Mutation",
+    }
+)
+#: MAF classifications that truncate the protein (``truncating`` pattern).
+TRUNCATING = frozenset(
+    {
+        "Nonsense_Mutation",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "Splice_Site",
+        "Translation_Start_Site",
+        "Nonstop_Mutation",
+    }
+)
+
+_CODON_RANGE = re.compile(r"^codon:(\d+)-(\d+)$")
+_GENE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_PATHWAY = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+EVIDENCE_COLUMNS = {
+    "patient_id": "string",
+    "sample_id": "string",
+    "draw": "string",
+    "day": "float64",
+    "gene": "string",
+    "alteration_type": "string",
+    "alteration": "string",
+    "vaf": "float64",
+    "copy_number": "float64",
+    "baseline_vaf": "float64",
+    "status": "string",
+    "pathway": "string",
+    "evidence_direction": "string",
+    "citation": "string",
+    "kb_line": "int64",
+}
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A loaded knowledge base: ``table`` (columns :data:`KB_COLUMNS` + ``line``), version, source."""
+
+    table: pd.DataFrame
+    version: str
+    path: str
+    sha256: str
+
+    @property
+    def genes(self) -> list[str]:
+        return sorted(self.table["gene"].unique())
+
+
+def load_knowledge_base(path: str | Path | None = None) -> KnowledgeBase:
+    """Read and validate a resistance knowledge-base TSV.
+
+    Format: first line ``# version: <v>``; further ``#`` lines are comments; a header with the
+    columns of :data:`KB_COLUMNS` (any order, extra columns kept); one row per alteration rule.
+
+    Parameters
+    ----------
+    path
+        The file; None or ``"default"`` for the shipped ``data/resistance_kb.tsv``.
+
+    Returns
+    -------
+    :class:`KnowledgeBase`.
+
+    Raises
+    ------
+    InputError
+        Naming file, line and field and what was expected, for the first problem found.
+    """
+    path = DEFAULT_KB_PATH if path is None or str(path) == "default" else Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise InputError("knowledge-base file not found", path=name)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc})", path=name) from exc
+    lines = text.splitlines()
+    if not lines or not re.match(r"^#\s*version\s*:\s*\S+", lines[0], re.IGNORECASE):
+        raise InputError("expected a first line '# version: <version>'", path=name, line=1, field="version")
+    version = lines[0].split(":", 1)[1].strip()
+    header_no = next((i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")), None)
+    if header_no is None:
+        raise InputError("no header row; expected columns " + ", ".join(KB_COLUMNS), path=name)
+    header = [h.strip().lower() for h in lines[header_no].split("\t")]
+    for col in KB_COLUMNS:
+        if col not in header:
+            raise InputError(
+                f"missing column; expected columns {', '.join(KB_COLUMNS)}, got {', '.join(header)}",
+                path=name,
+                line=header_no + 1,
+                field=col,
+            )
+    records = []
+    for i in range(header_no + 1, len(lines)):
+        line = lines[i]
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) > len(header):
+            raise InputError(
+                f"{len(fields)} fields; expected at most {len(header)} (tab-separated)", path=name, line=i + 1
+            )
+        fields += [""] * (len(header) - len(fields))
+        row = dict(zip(header, fields, strict=False))
+        _validate_row(row, name, i + 1)
+        row["gene"] = row["gene"].upper()
+        row["line"] = i + 1
+        records.append(row)
+    if not records:
+        raise InputError(
+            "no rules; expected at least one row after the header", path=name, line=header_no + 1
+        )
+    table = pd.DataFrame(records)
+    return KnowledgeBase(table=table, version=version, path=name, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _validate_row(row: dict, name: str, line: int) -> None:
+    def fail(field: str, message: str) -> None:
+        raise InputError(message, path=name, line=line, field=field)
+
+    if not _GENE.match(row["gene"]):
+        fail("gene", f"expected a HUGO gene symbol, got {row['gene']!r}")
+    kind = row["alteration_type"].lower()
+    row["alteration_type"] = kind
+    if kind not in ALTERATION_TYPES:
+        fail(
+            "alteration_type",
+            f"expected one of {', '.join(ALTERATION_TYPES)}, got {row['alteration_type']!r}",
+        )
+    pattern = row["pattern"]
+    if not pattern:
+        fail("pattern", "expected *, truncating, codon:A-B or a protein-change regex, got an empty value")
+    if kind == "mutation":
+        m = _CODON_RANGE.match(pattern)
+        if m and int(m.group(1)) > int(m.group(2)):
+            fail("pattern", f"expected codon:A-B with A <= B, got {pattern!r}")
+        if pattern not in ("*", "truncating") and not m:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                fail("pattern", f"expected a valid regular expression, got {pattern!r} ({exc})")
+    elif pattern != "*":
+        fail("pattern", f"expected * for alteration type {kind}, got {pattern!r}")
+    if not _PATHWAY.match(row["pathway"]):
+        fail(
+            "pathway",
+            f"expected an upper-case pathway id such as {', '.join(PATHWAYS)}, got {row['pathway']!r}",
+        )
+    direction = row["evidence_direction"].lower()
+    row["evidence_direction"] = direction
+    if direction not in EVIDENCE_DIRECTIONS:
+        fail("evidence_direction", f"expected resistance or sensitivity, got {row['evidence_direction']!r}")
+    if not row["citation"]:
+        fail("citation", "expected a citation (PMID, DOI or journal reference), got an empty value")
+
+
+@dataclass(frozen=True)
+class ResistanceResult:
+    """Resistance-mechanism calls.
+
+    Attributes
+    ----------
+    evidence
+        One row per matching alteration: ``patient_id, sample_id, draw`` (baseline/progression),
+        ``day, gene, alteration_type, alteration`` (protein change or CN text), ``vaf`` (fraction),
+        ``copy_number`` (copies), ``baseline_vaf``, ``status`` (baseline / emerging), ``pathway,
+        evidence_direction, citation, kb_line``.
+    calls
+        One row per patient and resistance pathway: ``patient_id, pathway, genes, alterations,
+        present_at_baseline, emerging``.
+    patients
+        One row per patient: ``patient_id, resistance_class, progressed, evaluated`` (has a
+        baseline or progression draw), ``n_mechanisms, mechanism_group`` (0 / 1 / 2+),
+        ``pathways, genes``.
+    enrichment
+        ``level`` (pathway / gene), ``mechanism, innate_with, innate_n, acquired_with,
+        acquired_n, odds_ratio, p_value`` (two-sided Fisher exact, scipy).
+    knowledge_base
+        The knowledge base used.
+    summary, caveats
+        Headline counts; caveats.
+    """
+
+    evidence: pd.DataFrame
+    calls: pd.DataFrame
+    patients: pd.DataFrame
+    enrichment: pd.DataFrame
+    knowledge_base: KnowledgeBase
+    summary: pd.DataFrame
+    caveats: tuple[str, ...] = ()
+
+
+def mutation_status(
+    draw: pd.Series, vaf: pd.Series, baseline_vaf: pd.Series, has_baseline_draw: pd.Series
+) -> np.ndarray:
+    """``baseline`` / ``emerging`` / ``unknown (no baseline draw)`` per mutation row.
+
+    Parameters
+    ----------
+    draw
+        ``baseline`` or ``progression``.
+    vaf, baseline_vaf
+        VAF (fraction) of the row, and of the same variant in the patient's baseline draw (NaN if absent).
+    has_baseline_draw
+        Whether the patient has a baseline draw at all.
+
+    Returns
+    -------
+    Array of status strings: a progression-draw mutation is emerging when absent at baseline or
+    when its VAF rose >= 2-fold and by >= 0.005 (0.5 percentage points).
+    """
+    grew = (vaf >= P.EMERGING_VAF_FOLD * baseline_vaf) & (vaf - baseline_vaf >= P.EMERGING_VAF_DELTA)
+    at_progression = (draw == "progression").to_numpy()
+    has_base = has_baseline_draw.to_numpy(dtype=bool)
+    emerging = at_progression & has_base & (baseline_vaf.isna() | grew.fillna(False)).to_numpy(dtype=bool)
+    return np.select(
+        [emerging, at_progression & ~has_base], ["emerging", "unknown (no baseline draw)"], "baseline"
+    )
+
+
+def _mutation_matches(variants: pd.DataFrame, kb: pd.DataFrame) -> pd.DataFrame:
+    rules = kb[kb["alteration_type"] == "mutation"]
+    if variants.empty or rules.empty:
+        return variants.iloc[0:0].assign(kb_line=pd.Series(dtype="int64"))
+    classification = variants["variant_classification"].astype("string").fillna("")
+    protein = variants["protein_change"].astype("string").fillna("").str.replace(r"^p\.", "", regex=True)
+    altering = classification.isin(PROTEIN_ALTERING)
+    position = pd.to_numeric(protein.str.extract(r"^[A-Za-z*]+(\d+)", expand=False), errors="coerce")
+    parts = []
+    for rule in rules.itertuples(index=False):
+        gene_mask = (variants["gene_upper"] == rule.gene).to_numpy()
+        if not gene_mask.any():
+            continue
+        pattern = rule.pattern
+        if pattern == "*":
+            mask = gene_mask & altering.to_numpy()
+        elif pattern == "truncating":
+            mask = gene_mask & classification.isin(TRUNCATING).to_numpy()
+        elif m := _CODON_RANGE.match(pattern):
+            lo, hi = int(m.group(1)), int(m.group(2))
+            mask = (
+                gene_mask
+                & altering.to_numpy()
+                & (position >= lo).fillna(False).to_numpy()
+                & (position <= hi).fillna(False).to_numpy()
+            )
+        else:
+            mask = (
+                gene_mask
+                & protein.str.fullmatch(pattern).fillna(False).to_numpy()
+                & (classification != "Silent").to_numpy()
+            )
+        if mask.any():
+            parts.append(variants[mask].assign(kb_line=rule.line))
+    if not parts:
+        return variants.iloc[0:0].assign(kb_line=pd.Series(dtype="int64"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def call_mechanisms(
+    study: Study,
+    trajectories: TrajectoryResult,
+    params: AnalysisParameters = AnalysisParameters(),
+    knowledge_base: KnowledgeBase | None = None,
+) -> ResistanceResult:
+    """Call resistance mechanisms per patient (baseline draw, plus progression draw of progressors).
+
+    Parameters
+    ----------
+    study
+        The study (variants and copy-number tables).
+    trajectories
+        From :func:`analysis.trajectory.analyse_trajectories` (baseline/progression draws, classes).
+    params
+        Amplification cutoff (plasma, copies) and the knowledge base path (``params.knowledge_base``)
+        used when *knowledge_base* is None.
+    knowledge_base
+        A loaded knowledge base (overrides ``params.knowledge_base``).
+
+    Returns
+    -------
+    :class:`ResistanceResult`.
+
+    Raises
+    ------
+    InputError
+        The knowledge-base file is invalid.
+    """
+    kb = knowledge_base or load_knowledge_base(params.knowledge_base)
+    rules = kb.table.assign(line=kb.table["line"].astype("int64"))
+    caveats: list[str] = []
+    pts = trajectories.patients
+    draw_map = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "patient_id": pts["patient_id"],
+                    "sample_id": pts["baseline_sample_id"],
+                    "draw": "baseline",
+                    "day": pts["baseline_day"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "patient_id": pts["patient_id"],
+                    "sample_id": pts["progression_sample_id"],
+                    "draw": "progression",
+                    "day": pts["progression_draw_day"],
+                }
+            )[pts["progressed"].to_numpy()],
+        ],
+        ignore_index=True,
+    ).dropna(subset=["sample_id"])
+    draw_map = draw_map.astype({"patient_id": "string", "sample_id": "string"})
+    baseline_of = pts[["patient_id", "baseline_sample_id"]].dropna()
+    genes = set(rules["gene"])
+
+    # --- mutations -----------------------------------------------------------------------------
+    var = study.variants
+    var = var[var["sample_id"].isin(draw_map["sample_id"]).to_numpy() & gene_mask(var["gene"], genes)]
+    var = var.assign(gene_upper=upper_genes(var["gene"])).reset_index(drop=True)
+    var = var.merge(draw_map, on="sample_id", how="inner")
+    protein = var["protein_change"].astype("string").str.replace(r"^p\.", "", regex=True)
+    locus = (
+        var["chromosome"].astype("string").fillna("")
+        + ":"
+        + var["start_position"].astype("string").fillna("")
+        + ":"
+        + var["reference_allele"].astype("string").fillna("")
+        + ">"
+        + var["tumor_seq_allele"].astype("string").fillna("")
+    )
+    var["variant_key"] = var["gene_upper"] + "|" + protein.fillna(locus)
+    var["alteration"] = protein.fillna(locus)
+    base_vaf = (
+        var[var["draw"] == "baseline"]
+        .groupby(["patient_id", "variant_key"])["vaf"]
+        .max()
+        .rename("baseline_vaf")
+    )
+    var = var.merge(base_vaf, left_on=["patient_id", "variant_key"], right_index=True, how="left")
+    var["status"] = mutation_status(
+        var["draw"], var["vaf"], var["baseline_vaf"], var["patient_id"].isin(baseline_of["patient_id"])
+    )
+    mut = _mutation_matches(var, rules)
+    mut = mut.merge(
+        rules[["line", "gene", "alteration_type", "pathway", "evidence_direction", "citation"]].rename(
+            columns={"line": "kb_line", "gene": "kb_gene"}
+        ),
+        on="kb_line",
+        how="left",
+    )
+    mut_evidence = pd.DataFrame(
+        {
+            "patient_id": mut["patient_id"],
+            "sample_id": mut["sample_id"],
+            "draw": mut["draw"],
+            "day": mut["day"],
+            "gene": mut["kb_gene"],
+            "alteration_type": mut["alteration_type"],
+            "alteration": mut["alteration"],
+            "vaf": mut["vaf"],
+            "copy_number": np.nan,
+            "baseline_vaf": mut["baseline_vaf"],
+            "status": mut["status"],
+            "pathway": mut["pathway"],
+            "evidence_direction": mut["evidence_direction"],
+            "citation": mut["citation"],
+            "kb_line": mut["kb_line"],
+        }
+    )
+
+    # --- copy number ----------------------------------------------------------------------------
+    cn_rules = rules[rules["alteration_type"].isin(["amplification", "deletion", "cn_loss"])]
+    cn = study.copy_number
+    cn = cn[
+        cn["sample_id"].isin(draw_map["sample_id"]).to_numpy() & gene_mask(cn["gene"], set(cn_rules["gene"]))
+    ]
+    cn = cn.assign(gene=upper_genes(cn["gene"])).merge(draw_map, on="sample_id", how="inner")
+    copies = cn["copy_number"].fillna(2.0 * np.power(2.0, cn["log2_ratio"]))
+    discrete = cn["cna_discrete"].astype("float64")
+    states = {
+        "amplification": (discrete >= 2) | (copies >= params.plasma_amplification_cn),
+        "deletion": (discrete <= -2) | (copies <= P.GENE_DELETION_CN),
+        "cn_loss": (discrete <= -1) | (copies <= P.GENE_LOSS_CN),
+    }
+    cn_parts = []
+    for kind, altered in states.items():
+        altered = altered.fillna(False).to_numpy(dtype=bool)
+        rows = cn[altered].assign(alteration_type=kind, copy_number=copies[altered])
+        if rows.empty:
+            continue
+        in_base = (
+            rows[rows["draw"] == "baseline"][["patient_id", "gene"]].drop_duplicates().assign(at_base=True)
+        )
+        rows = rows.merge(in_base, on=["patient_id", "gene"], how="left")
+        has_base = rows["patient_id"].isin(baseline_of["patient_id"])
+        rows["status"] = np.where(
+            (rows["draw"] == "progression") & rows["at_base"].isna(),
+            np.where(has_base, "emerging", "unknown (no baseline draw)"),
+            "baseline",
+        )
+        cn_parts.append(rows)
+    if cn_parts:
+        cn_alt = pd.concat(cn_parts, ignore_index=True).merge(
+            cn_rules[["gene", "alteration_type", "pathway", "evidence_direction", "citation", "line"]],
+            on=["gene", "alteration_type"],
+            how="inner",
+        )
+        label = np.select(
+            [cn_alt["alteration_type"] == "amplification", cn_alt["alteration_type"] == "deletion"],
+            ["amplification", "deletion"],
+            "loss",
+        )
+        cn_evidence = pd.DataFrame(
+            {
+                "patient_id": cn_alt["patient_id"],
+                "sample_id": cn_alt["sample_id"],
+                "draw": cn_alt["draw"],
+                "day": cn_alt["day"],
+                "gene": cn_alt["gene"],
+                "alteration_type": cn_alt["alteration_type"],
+                "alteration": pd.Series(label) + " (CN " + cn_alt["copy_number"].round(2).astype(str) + ")",
+                "vaf": np.nan,
+                "copy_number": cn_alt["copy_number"],
+                "baseline_vaf": np.nan,
+                "status": cn_alt["status"],
+                "pathway": cn_alt["pathway"],
+                "evidence_direction": cn_alt["evidence_direction"],
+                "citation": cn_alt["citation"],
+                "kb_line": cn_alt["line"],
+            }
+        )
+    else:
+        cn_evidence = None
+
+    # --- HER2 loss: amplified at the baseline draw, below the cutoff at the progression draw ---------------
+    loss_rules = rules[rules["alteration_type"] == "her2_loss"]
+    loss_evidence = None
+    if not loss_rules.empty:
+        cut = params.plasma_amplification_cn
+        lost = pts[
+            pts["progressed"] & (pts["baseline_erbb2_cn"] >= cut) & (pts["progression_erbb2_cn"] < cut)
+        ]
+        if len(lost):
+            parts = []
+            for rule in loss_rules.itertuples(index=False):
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "patient_id": lost["patient_id"],
+                            "sample_id": lost["progression_sample_id"],
+                            "draw": "progression",
+                            "day": lost["progression_draw_day"],
+                            "gene": rule.gene,
+                            "alteration_type": "her2_loss",
+                            "alteration": "ERBB2 CN "
+                            + lost["baseline_erbb2_cn"].round(2).astype(str)
+                            + " -> "
+                            + lost["progression_erbb2_cn"].round(2).astype(str),
+                            "vaf": np.nan,
+                            "copy_number": lost["progression_erbb2_cn"],
+                            "baseline_vaf": np.nan,
+                            "status": "emerging",
+                            "pathway": rule.pathway,
+                            "evidence_direction": rule.evidence_direction,
+                            "citation": rule.citation,
+                            "kb_line": rule.line,
+                        }
+                    )
+                )
+            loss_evidence = pd.concat(parts, ignore_index=True)
+
+    evidence = pd.concat(
+        [e for e in (mut_evidence, cn_evidence, loss_evidence) if e is not None and len(e)] or [mut_evidence],
+        ignore_index=True,
+    )
+    evidence = (
+        _typed(evidence, EVIDENCE_COLUMNS)
+        .sort_values(["patient_id", "day", "pathway", "gene", "alteration"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+    # --- calls ----------------------------------------------------------------------------------------
+    res = evidence[evidence["evidence_direction"] == "resistance"]
+    if len(res):
+        keys = ["patient_id", "pathway"]
+        flags = pd.DataFrame(
+            {
+                "patient_id": res["patient_id"],
+                "pathway": res["pathway"],
+                "present_at_baseline": (res["draw"] == "baseline").to_numpy(),
+                "emerging": (res["status"] == "emerging").to_numpy(),
+            }
+        )
+        calls = flags.groupby(keys, sort=True)[["present_at_baseline", "emerging"]].any()
+        calls["genes"] = join_unique(res, keys, "gene", sort_values=True)
+        calls["alterations"] = join_unique(res, keys, "alteration")
+        calls = calls.reset_index()[
+            ["patient_id", "pathway", "genes", "alterations", "present_at_baseline", "emerging"]
+        ]
+    else:
+        calls = pd.DataFrame(
+            {
+                "patient_id": pd.Series(dtype="string"),
+                "pathway": pd.Series(dtype="string"),
+                "genes": pd.Series(dtype="string"),
+                "alterations": pd.Series(dtype="string"),
+                "present_at_baseline": pd.Series(dtype="bool"),
+                "emerging": pd.Series(dtype="bool"),
+            }
+        )
+    per = pd.DataFrame(
+        {
+            "n_mechanisms": calls.groupby("patient_id").size(),
+            "pathways": join_unique(calls, ["patient_id"], "pathway"),
+        }
+    )
+    gene_sets = join_unique(res, ["patient_id"], "gene", sort_values=True).rename("genes")
+    patients = pts[["patient_id", "resistance_class", "progressed"]].copy()
+    patients["evaluated"] = (
+        pts["baseline_sample_id"].notna() | pts["progression_sample_id"].notna()
+    ).to_numpy()
+    patients = patients.merge(per, left_on="patient_id", right_index=True, how="left")
+    patients = patients.merge(gene_sets, left_on="patient_id", right_index=True, how="left")
+    patients["n_mechanisms"] = patients["n_mechanisms"].fillna(0).astype("int64")
+    patients["mechanism_group"] = pd.Series(
+        np.select([patients["n_mechanisms"] >= 2, patients["n_mechanisms"] == 1], ["2+", "1"], "0"),
+        index=patients.index,
+        dtype="string",
+    )
+    patients["pathways"] = patients["pathways"].fillna("").astype("string")
+    patients["genes"] = patients["genes"].fillna("").astype("string")
+    patients = patients.reset_index(drop=True)
+
+    enrichment = _enrichment(patients, res, caveats)
+    prog = patients[patients["progressed"]]
+    n_prog = len(prog)
+    n_with = int((prog["n_mechanisms"] > 0).sum())
+    n_unevaluated = int((~prog["evaluated"]).sum())
+    if n_unevaluated:
+        caveats.append(
+            f"{n_unevaluated} progressor(s) have no baseline or progression draw; counted as without "
+            "a mechanism."
+        )
+    if n_prog == 0:
+        caveats.append("No progressors: the share with a mechanism is undefined.")
+    summary = pd.DataFrame(
+        {
+            "measure": [
+                "progressors",
+                "progressors with >= 1 mechanism",
+                "% progressors with a mechanism",
+                "progressors with 0 mechanisms",
+                "progressors with 1 mechanism",
+                "progressors with 2+ mechanisms",
+                "knowledge base version",
+            ],
+            "value": [
+                n_prog,
+                n_with,
+                100.0 * n_with / n_prog if n_prog else math.nan,
+                int((prog["mechanism_group"] == "0").sum()),
+                int((prog["mechanism_group"] == "1").sum()),
+                int((prog["mechanism_group"] == "2+").sum()),
+                kb.version,
+            ],
+        }
+    )
+    return ResistanceResult(
+        evidence=evidence,
+        calls=calls.reset_index(drop=True),
+        patients=patients,
+        enrichment=enrichment,
+        knowledge_base=kb,
+        summary=summary,
+        caveats=tuple(caveats),
+    )
+
+
+def _enrichment(patients: pd.DataFrame, res: pd.DataFrame, caveats: list[str]) -> pd.DataFrame:
+    cols = [
+        "level",
+        "mechanism",
+        "innate_with",
+        "innate_n",
+        "acquired_with",
+        "acquired_n",
+        "odds_ratio",
+        "p_value",
+    ]
+    classes = patients.set_index("patient_id")["resistance_class"]
+    innate_n = int((classes == INNATE).sum())
+    acquired_n = int((classes == ACQUIRED).sum())
+    res = res[res["patient_id"].isin(classes.index[classes.isin([INNATE, ACQUIRED])])]
+    records = []
+    for level, column in (("pathway", "pathway"), ("gene", "gene")):
+        if res.empty:
+            break
+        carriers = res[["patient_id", column]].drop_duplicates()
+        carriers = carriers.assign(cls=classes.reindex(carriers["patient_id"]).to_numpy())
+        counts = carriers.groupby([column, "cls"]).size().unstack(fill_value=0)
+        for mechanism, row in counts.iterrows():
+            a, c = int(row.get(INNATE, 0)), int(row.get(ACQUIRED, 0))
+            table = [[a, innate_n - a], [c, acquired_n - c]]
+            odds, p = stats.fisher_exact(table) if innate_n and acquired_n else (math.nan, math.nan)
+            records.append(
+                {
+                    "level": level,
+                    "mechanism": mechanism,
+                    "innate_with": a,
+                    "innate_n": innate_n,
+                    "acquired_with": c,
+                    "acquired_n": acquired_n,
+                    "odds_ratio": float(odds),
+                    "p_value": float(p),
+                }
+            )
+    if not (innate_n and acquired_n):
+        caveats.append(
+            "Enrichment needs both innate and acquired patients; odds ratios and p-values are NaN."
+        )
+    if not records:
+        return pd.DataFrame(
+            {
+                c: pd.Series(
+                    dtype="float64"
+                    if c in ("odds_ratio", "p_value")
+                    else ("int64" if c.endswith(("_with", "_n")) else "string")
+                )
+                for c in cols
+            }
+        )
+    caveats.append("Fisher exact p-values of the enrichment table are not adjusted for multiple testing.")
+    return pd.DataFrame(records, columns=cols).astype({"level": "string", "mechanism": "string"})
+
+
+def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    out = frame.reindex(columns=list(columns)).copy()
+    for name, dtype in columns.items():
+        out[name] = out[name].astype(dtype)
+    return out.reset_index(drop=True)

@@ -1,0 +1,684 @@
+"""Per-patient trajectories: plasma ERBB2 copy number, CEA and tumour size on one day axis.
+
+Implements design.md section 3 (day 0, plasma HER2 copy number, purity-adjusted copy
+number, baseline and progression draws, RECIST 1.1 from lesion sums, innate vs acquired
+resistance).  Every definition is restated, with its default and source, in
+``docs/methods/clinical_definitions.md``.
+
+Everything is vectorised over the whole cohort (pandas groupby); no per-patient loops,
+so that 10,000 patients take seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis import params as P
+from analysis.params import AnalysisParameters
+from analysis.study import Study
+
+#: Gene whose copy number is tracked.
+ERBB2 = "ERBB2"
+
+#: Resistance classes (design.md section 3).
+INNATE, ACQUIRED, NO_PROGRESSION = "innate", "acquired", "none"
+
+DRAW_COLUMNS = {
+    "patient_id": "string",
+    "sample_id": "string",
+    "draw_day": "float64",
+    "timepoint": "string",
+    "erbb2_cn": "float64",
+    "tumour_fraction": "float64",
+    "tumour_fraction_evaluable": "boolean",
+    "erbb2_cn_adjusted": "float64",
+    "adjusted_note": "string",
+    "erbb2_amplified": "boolean",
+    "is_baseline": "bool",
+    "is_progression": "bool",
+    "baseline_sample_id": "string",
+    "baseline_day": "float64",
+    "baseline_erbb2_cn": "float64",
+    "erbb2_cn_change": "float64",
+    "erbb2_cn_pct_change": "float64",
+    "erbb2_excess_pct_change": "float64",
+    "running_nadir_cn": "float64",
+}
+
+CEA_COLUMNS = {
+    "patient_id": "string",
+    "day": "float64",
+    "cea": "float64",
+    "n_values": "int64",
+    "averaged": "bool",
+}
+
+IMAGING_COLUMNS = {
+    "patient_id": "string",
+    "day": "float64",
+    "target_lesion_sum_mm": "float64",
+    "is_baseline": "bool",
+    "pct_change_from_baseline": "float64",
+    "change_from_nadir_mm": "float64",
+    "pct_change_from_nadir": "float64",
+    "recist_recorded": "string",
+    "recist_derived": "string",
+    "recist_response": "string",
+    "response_source": "string",
+}
+
+PATIENT_COLUMNS = {
+    "patient_id": "string",
+    "her2_status": "string",
+    "pfs_months": "float64",
+    "pfs_event": "boolean",
+    "baseline_sample_id": "string",
+    "baseline_day": "float64",
+    "baseline_erbb2_cn": "float64",
+    "baseline_cea": "float64",
+    "baseline_cea_day": "float64",
+    "baseline_imaging_day": "float64",
+    "baseline_tumour_size_mm": "float64",
+    "first_evaluation_day": "float64",
+    "first_evaluation_response": "string",
+    "progressed": "bool",
+    "progression_day": "float64",
+    "progression_source": "string",
+    "progression_sample_id": "string",
+    "progression_draw_day": "float64",
+    "progression_erbb2_cn": "float64",
+    "nadir_erbb2_cn": "float64",
+    "nadir_day": "float64",
+    "n_draws": "int64",
+    "resistance_class": "string",
+}
+
+ALIGNED_COLUMNS = {
+    "patient_id": "string",
+    "day": "float64",
+    "measure": "string",
+    "value": "float64",
+    "unit": "string",
+    "flag": "string",
+}
+
+
+def gene_mask(genes: pd.Series, wanted: str | set[str] | list[str]) -> np.ndarray:
+    """Boolean mask of rows whose gene symbol, upper-cased, is in *wanted*.
+
+    Upper-cases each distinct symbol once (not every row): copy-number tables have a row per
+    sample and gene, millions at 10,000 patients.
+    """
+    wanted_set = {wanted.upper()} if isinstance(wanted, str) else {w.upper() for w in wanted}
+    codes, uniques = pd.factorize(genes)
+    hit = np.array([str(u).upper() in wanted_set for u in uniques], dtype=bool)
+    return np.append(hit, False)[codes]
+
+
+def upper_genes(genes: pd.Series) -> pd.Series:
+    """Upper-cased gene symbols (as ``string``), computed once per distinct symbol."""
+    codes, uniques = pd.factorize(genes)
+    upper = np.array([str(u).upper() for u in uniques] + [None], dtype=object)
+    return pd.Series(upper[codes], index=genes.index, dtype="string")
+
+
+def join_unique(frame: pd.DataFrame, keys: list[str], column: str, sort_values: bool = False) -> pd.Series:
+    """``;``-joined distinct values of *column* per group of *keys* (first-seen or sorted order).
+
+    Vectorised: string concatenation by a groupby sum instead of a Python call per group.
+    """
+    sub = frame[[*keys, column]].dropna(subset=[column]).astype({column: str})
+    if sort_values:
+        sub = sub.sort_values(column, kind="stable")
+    sub = sub.drop_duplicates()
+    joined = (sub[column] + ";").groupby([sub[k] for k in keys], sort=False).sum()
+    return joined.str[:-1]
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    out = frame.reindex(columns=list(columns)).copy()
+    for name, dtype in columns.items():
+        if dtype == "bool":
+            out[name] = out[name].fillna(False).astype(bool)
+        elif dtype == "int64":
+            out[name] = out[name].fillna(0).astype("int64")
+        else:
+            out[name] = out[name].astype(dtype)
+    return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class TrajectoryResult:
+    """All per-draw, per-assessment and per-patient trajectory tables.
+
+    Attributes
+    ----------
+    draws
+        One row per plasma draw: ``patient_id, sample_id, draw_day`` (days), ``timepoint`` (as
+        recorded), ``erbb2_cn`` (observed copies), ``tumour_fraction`` (0-1),
+        ``tumour_fraction_evaluable`` (f >= min), ``erbb2_cn_adjusted`` (purity-adjusted copies;
+        NaN when not evaluable), ``adjusted_note``, ``erbb2_amplified`` (observed CN >= plasma
+        cutoff), ``is_baseline``, ``is_progression``, ``baseline_erbb2_cn``, ``erbb2_cn_change``
+        (copies), ``erbb2_cn_pct_change`` (%), ``erbb2_excess_pct_change`` (% change of CN - 2),
+        ``running_nadir_cn`` (lowest CN from the baseline draw up to this draw).
+    cea
+        One row per patient and day: ``cea`` (ng/mL, mean of same-day values), ``n_values``,
+        ``averaged`` (True when several same-day values were averaged).
+    imaging
+        One row per imaging assessment: lesion sum (mm), % change from baseline, change from
+        nadir (mm and %), recorded and derived RECIST calls, ``recist_response`` used and its
+        ``response_source`` (recorded / derived / none).
+    patients
+        One row per patient: baseline and progression draws, baseline CEA and tumour size,
+        first evaluation, progression day and its source, nadir, ``resistance_class``
+        (innate / acquired / none).
+    aligned
+        Long table on one day axis for plotting: ``patient_id, day, measure`` (erbb2_cn,
+        erbb2_cn_adjusted, cea, tumour_size), ``value``, ``unit``, ``flag``.
+    summary
+        Cohort counts (measure, value).
+    caveats
+        Statistical and data caveats a user should read.
+    """
+
+    draws: pd.DataFrame
+    cea: pd.DataFrame
+    imaging: pd.DataFrame
+    patients: pd.DataFrame
+    aligned: pd.DataFrame
+    summary: pd.DataFrame
+    caveats: tuple[str, ...] = ()
+
+
+def erbb2_copy_number(copy_number: pd.DataFrame) -> pd.DataFrame:
+    """Observed ERBB2 absolute copy number per sample.
+
+    Parameters
+    ----------
+    copy_number
+        The study's copy-number table (:data:`analysis.schema.COPY_NUMBER`).
+
+    Returns
+    -------
+    DataFrame with ``sample_id, erbb2_cn`` (copies): ``copy_number``, else 2 x 2^``log2_ratio``;
+    duplicate rows of one sample are averaged.  Discrete-only calls give no absolute CN.
+    """
+    rows = copy_number[gene_mask(copy_number["gene"], ERBB2)]
+    if rows.empty:
+        return pd.DataFrame({"sample_id": pd.Series(dtype="string"), "erbb2_cn": pd.Series(dtype="float64")})
+    cn = (
+        rows["copy_number"]
+        .astype("float64")
+        .fillna(2.0 * np.power(2.0, rows["log2_ratio"].astype("float64")))
+    )
+    out = pd.DataFrame({"sample_id": rows["sample_id"].astype("string"), "erbb2_cn": cn.to_numpy()})
+    return out.groupby("sample_id", as_index=False, sort=False)["erbb2_cn"].mean()
+
+
+def aggregate_cea(timeline: pd.DataFrame) -> pd.DataFrame:
+    """CEA values per patient and day, same-day duplicates averaged and flagged.
+
+    Parameters
+    ----------
+    timeline
+        The study's timeline table; ``LAB_TEST`` rows whose ``test`` is CEA (any case) count.
+
+    Returns
+    -------
+    DataFrame with ``patient_id, day`` (days), ``cea`` (ng/mL), ``n_values``, ``averaged``.
+    """
+    lab = timeline[
+        (timeline["event_type"] == "LAB_TEST")
+        & (timeline["test"].str.upper() == "CEA")
+        & timeline["result"].notna()
+        & timeline["start_day"].notna()
+    ]
+    if lab.empty:
+        return _empty(CEA_COLUMNS)
+    grouped = (
+        lab.assign(day=lab["start_day"])
+        .groupby(["patient_id", "day"], as_index=False, sort=True)["result"]
+        .agg(cea="mean", n_values="size")
+    )
+    grouped["averaged"] = grouped["n_values"] > 1
+    return _typed(grouped, CEA_COLUMNS)
+
+
+def derive_recist(
+    imaging: pd.DataFrame,
+    baseline_window_days: tuple[int, int] = P.BASELINE_WINDOW_DAYS,
+) -> tuple[pd.DataFrame, list[str]]:
+    """RECIST 1.1 response per assessment from target-lesion sums, when none is recorded.
+
+    The baseline assessment is the last one on or before the upper end of the baseline
+    window (day +3 by default).  After it: CR when the sum is 0; PD when the sum is >= 20%
+    and >= 5 mm above the nadir (the smallest earlier sum, baseline included); PR when
+    <= -30% from baseline; else SD.  PD takes precedence over PR, as in RECIST 1.1.  A
+    recorded call (CR/PR/SD/PD/NE) is always kept; derived calls fill the gaps.
+
+    Parameters
+    ----------
+    imaging
+        ``IMAGING`` timeline rows (``patient_id, start_day, target_lesion_sum_mm, recist_response``).
+    baseline_window_days
+        (low, high) days; assessments before *low* still serve as baseline, with a caveat.
+
+    Returns
+    -------
+    (table with the columns of :data:`IMAGING_COLUMNS`, caveats)
+    """
+    caveats: list[str] = []
+    img = imaging[imaging["start_day"].notna()]
+    if img.empty:
+        return _empty(IMAGING_COLUMNS), caveats
+    img = (
+        pd.DataFrame(
+            {
+                "patient_id": img["patient_id"].astype("string"),
+                "day": img["start_day"].astype("float64"),
+                "target_lesion_sum_mm": img["target_lesion_sum_mm"].astype("float64"),
+                "recist_recorded": (
+                    img["recist_response"] if "recist_response" in img else pd.Series(pd.NA, index=img.index)
+                )
+                .astype("string")
+                .str.strip()
+                .str.upper()
+                .replace("", pd.NA),
+            }
+        )
+        .sort_values(["patient_id", "day"], kind="stable")
+        .reset_index(drop=True)
+    )
+    low, high = baseline_window_days
+    # The baseline scan is the last one on or before day +high that has a lesion sum.
+    pre = img[(img["day"] <= high) & img["target_lesion_sum_mm"].notna()]
+    base = pre.groupby("patient_id", sort=False).tail(1)[["patient_id", "day", "target_lesion_sum_mm"]]
+    base = base.rename(columns={"day": "baseline_imaging_day", "target_lesion_sum_mm": "baseline_sum"})
+    early = base[base["baseline_imaging_day"] < low]
+    if len(early):
+        caveats.append(
+            f"{len(early)} patient(s) have their last pre-treatment scan before day {low}; "
+            "it is used as RECIST baseline."
+        )
+    img = img.merge(base, on="patient_id", how="left")
+    img["is_baseline"] = img["day"] == img["baseline_imaging_day"]
+    after = img["day"] > img["baseline_imaging_day"]
+    size = img["target_lesion_sum_mm"]
+    # Nadir before each assessment: smallest sum from baseline up to the previous assessment.
+    on_study = size.where(img["day"] >= img["baseline_imaging_day"])
+    running = on_study.groupby(img["patient_id"]).cummin()
+    prior_nadir = running.groupby(img["patient_id"]).shift(1).groupby(img["patient_id"]).ffill()
+    img["pct_change_from_baseline"] = np.where(
+        after, 100.0 * (size - img["baseline_sum"]) / img["baseline_sum"], np.nan
+    )
+    img["change_from_nadir_mm"] = np.where(after, size - prior_nadir, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        img["pct_change_from_nadir"] = np.where(after, 100.0 * (size - prior_nadir) / prior_nadir, np.nan)
+    pd_call = (img["pct_change_from_nadir"] >= 100.0 * P.RECIST_PD_CHANGE) & (
+        img["change_from_nadir_mm"] >= P.RECIST_PD_ABSOLUTE_MM
+    )
+    pr_call = img["pct_change_from_baseline"] <= 100.0 * P.RECIST_PR_CHANGE
+    derived = np.select([~after | size.isna(), size == 0, pd_call, pr_call], [None, "CR", "PD", "PR"], "SD")
+    img["recist_derived"] = pd.Series(derived, dtype="object").where(after & size.notna(), None)
+    img.loc[after & size.isna(), "recist_derived"] = "NE"
+    recorded_ok = img["recist_recorded"].isin(["CR", "PR", "SD", "PD", "NE"]).fillna(False)
+    img["recist_response"] = img["recist_recorded"].where(recorded_ok, img["recist_derived"])
+    img["response_source"] = np.where(
+        recorded_ok, "recorded", np.where(img["recist_derived"].notna(), "derived", "none")
+    )
+    return _typed(img, IMAGING_COLUMNS), caveats
+
+
+def analyse_trajectories(
+    study: Study,
+    params: AnalysisParameters = AnalysisParameters(),
+    tumour_fractions: pd.DataFrame | None = None,
+) -> TrajectoryResult:
+    """Trajectories of every patient in *study* (design.md section 3).
+
+    Parameters
+    ----------
+    study
+        The study.
+    params
+        Thresholds in force (plasma amplification cutoff, minimum tumour fraction, windows,
+        innate PFS cutoff).
+    tumour_fractions
+        Optional precomputed :func:`analysis.tumour_fraction.tumour_fraction` table (to share
+        the work with other analyses); computed here when None.
+
+    Returns
+    -------
+    :class:`TrajectoryResult`.  Empty study gives empty, typed tables.
+    """
+    from analysis.copy_number import purity_adjusted_cn
+    from analysis.tumour_fraction import tumour_fraction
+
+    caveats: list[str] = []
+    samples = study.samples
+    plasma = samples[(samples["sample_type"].str.lower() == "plasma") & samples["collection_day"].notna()]
+    n_undated = int(
+        ((samples["sample_type"].str.lower() == "plasma") & samples["collection_day"].isna()).sum()
+    )
+    if n_undated:
+        caveats.append(f"{n_undated} plasma sample(s) without a collection day are left out of trajectories.")
+
+    # --- plasma draws ---------------------------------------------------------------------------
+    draws = pd.DataFrame(
+        {
+            "patient_id": plasma["patient_id"].astype("string"),
+            "sample_id": plasma["sample_id"].astype("string"),
+            "draw_day": plasma["collection_day"].astype("float64"),
+            "timepoint": plasma["timepoint"].astype("string"),
+        }
+    )
+    draws = draws.merge(erbb2_copy_number(study.copy_number), on="sample_id", how="left")
+    if tumour_fractions is None:
+        tumour_fractions = tumour_fraction(study.variants)
+    tf = tumour_fractions[["sample_id", "tumour_fraction"]].astype({"sample_id": "string"})
+    draws = draws.merge(tf.drop_duplicates("sample_id"), on="sample_id", how="left")
+    draws = draws.sort_values(["patient_id", "draw_day", "sample_id"], kind="stable").reset_index(drop=True)
+    f = draws["tumour_fraction"].astype("float64")
+    evaluable = f >= params.min_tumour_fraction
+    draws["tumour_fraction_evaluable"] = pd.array(evaluable.where(f.notna(), other=pd.NA), dtype="boolean")
+    cn = draws["erbb2_cn"].astype("float64")
+    adjusted = np.full(len(draws), np.nan)
+    mask = (evaluable & cn.notna()).to_numpy()
+    if params.purity_adjustment and mask.any():
+        adjusted[mask] = np.asarray(
+            purity_adjusted_cn(cn.to_numpy()[mask], f.to_numpy()[mask], params.min_tumour_fraction),
+            dtype=float,
+        )
+    draws["erbb2_cn_adjusted"] = adjusted
+    draws["adjusted_note"] = np.select(
+        [cn.isna(), f.isna(), ~evaluable, not params.purity_adjustment],
+        [
+            "no ERBB2 copy number",
+            "not evaluable: no tumour fraction",
+            f"not evaluable: tumour fraction < {params.min_tumour_fraction:g}",
+            "purity adjustment off",
+        ],
+        "",
+    )
+    draws["erbb2_amplified"] = pd.array(
+        (cn >= params.plasma_amplification_cn).where(cn.notna(), other=pd.NA), dtype="boolean"
+    )
+    n_not_eval = int((cn.notna() & ~evaluable).sum())
+    if n_not_eval:
+        caveats.append(
+            f"{n_not_eval} draw(s) have tumour fraction below {params.min_tumour_fraction:g} or "
+            "unknown: purity-adjusted ERBB2 CN not evaluable there."
+        )
+
+    # --- baseline draw: last draw in the baseline window --------------------------------------
+    low, high = params.baseline_window_days
+    in_window = draws[(draws["draw_day"] >= low) & (draws["draw_day"] <= high)]
+    baseline = in_window.groupby("patient_id", sort=False).tail(1)
+    baseline = baseline[["patient_id", "sample_id", "draw_day", "erbb2_cn"]].rename(
+        columns={
+            "sample_id": "baseline_sample_id",
+            "draw_day": "baseline_day",
+            "erbb2_cn": "baseline_erbb2_cn",
+        }
+    )
+    draws = draws.merge(baseline, on="patient_id", how="left")
+    draws["is_baseline"] = draws["sample_id"] == draws["baseline_sample_id"]
+    base_cn = draws["baseline_erbb2_cn"]
+    draws["erbb2_cn_change"] = cn - base_cn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        draws["erbb2_cn_pct_change"] = 100.0 * (cn - base_cn) / base_cn
+        excess_base = (base_cn - 2.0).where(base_cn - 2.0 > 0)
+        draws["erbb2_excess_pct_change"] = 100.0 * ((cn - 2.0) - excess_base) / excess_base
+    on_study = cn.where(draws["draw_day"] >= draws["baseline_day"])
+    draws["running_nadir_cn"] = on_study.groupby(draws["patient_id"]).cummin()
+
+    # --- CEA and imaging --------------------------------------------------------------------------
+    timeline = study.timeline
+    cea = aggregate_cea(timeline)
+    n_averaged = int(cea["averaged"].sum())
+    if n_averaged:
+        caveats.append(
+            f"{n_averaged} patient-day(s) had several CEA values; they were averaged (flag 'averaged')."
+        )
+    imaging, img_caveats = derive_recist(
+        timeline[timeline["event_type"] == "IMAGING"], params.baseline_window_days
+    )
+    caveats.extend(img_caveats)
+
+    # --- patients ---------------------------------------------------------------------------------
+    pts = study.patients
+    patients = pd.DataFrame(
+        {
+            "patient_id": pts["patient_id"].astype("string"),
+            "her2_status": pts["her2_status"].astype("string"),
+            "pfs_months": pts["pfs_months"].astype("float64"),
+            "pfs_event": pts["pfs_event"].astype("boolean"),
+        }
+    ).drop_duplicates("patient_id")
+    known = set(patients["patient_id"].dropna())
+    others = pd.concat([draws["patient_id"], imaging["patient_id"], timeline["patient_id"]]).dropna().unique()
+    extra = [p for p in others if p not in known]
+    if extra:
+        patients = pd.concat(
+            [patients, pd.DataFrame({"patient_id": pd.array(extra, dtype="string")})], ignore_index=True
+        )
+    patients = patients.merge(baseline, on="patient_id", how="left")
+
+    cea_base = cea[(cea["day"] >= low) & (cea["day"] <= high)].groupby("patient_id", sort=False).tail(1)
+    patients = patients.merge(
+        cea_base[["patient_id", "cea", "day"]].rename(
+            columns={"cea": "baseline_cea", "day": "baseline_cea_day"}
+        ),
+        on="patient_id",
+        how="left",
+    )
+
+    base_img = imaging[imaging["is_baseline"]][["patient_id", "day", "target_lesion_sum_mm"]].rename(
+        columns={"day": "baseline_imaging_day", "target_lesion_sum_mm": "baseline_tumour_size_mm"}
+    )
+    patients = patients.merge(base_img.drop_duplicates("patient_id"), on="patient_id", how="left")
+    post = imaging[imaging["pct_change_from_baseline"].notna() | (imaging["response_source"] == "recorded")]
+    post = post[~post["is_baseline"]]
+    if "baseline_imaging_day" in patients:
+        post = post.merge(patients[["patient_id", "baseline_imaging_day"]], on="patient_id", how="left")
+        post = post[post["baseline_imaging_day"].isna() | (post["day"] > post["baseline_imaging_day"])]
+    first_eval = post.groupby("patient_id", sort=False).head(1)[["patient_id", "day", "recist_response"]]
+    patients = patients.merge(
+        first_eval.rename(
+            columns={"day": "first_evaluation_day", "recist_response": "first_evaluation_response"}
+        ),
+        on="patient_id",
+        how="left",
+    )
+
+    # Progression day: first STATUS PROGRESSION, else first PD imaging, else PFS time.
+    status = timeline[
+        (timeline["event_type"] == "STATUS")
+        & (timeline["status"].str.upper() == "PROGRESSION")
+        & timeline["start_day"].notna()
+    ]
+    status_day = status.groupby("patient_id")["start_day"].min().rename("status_day")
+    pd_day = post[post["recist_response"] == "PD"].groupby("patient_id")["day"].min().rename("pd_day")
+    patients = patients.merge(status_day, left_on="patient_id", right_index=True, how="left")
+    patients = patients.merge(pd_day, left_on="patient_id", right_index=True, how="left")
+    pfs_day = (patients["pfs_months"] * P.DAYS_PER_MONTH).where(
+        patients["pfs_event"].fillna(False).astype(bool)
+    )
+    prog_day = patients["status_day"].fillna(patients["pd_day"]).fillna(pfs_day)
+    source = np.select(
+        [patients["status_day"].notna(), patients["pd_day"].notna(), pfs_day.notna()],
+        ["status", "imaging", "pfs"],
+        "",
+    )
+    event = patients["pfs_event"]
+    conflict = event.notna() & ~event.fillna(False).astype(bool) & prog_day.notna()
+    if conflict.any():
+        caveats.append(
+            f"{int(conflict.sum())} patient(s) censored for PFS have a progression event or PD scan; "
+            "PFS_STATUS is trusted: " + ", ".join(patients.loc[conflict, "patient_id"].astype(str)[:10])
+        )
+    progressed = event.fillna(prog_day.notna()).astype(bool)
+    patients["progressed"] = progressed
+    patients["progression_day"] = prog_day.where(progressed)
+    patients["progression_source"] = pd.Series(source, index=patients.index).where(progressed, "")
+    missing_pfs = patients["pfs_months"].isna() & progressed
+    patients.loc[missing_pfs, "pfs_months"] = patients.loc[missing_pfs, "progression_day"] / P.DAYS_PER_MONTH
+
+    # Progression draw: nearest non-baseline draw to progression within the window; ties -> earlier.
+    plow, phigh = params.progression_window_days
+    cand = draws[~draws["is_baseline"]][["patient_id", "sample_id", "draw_day", "erbb2_cn"]].merge(
+        patients.loc[progressed, ["patient_id", "progression_day"]], on="patient_id", how="inner"
+    )
+    cand["delta"] = cand["draw_day"] - cand["progression_day"]
+    cand = cand[(cand["delta"] >= plow) & (cand["delta"] <= phigh)]
+    cand = cand.assign(abs_delta=cand["delta"].abs()).sort_values(
+        ["patient_id", "abs_delta", "delta"], kind="stable"
+    )
+    prog_draw = cand.groupby("patient_id", sort=False).head(1)[
+        ["patient_id", "sample_id", "draw_day", "erbb2_cn"]
+    ]
+    prog_draw = prog_draw.rename(
+        columns={
+            "sample_id": "progression_sample_id",
+            "draw_day": "progression_draw_day",
+            "erbb2_cn": "progression_erbb2_cn",
+        }
+    )
+    patients = patients.merge(prog_draw, on="patient_id", how="left")
+    draws["is_progression"] = draws["sample_id"].isin(prog_draw["progression_sample_id"])
+
+    # Nadir: lowest CN from the baseline draw up to progression (or the last draw).
+    span = draws.merge(patients[["patient_id", "progression_day"]], on="patient_id", how="left")
+    in_span = (
+        (span["draw_day"] >= span["baseline_day"])
+        & (span["progression_day"].isna() | (span["draw_day"] <= span["progression_day"] + phigh))
+        & span["erbb2_cn"].notna()
+    )
+    nadir_rows = span[in_span].sort_values(["patient_id", "erbb2_cn", "draw_day"], kind="stable")
+    nadir = nadir_rows.groupby("patient_id", sort=False).head(1)[["patient_id", "erbb2_cn", "draw_day"]]
+    patients = patients.merge(
+        nadir.rename(columns={"erbb2_cn": "nadir_erbb2_cn", "draw_day": "nadir_day"}),
+        on="patient_id",
+        how="left",
+    )
+    counts = draws.groupby("patient_id").size().rename("n_draws")
+    patients = patients.merge(counts, left_on="patient_id", right_index=True, how="left")
+
+    # Innate: progression at first evaluation or PFS < cutoff; acquired: other progressors.
+    at_first = (patients["first_evaluation_response"] == "PD").fillna(False).astype(bool) | (
+        patients["progression_day"] <= patients["first_evaluation_day"]
+    ).fillna(False).astype(bool)
+    short = (patients["pfs_months"] < params.innate_pfs_months).fillna(False).astype(bool)
+    patients["resistance_class"] = np.where(
+        ~progressed, NO_PROGRESSION, np.where(at_first | short, INNATE, ACQUIRED)
+    )
+    patients = _typed(patients.sort_values("patient_id", kind="stable"), PATIENT_COLUMNS)
+    if patients["pfs_months"].notna().any() and not patients["progressed"].any():
+        caveats.append("No patient progressed (all censored): resistance classes are all 'none'.")
+    no_base = int(patients["baseline_sample_id"].isna().sum())
+    if no_base and len(draws):
+        caveats.append(
+            f"{no_base} patient(s) have no plasma draw in the baseline window "
+            f"[{low}, +{high}] days: changes from baseline are missing."
+        )
+
+    draws = _typed(draws, DRAW_COLUMNS)
+    aligned = _aligned(draws, cea, imaging)
+    summary = pd.DataFrame(
+        {
+            "measure": [
+                "patients",
+                "plasma draws",
+                "draws with ERBB2 CN",
+                "draws with evaluable tumour fraction",
+                "patients with baseline draw",
+                "progressors",
+                "innate",
+                "acquired",
+                "CEA values (patient-days)",
+                "imaging assessments",
+            ],
+            "value": [
+                len(patients),
+                len(draws),
+                int(draws["erbb2_cn"].notna().sum()),
+                int(draws["tumour_fraction_evaluable"].fillna(False).sum()),
+                int(patients["baseline_sample_id"].notna().sum()),
+                int(patients["progressed"].sum()),
+                int((patients["resistance_class"] == INNATE).sum()),
+                int((patients["resistance_class"] == ACQUIRED).sum()),
+                len(cea),
+                len(imaging),
+            ],
+        }
+    )
+    if patients.empty:
+        caveats.append("The study has no patients.")
+    return TrajectoryResult(
+        draws=draws,
+        cea=cea,
+        imaging=imaging,
+        patients=patients,
+        aligned=aligned,
+        summary=summary,
+        caveats=tuple(caveats),
+    )
+
+
+def _aligned(draws: pd.DataFrame, cea: pd.DataFrame, imaging: pd.DataFrame) -> pd.DataFrame:
+    parts = [
+        pd.DataFrame(
+            {
+                "patient_id": draws["patient_id"],
+                "day": draws["draw_day"],
+                "measure": "erbb2_cn",
+                "value": draws["erbb2_cn"],
+                "unit": "copies",
+                "flag": np.where(draws["erbb2_amplified"].fillna(False), "amplified", ""),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "patient_id": draws["patient_id"],
+                "day": draws["draw_day"],
+                "measure": "erbb2_cn_adjusted",
+                "value": draws["erbb2_cn_adjusted"],
+                "unit": "copies",
+                "flag": draws["adjusted_note"],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "patient_id": cea["patient_id"],
+                "day": cea["day"],
+                "measure": "cea",
+                "value": cea["cea"],
+                "unit": "ng/mL",
+                "flag": np.where(
+                    cea["averaged"], "mean of " + cea["n_values"].astype(str) + " same-day values", ""
+                ),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "patient_id": imaging["patient_id"],
+                "day": imaging["day"],
+                "measure": "tumour_size",
+                "value": imaging["target_lesion_sum_mm"],
+                "unit": "mm",
+                "flag": imaging["recist_response"].fillna(""),
+            }
+        ),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty(ALIGNED_COLUMNS)
+    out = pd.concat(parts, ignore_index=True).sort_values(["patient_id", "day", "measure"], kind="stable")
+    return _typed(out, ALIGNED_COLUMNS)

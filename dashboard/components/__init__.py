@@ -1,0 +1,1 @@
+"""Reusable, pure layout builders (DataFrame -> Dash components)."""

@@ -1,0 +1,32 @@
+"""The frame around every page: header with navigation, the page, a footer."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from dashboard import ids
+
+
+def shell() -> html.Div:
+    """The app layout: navigation built from the registered pages, then the page container."""
+    links = [
+        dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
+        for page in dash.page_registry.values()
+        if page.get("nav", True) is not False and page.get("path_template") is None
+    ]
+    return html.Div(className="app", children=[
+        html.Header(className="app-header", children=[
+            html.Div(className="brand", children=[
+                html.Span("HER2 liquid biopsy", className="brand-title"),
+                html.Span("trastuzumab resistance in HER2+ metastatic gastric cancer", className="brand-sub"),
+            ]),
+            html.Nav(links, className="nav", **{"aria-label": "Pages"}),
+        ]),
+        html.Div(id=ids.STUDY_ALERT),
+        html.Main(dash.page_container, className="page"),
+        html.Footer(className="app-footer", children=[
+            "Research use. Analyses follow Wang et al., Gut 2019;68:1152-1161. ",
+            "Tissue is a comparator, not ground truth: agreement statistics are reported as agreement.",
+        ]),
+    ])

@@ -1,0 +1,58 @@
+"""Overview: what study is open and what it holds (first page)."""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from analysis.summary import study_summary
+from dashboard import ids
+from dashboard.components.tables import data_table, stat_card
+from dashboard.study_service import get_service
+
+dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview - HER2 liquid biopsy")
+
+SAMPLE_LABELS = {"sample_type": "Sample type", "timepoint": "Timepoint", "samples": "Samples", "patients": "Patients"}
+HER2_LABELS = {"her2_status": "Pathology HER2 status", "patients": "Patients"}
+WARNING_LABELS = {"file": "File", "line": "Line", "column": "Column", "message": "Finding", "expected": "Expected"}
+
+
+def layout(**_query) -> html.Div:
+    service = get_service()
+    study = service.study
+    summary = study_summary(study)
+    warnings = study.report.to_frame()
+    warnings = warnings[warnings["level"] == "warning"].drop(columns=["level"])
+    return html.Div([
+        html.H1(study.meta.name or study.meta.study_id),
+        html.P(study.meta.description, className="lead") if study.meta.description else None,
+        html.Div(id=ids.OVERVIEW_COUNTS, className="stat-row", children=[
+            stat_card("patients", summary.n_patients, card_id="count-patients"),
+            stat_card("samples", summary.n_samples, card_id="count-samples"),
+            stat_card("patients followed with serial plasma", summary.n_followed_patients,
+                      card_id="count-followed"),
+            stat_card("serial plasma draws", summary.n_serial_draws, "baseline draw included",
+                      card_id="count-serial-draws"),
+            stat_card("progressions", summary.n_progressions, card_id="count-progressions"),
+        ]),
+        html.Div(className="two-col", children=[
+            html.Section([
+                html.H2("Samples by type and timepoint"),
+                data_table(summary.samples_by_type_timepoint, ids.OVERVIEW_SAMPLES_TABLE, SAMPLE_LABELS),
+            ]),
+            html.Section([
+                html.H2("HER2 status (pathology: IHC 3+, or 2+ with FISH ratio >= 2.0)"),
+                data_table(summary.her2_status, ids.OVERVIEW_HER2_TABLE, HER2_LABELS),
+            ]),
+        ]),
+        html.Section(id=ids.OVERVIEW_NOTES, children=[
+            html.H2("How the study was read"),
+            html.Ul([html.Li(note) for note in study.notes]) if study.notes
+            else html.P("Read as it is: no re-anchoring or other adjustment was needed."),
+        ]),
+        html.Section([
+            html.H2(f"Validation warnings ({len(warnings)})"),
+            data_table(warnings, ids.OVERVIEW_WARNINGS, WARNING_LABELS) if len(warnings)
+            else html.P("No warnings: every file matched the study format.", id=ids.OVERVIEW_WARNINGS),
+        ]),
+    ])

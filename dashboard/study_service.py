@@ -1,0 +1,78 @@
+"""The open study, held for the running dashboard.
+
+The service keeps the last study that read without errors: when the folder
+later changes into something invalid, ``reload`` reports why and the
+dashboard keeps serving the last good data.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.errors import AnalysisError, StudyValidationError
+from analysis.io.cbioportal import read_study, study_file_fingerprint
+from analysis.study import Study
+from analysis.validation import ValidationReport
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """What the last reload attempt found: ``ok`` or the refusal (message + report)."""
+
+    ok: bool
+    message: str = ""
+    report: ValidationReport | None = None
+
+
+class StudyService:
+    """Holds one study folder's last good :class:`Study` and notices file changes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._lock = threading.Lock()
+        self._study = read_study(self.folder)  # raises: a broken study is refused at start-up
+        self._fingerprint = study_file_fingerprint(self.folder)
+        self.last_reload = ReloadOutcome(ok=True)
+
+    @property
+    def study(self) -> Study:
+        """The current study, re-read first if its files changed since the last read."""
+        self.refresh_if_changed()
+        return self._study
+
+    def refresh_if_changed(self) -> ReloadOutcome:
+        """Re-read the folder if any file changed; on failure keep the last good study."""
+        fingerprint = study_file_fingerprint(self.folder) if self.folder.is_dir() else ""
+        if fingerprint == self._fingerprint:
+            return self.last_reload
+        with self._lock:
+            if fingerprint == self._fingerprint:
+                return self.last_reload
+            try:
+                study = read_study(self.folder)
+            except StudyValidationError as exc:
+                self.last_reload = ReloadOutcome(False, str(exc), exc.report)
+            except (AnalysisError, OSError) as exc:
+                self.last_reload = ReloadOutcome(False, str(exc))
+            else:
+                self._study = study
+                self.last_reload = ReloadOutcome(ok=True)
+            self._fingerprint = fingerprint
+        return self.last_reload
+
+
+_service: StudyService | None = None
+
+
+def set_service(service: StudyService) -> None:
+    """Install the service the pages read from (done once by the app factory)."""
+    global _service
+    _service = service
+
+
+def get_service() -> StudyService:
+    if _service is None:
+        raise RuntimeError("the dashboard has no study service; build the app with dashboard.app.create_app")
+    return _service
