@@ -308,20 +308,32 @@ def _read_cna_matrix(path: Path, report: ValidationReport, known_samples: set[st
                          expected="a SAMPLE_ID listed in data_clinical_sample.txt")
     genes = _text(raw, gene_col)
     _bad_rows(report, raw, gene_col, genes.isna(), "a HUGO gene symbol", what="empty gene symbol")
-    longs = []
-    for col in sample_cols:
-        numbers, bad = to_number(f[col])
-        if kind == "discrete":
-            bad = bad | (numbers.notna() & ~numbers.isin([-2, -1.5, -1, 0, 1, 2]))
-            expected = "a discrete copy-number call -2, -1, 0, 1 or 2"
-        else:
-            expected = "a number"
-        _bad_rows(report, raw, col, bad, expected, what="invalid copy-number value")
-        longs.append(pd.DataFrame({"sample_id": col, "gene": genes, "value": numbers.where(~bad)}))
-    if not longs:
+    if not sample_cols:
         return pd.DataFrame(columns=["sample_id", "gene", "value"])
-    out = pd.concat(longs, ignore_index=True)
-    return out[out["gene"].notna() & out["value"].notna()]
+    # One vectorised pass over the whole matrix (studies have tens of thousands of sample columns).
+    text = f[sample_cols].to_numpy(dtype=object).ravel()
+    values = pd.Series(text, dtype=object)
+    numbers, bad = to_number(values)
+    if kind == "discrete":
+        bad = bad | (numbers.notna() & ~numbers.isin([-2, -1.5, -1, 0, 1, 2]))
+        expected = "a discrete copy-number call -2, -1, 0, 1 or 2"
+    else:
+        expected = "a number"
+    n_samples = len(sample_cols)
+    bad_positions = np.flatnonzero(bad.to_numpy())
+    for pos in bad_positions[:MAX_MESSAGES_PER_COLUMN]:
+        row, col = divmod(int(pos), n_samples)
+        report.error(raw.name, int(raw.lines[row]), sample_cols[col],
+                     f"invalid copy-number value {text[pos]!r}", expected)
+    if len(bad_positions) > MAX_MESSAGES_PER_COLUMN:
+        report.error(raw.name, None, None,
+                     f"{len(bad_positions) - MAX_MESSAGES_PER_COLUMN} more invalid copy-number values", expected)
+    out = pd.DataFrame({
+        "sample_id": np.tile(np.asarray(sample_cols, dtype=object), len(f)),
+        "gene": np.repeat(genes.to_numpy(dtype=object), n_samples),
+        "value": numbers.where(~bad).to_numpy(),
+    })
+    return out[out["gene"].notna() & out["value"].notna()].reset_index(drop=True)
 
 
 def _read_cna_long(path: Path, report: ValidationReport, known_samples: set[str]) -> pd.DataFrame:
@@ -647,27 +659,46 @@ _MAF_NAMES = {
 }
 
 
-def _format(values: pd.Series) -> pd.Series:
-    """Text for a file cell: NA as empty, whole floats without '.0', floats with full precision."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.map(lambda v: "" if pd.isna(v) else str(v))
-    if pd.api.types.is_float_dtype(values.dtype):
-        def fmt(v: float) -> str:
-            if pd.isna(v):
-                return ""
-            return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
-        return values.map(fmt)
-    return values.astype(object).map(lambda v: "" if pd.isna(v) else str(v))
+def _for_file(frame: pd.DataFrame) -> pd.DataFrame:
+    """Make whole-number float columns integer so that files read ``61``, not ``61.0``."""
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if pd.api.types.is_float_dtype(values.dtype):
+            finite = values.dropna()
+            if len(finite) and (finite == np.round(finite)).all() and finite.abs().max() < 1e15:
+                out[col] = values.astype("Int64")
+    return out
 
 
-def _write_table(path: Path, frame: pd.DataFrame, header_rows: list[list[str]] | None = None) -> None:
+def _write_table(path: Path, frame: pd.DataFrame, header_rows: list[list[str]] | None = None,
+                 convert: bool = True) -> None:
+    """Write a tab-separated table (empty cells for missing values) after optional ``#`` header rows."""
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         for row in header_rows or []:
             handle.write("#" + "\t".join(row) + "\n")
-        handle.write("\t".join(frame.columns) + "\n")
-        if len(frame):
-            body = pd.DataFrame({c: _format(frame[c]) for c in frame.columns})
-            handle.write("\n".join("\t".join(row) for row in body.itertuples(index=False, name=None)) + "\n")
+        (_for_file(frame) if convert else frame).to_csv(handle, sep="\t", index=False, na_rep="",
+                                                         lineterminator="\n")
+
+
+def _write_matrix(path: Path, matrix: pd.DataFrame, integer: bool = False) -> None:
+    """Write a gene x sample matrix (index = genes) with a ``Hugo_Symbol`` column, vectorised."""
+    values = matrix.to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(values)
+    text = (np.where(missing, 0, values).astype("int64") if integer else values).astype(str)
+    text[missing] = ""
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write("\t".join(["Hugo_Symbol", *map(str, matrix.columns)]) + "\n")
+        for gene, row in zip(matrix.index, text, strict=True):
+            handle.write(str(gene) + "\t" + "\t".join(row) + "\n")
+
+
+def _gene_by_sample(copy_number: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+    """Genes x samples (both sorted) of *values*; the first value wins for a repeated (sample, gene)."""
+    long = pd.DataFrame({"gene": copy_number["gene"], "sample_id": copy_number["sample_id"], "value": values})
+    long = long.dropna(subset=["value"]).drop_duplicates(["gene", "sample_id"])
+    matrix = long.set_index(["gene", "sample_id"])["value"].astype("float64").unstack("sample_id")
+    return matrix.sort_index().reindex(columns=sorted(matrix.columns))
 
 
 def _clinical_frame(table: pd.DataFrame, declared) -> tuple[pd.DataFrame, list[list[str]]]:
@@ -773,21 +804,12 @@ def _write_into(study: Study, out: Path) -> None:
 
     cn = study.copy_number
     if cn["cna_discrete"].notna().any():
-        matrix = cn.pivot_table(index="gene", columns="sample_id", values="cna_discrete", aggfunc="first")
-        matrix = matrix.reindex(columns=sorted(matrix.columns)).sort_index()
-        frame = matrix.reset_index().rename(columns={"gene": "Hugo_Symbol"})
-        frame.columns.name = None
-        _write_table(out / "data_cna.txt", frame.astype({c: "float64" for c in frame.columns[1:]}))
+        _write_matrix(out / "data_cna.txt", _gene_by_sample(cn, cn["cna_discrete"]), integer=True)
         meta("meta_cna.txt", "COPY_NUMBER_ALTERATION", "DISCRETE", "data_cna.txt",
              ("gistic", "Putative copy-number alterations", "Discrete calls -2..2 from panel copy number"))
     if cn["log2_ratio"].notna().any() or cn["copy_number"].notna().any():
         log2 = cn["log2_ratio"].where(cn["log2_ratio"].notna(), np.log2(cn["copy_number"].clip(lower=1e-3) / 2.0))
-        matrix = cn.assign(log2_ratio=log2).pivot_table(index="gene", columns="sample_id", values="log2_ratio",
-                                                        aggfunc="first")
-        matrix = matrix.reindex(columns=sorted(matrix.columns)).sort_index()
-        frame = matrix.reset_index().rename(columns={"gene": "Hugo_Symbol"})
-        frame.columns.name = None
-        _write_table(out / "data_log2_cna.txt", frame)
+        _write_matrix(out / "data_log2_cna.txt", _gene_by_sample(cn, log2))
         meta("meta_log2_cna.txt", "COPY_NUMBER_ALTERATION", "LOG2-VALUE", "data_log2_cna.txt",
              ("log2CNA", "Log2 copy-number values", "Gene-level log2 copy ratio; absolute CN = 2 x 2^log2"))
 

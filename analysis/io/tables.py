@@ -6,6 +6,7 @@ vectorised, so that a message can name the file line of each bad value.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def read_raw_table(path: Path) -> RawTable:
             line_numbers.append(line_no)
     if header is None:
         raise InputError("file has no header row", path=str(path))
-    duplicated = sorted({h for h in header if header.count(h) > 1})
+    duplicated = sorted(name for name, n in Counter(header).items() if n > 1)
     if duplicated:
         raise InputError(f"header repeats column(s) {', '.join(duplicated)}", path=str(path),
                          line=header_line_no)
@@ -96,7 +97,11 @@ def read_raw_table(path: Path) -> RawTable:
 
 def missing_mask(values: pd.Series) -> pd.Series:
     """True where a text value means "no value"."""
-    return values.fillna("").astype(str).str.strip().str.upper().isin(MISSING_VALUES)
+    # Decide once per distinct value: columns have far fewer distinct values than rows.
+    distinct = pd.unique(values.to_numpy(dtype=object))
+    missing = [v for v in distinct if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+               or str(v).strip().upper() in MISSING_VALUES]
+    return values.isin(missing) | values.isna()
 
 
 def to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
