@@ -45,7 +45,8 @@ class CohortAnalysis:
     groupings
         Default PFS groupings by name (a plain dict, so that the result pickles into the disk cache).
     survival
-        Kaplan-Meier results of those groupings, by the same names (a plain dict, so that the result pickles into the disk cache).
+        Kaplan-Meier results of those groupings, by the same names (a plain dict, so that the
+        result pickles into the disk cache).
     timings
         Seconds spent per step (``step, seconds``).
     summary

@@ -87,7 +87,8 @@ PATIENTS = TableSchema(
     "patients",
     (
         Column("patient_id", "string", "", "Patient identifier (cBioPortal PATIENT_ID)."),
-        Column("her2_status", "string", "", "Pathology HER2 status: POSITIVE or NEGATIVE (IHC 3+, or 2+ with FISH >= 2.0)."),
+        Column("her2_status", "string", "",
+               "Pathology HER2 status: POSITIVE or NEGATIVE (IHC 3+, or 2+ with FISH >= 2.0)."),
         Column("her2_ihc", "string", "", "HER2 immunohistochemistry score: 0, 1+, 2+ or 3+."),
         Column("her2_fish_ratio", "float64", "ratio", "ERBB2/CEP17 FISH ratio."),
         Column("pfs_months", "float64", "months", "Progression-free survival time from day 0."),
@@ -100,9 +101,11 @@ PATIENTS = TableSchema(
 SAMPLES = TableSchema(
     "samples",
     (
-        Column("sample_id", "string", "", "Sample identifier (cBioPortal SAMPLE_ID); one plasma draw or one tissue specimen."),
+        Column("sample_id", "string", "",
+               "Sample identifier (cBioPortal SAMPLE_ID); one plasma draw or one tissue specimen."),
         Column("patient_id", "string", "", "Patient the sample belongs to."),
-        Column("sample_type", "string", "", "plasma or tissue (synonyms cfDNA, ctDNA, FFPE, biopsy, primary, metastasis are mapped)."),
+        Column("sample_type", "string", "",
+               "plasma or tissue (synonyms cfDNA, ctDNA, FFPE, biopsy, primary, metastasis are mapped)."),
         Column("collection_day", "float64", "days", "Collection day relative to day 0 (first trastuzumab dose)."),
         Column("timepoint", "string", "", "BASELINE, ON_TREATMENT or PROGRESSION."),
     ),
@@ -117,8 +120,10 @@ VARIANTS = TableSchema(
         Column("start_position", "Int64", "bp, 1-based", "Start position (MAF Start_Position)."),
         Column("reference_allele", "string", "", "Reference allele."),
         Column("tumor_seq_allele", "string", "", "Alternate allele (MAF Tumor_Seq_Allele2)."),
-        Column("variant_classification", "string", "", "MAF Variant_Classification (Missense_Mutation, Nonsense_Mutation, ...)."),
-        Column("protein_change", "string", "", "Protein change without the 'p.' prefix, e.g. S310F (from HGVSp_Short)."),
+        Column("variant_classification", "string", "",
+               "MAF Variant_Classification (Missense_Mutation, Nonsense_Mutation, ...)."),
+        Column("protein_change", "string", "",
+               "Protein change without the 'p.' prefix, e.g. S310F (from HGVSp_Short)."),
         Column("t_ref_count", "Int64", "reads", "Reads supporting the reference allele."),
         Column("t_alt_count", "Int64", "reads", "Reads supporting the alternate allele."),
         Column("depth", "Int64", "reads", "Total depth (t_depth, or ref + alt)."),
@@ -133,7 +138,8 @@ COPY_NUMBER = TableSchema(
         Column("gene", "string", "", "HUGO gene symbol."),
         Column("copy_number", "float64", "copies", "Absolute gene-level copy number (2 = diploid) = 2 x 2^log2_ratio."),
         Column("log2_ratio", "float64", "log2", "Gene-level log2 copy ratio against a diploid reference."),
-        Column("cna_discrete", "Int64", "", "Discrete call -2 deep deletion, -1 shallow loss, 0 neutral, 1 gain, 2 amplification."),
+        Column("cna_discrete", "Int64", "",
+               "Discrete call -2 deep deletion, -1 shallow loss, 0 neutral, 1 gain, 2 amplification."),
     ),
 )
 
