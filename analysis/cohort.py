@@ -10,6 +10,7 @@ version, parameters).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,7 @@ def analyse_cohort(
     study: Study,
     params: AnalysisParameters = AnalysisParameters(),
     knowledge_base: KnowledgeBase | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> CohortAnalysis:
     """Run every cohort analysis of design.md section 3 on *study*.
 
@@ -107,6 +109,8 @@ def analyse_cohort(
         (``"default"`` = ``data/resistance_kb.tsv``) unless *knowledge_base* is given.
     knowledge_base
         An already loaded knowledge base (overrides ``params.knowledge_base``).
+    progress
+        Called as ``progress(step_done, n_steps, step_name)`` before each step (for progress bars).
 
     Returns
     -------
@@ -118,8 +122,11 @@ def analyse_cohort(
         The knowledge-base file named in *params* is missing or invalid.
     """
     timings: list[tuple[str, float]] = []
+    n_steps = 9
 
     def timed(step: str, func, *args, **kwargs) -> Any:
+        if progress is not None:
+            progress(min(len(timings), n_steps - 1), n_steps, step)
         start = time.perf_counter()
         out = func(*args, **kwargs)
         timings.append((step, time.perf_counter() - start))

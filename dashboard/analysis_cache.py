@@ -69,6 +69,10 @@ class AnalysisCache:
             self._remember(key, found)
             return found
 
+    def contains(self, key: str) -> bool:
+        """True when *key* (from :func:`cache_key`) is in memory or on disk."""
+        return self._from_memory(key) is not _MISSING or key in self.disk
+
     def clear(self) -> None:
         with self._lock:
             self._memory.clear()

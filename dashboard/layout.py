@@ -11,7 +11,8 @@ from dashboard import ids
 def shell() -> html.Div:
     """The app layout: navigation built from the registered pages, then the page container."""
     links = [
-        dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
+        dcc.Link(page["name"], href=page["relative_path"], className="nav-link",
+                 id={"type": ids.NAV_LINK, "path": page["relative_path"]})
         for page in dash.page_registry.values()
         if page.get("nav", True) is not False and page.get("path_template") is None
     ]
@@ -23,7 +24,7 @@ def shell() -> html.Div:
             ]),
             html.Nav(links, className="nav", **{"aria-label": "Pages"}),
         ]),
-        html.Div(id=ids.STUDY_ALERT),
+        dcc.Store(id=ids.URL_SYNC),
         html.Main(dash.page_container, className="page"),
         html.Footer(className="app-footer", children=[
             "Research use. Analyses follow Wang et al., Gut 2019;68:1152-1161. ",

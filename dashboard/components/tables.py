@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from dash import dash_table, html
 
+TABLE_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
 
 def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None = None,
                page_size: int = 20, export_name: str | None = None) -> dash_table.DataTable:
@@ -29,7 +31,7 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         export_format="csv",
         export_headers="display",
         style_table={"overflowX": "auto"},
-        style_cell={"fontFamily": "inherit", "fontSize": "0.9rem", "padding": "4px 8px", "textAlign": "left"},
+        style_cell={"fontFamily": TABLE_FONT, "fontSize": "0.9rem", "padding": "4px 8px", "textAlign": "left"},
         style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5"},
         css=[{"selector": ".export", "rule": "margin: 4px 0;"}],
         **({"export_columns": "visible"} if export_name else {}),

@@ -8,6 +8,7 @@ from dash import html
 from analysis.summary import study_summary
 from dashboard import ids
 from dashboard.components.tables import data_table, stat_card
+from dashboard.page_frame import page_frame
 from dashboard.study_service import get_service
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview - HER2 liquid biopsy")
@@ -18,14 +19,14 @@ WARNING_LABELS = {"file": "File", "line": "Line", "column": "Column", "message":
 
 
 def layout(**_query) -> html.Div:
+    """The open study's counts, how it was read, and its validation warnings."""
     service = get_service()
     study = service.study
     summary = study_summary(study)
     warnings = study.report.to_frame()
     warnings = warnings[warnings["level"] == "warning"].drop(columns=["level"])
-    return html.Div([
-        html.H1(study.meta.name or study.meta.study_id),
-        html.P(study.meta.description, className="lead") if study.meta.description else None,
+    return page_frame(
+        study.meta.name or study.meta.study_id, _query,
         html.Div(id=ids.OVERVIEW_COUNTS, className="stat-row", children=[
             stat_card("patients", summary.n_patients, card_id="count-patients"),
             stat_card("samples", summary.n_samples, card_id="count-samples"),
@@ -55,4 +56,6 @@ def layout(**_query) -> html.Div:
             data_table(warnings, ids.OVERVIEW_WARNINGS, WARNING_LABELS) if len(warnings)
             else html.P("No warnings: every file matched the study format.", id=ids.OVERVIEW_WARNINGS),
         ]),
-    ])
+        needs_cohort=False,
+        lead=study.meta.description or None,
+    )

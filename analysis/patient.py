@@ -1,0 +1,102 @@
+"""One patient's analysis, computed on that patient alone (fast on any cohort size).
+
+Every per-patient quantity of design.md section 3 (trajectory, response, resistance
+class, mechanism calls) depends only on that patient's own data, so the patient
+page does not wait for the whole cohort.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.params import AnalysisParameters
+from analysis.resistance import KnowledgeBase, ResistanceResult, call_mechanisms, load_knowledge_base
+from analysis.study import Study
+from analysis.trajectory import TrajectoryResult, analyse_trajectories
+
+
+def subset_study(study: Study, patient_ids: list[str]) -> Study:
+    """The same study restricted to *patient_ids* (tables filtered, provenance kept)."""
+    keep = set(patient_ids)
+    samples = study.samples[study.samples["patient_id"].isin(keep)]
+    sample_ids = set(samples["sample_id"])
+    return Study(
+        patients=study.patients[study.patients["patient_id"].isin(keep)].reset_index(drop=True),
+        samples=samples.reset_index(drop=True),
+        variants=study.variants[study.variants["sample_id"].isin(sample_ids)].reset_index(drop=True),
+        copy_number=study.copy_number[study.copy_number["sample_id"].isin(sample_ids)].reset_index(drop=True),
+        timeline=study.timeline[study.timeline["patient_id"].isin(keep)].reset_index(drop=True),
+        meta=study.meta, report=study.report, provenance=study.provenance, notes=study.notes, path=study.path,
+    )
+
+
+@dataclass(frozen=True)
+class PatientAnalysis:
+    """One patient's results.
+
+    Attributes
+    ----------
+    patient_id
+        The patient.
+    clinical
+        The patient's row of the patients table (HER2 status, PFS, OS, free attributes).
+    samples
+        The patient's samples (plasma draws and tissue), by collection day.
+    variants
+        The patient's variants with ``collection_day``, ``sample_type`` and ``timepoint`` of their sample.
+    copy_number
+        The patient's gene-level copy number, with the same sample columns.
+    treatments
+        TREATMENT events (``agent, start_day, stop_day``).
+    trajectories
+        :class:`analysis.trajectory.TrajectoryResult` of this patient alone.
+    resistance
+        :class:`analysis.resistance.ResistanceResult` of this patient alone.
+    caveats
+        Caveats of both.
+    """
+
+    patient_id: str
+    clinical: pd.DataFrame
+    samples: pd.DataFrame
+    variants: pd.DataFrame
+    copy_number: pd.DataFrame
+    treatments: pd.DataFrame
+    trajectories: TrajectoryResult
+    resistance: ResistanceResult
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        return len(self.clinical) == 1
+
+
+def analyse_patient(study: Study, patient_id: str, params: AnalysisParameters = AnalysisParameters(),
+                    knowledge_base: KnowledgeBase | None = None) -> PatientAnalysis:
+    """Trajectory, resistance class and mechanism calls of one patient.
+
+    An unknown patient gives an empty result (``found`` is False), not an exception.
+    """
+    own = subset_study(study, [patient_id])
+    kb = knowledge_base or load_knowledge_base(params.knowledge_base)
+    trajectories = analyse_trajectories(own, params)
+    resistance = call_mechanisms(own, trajectories, params, knowledge_base=kb)
+    sample_info = own.samples[["sample_id", "sample_type", "collection_day", "timepoint"]]
+    variants = own.variants.merge(sample_info, on="sample_id", how="left").sort_values(
+        ["collection_day", "gene"], kind="stable").reset_index(drop=True)
+    copy_number = own.copy_number.merge(sample_info, on="sample_id", how="left").sort_values(
+        ["collection_day", "gene"], kind="stable").reset_index(drop=True)
+    treatments = own.events("TREATMENT")[["agent", "start_day", "stop_day"]]
+    return PatientAnalysis(
+        patient_id=patient_id,
+        clinical=own.patients,
+        samples=own.samples.sort_values("collection_day", kind="stable").reset_index(drop=True),
+        variants=variants,
+        copy_number=copy_number,
+        treatments=treatments,
+        trajectories=trajectories,
+        resistance=resistance,
+        caveats=tuple(trajectories.caveats) + tuple(resistance.caveats),
+    )

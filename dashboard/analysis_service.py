@@ -1,0 +1,112 @@
+"""The dashboard's access to analysis results, always through the disk cache.
+
+Callbacks ask this service; it asks the cache with a key of (study content
+hash, analysis version, parameters, ...) and computes with the pure analysis
+functions on a miss.  Pages never call the analysis layer directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from analysis.cohort import CohortAnalysis, analyse_cohort
+from analysis.params import AnalysisParameters
+from analysis.patient import PatientAnalysis, analyse_patient
+from analysis.resistance import KnowledgeBase, load_knowledge_base
+from analysis.study import Study
+from dashboard.analysis_cache import AnalysisCache, cache_key
+from dashboard.settings import PROJECT_ROOT
+from dashboard.study_service import StudyService
+
+DEFAULT_KB_LABEL = "default (data/resistance_kb.tsv)"
+
+
+class AnalysisService:
+    """Cached analysis of the open study."""
+
+    def __init__(self, studies: StudyService, cache: AnalysisCache) -> None:
+        self.studies = studies
+        self.cache = cache
+        self._hash_for: tuple[int, str] | None = None
+
+    # ------------------------------------------------------------------ study identity
+    @property
+    def study(self) -> Study:
+        return self.studies.study
+
+    def study_hash(self) -> str:
+        """Content hash of the open study (computed once per loaded study object)."""
+        study = self.studies.study
+        if self._hash_for is None or self._hash_for[0] != id(study):
+            self._hash_for = (id(study), study.content_hash)
+        return self._hash_for[1]
+
+    # ------------------------------------------------------------------ knowledge bases
+    def knowledge_bases(self) -> dict[str, str]:
+        """Knowledge-base choices: ``default`` plus ``*.tsv`` files in ``data/knowledge_bases/`` and the study folder
+        whose name contains ``kb``; value -> label."""
+        choices = {"default": DEFAULT_KB_LABEL}
+        folders = [PROJECT_ROOT / "data" / "knowledge_bases", self.studies.folder]
+        for folder in folders:
+            if folder.is_dir():
+                for path in sorted(folder.glob("*kb*.tsv")):
+                    choices[str(path.resolve())] = f"{path.name} ({folder.name}/)"
+        return choices
+
+    def _knowledge_base(self, params: AnalysisParameters) -> KnowledgeBase:
+        return load_knowledge_base(params.knowledge_base)
+
+    def _kb_fingerprint(self, params: AnalysisParameters) -> str:
+        """A user's knowledge-base file is part of the key: editing it invalidates what used it."""
+        if params.knowledge_base in ("default", "", None):
+            path = PROJECT_ROOT / "data" / "resistance_kb.tsv"
+        else:
+            path = Path(params.knowledge_base)
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+    # ------------------------------------------------------------------ results
+    def cohort_key(self, params: AnalysisParameters) -> str:
+        return cache_key("cohort", self.study_hash(), params, self._kb_fingerprint(params))
+
+    def cohort_is_cached(self, params: AnalysisParameters) -> bool:
+        return self.cache.contains(self.cohort_key(params))
+
+    def cohort(self, params: AnalysisParameters,
+               progress: Callable[[int, int, str], None] | None = None) -> CohortAnalysis:
+        """The whole-cohort analysis (see :func:`analysis.cohort.analyse_cohort`)."""
+        study = self.study
+        return self.cache.get("cohort", self.study_hash(), params,
+                              lambda: analyse_cohort(study, params, self._knowledge_base(params), progress=progress),
+                              self._kb_fingerprint(params))
+
+    def patient(self, patient_id: str, params: AnalysisParameters) -> PatientAnalysis:
+        """One patient's analysis, computed on that patient alone."""
+        study = self.study
+        return self.cache.get("patient", self.study_hash(), params,
+                              lambda: analyse_patient(study, patient_id, params, self._knowledge_base(params)),
+                              self._kb_fingerprint(params), patient_id)
+
+    def view(self, kind: str, params: AnalysisParameters, build: Callable[[], Any], *extra: Any) -> Any:
+        """A cached view model (figure dicts, table records) built from analysis results."""
+        return self.cache.get(f"view-{kind}", self.study_hash(), params, build, self._kb_fingerprint(params), *extra)
+
+    def patient_ids(self) -> list[str]:
+        """Patient identifiers in study order."""
+        return self.study.patients["patient_id"].astype(str).tolist()
+
+
+_analysis: AnalysisService | None = None
+
+
+def set_analysis_service(service: AnalysisService) -> None:
+    global _analysis
+    _analysis = service
+
+
+def get_analysis_service() -> AnalysisService:
+    if _analysis is None:
+        raise RuntimeError("the dashboard has no analysis service; build the app with dashboard.server.create_app")
+    return _analysis

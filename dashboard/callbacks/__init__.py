@@ -1,0 +1,1 @@
+"""Callbacks, registered on import with ``dash.callback``.  Thin: read inputs, ask a service, build, return."""

@@ -1,0 +1,65 @@
+"""Shared figure style: colour-blind-safe palette (Okabe-Ito), fonts, axes, hover formats."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#999999",
+}
+SEQUENCE = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "yellow",
+                                   "black", "grey")]
+
+#: Fixed meanings, used on every page.
+COLOURS = {
+    "erbb2_cn": OKABE_ITO["blue"],
+    "erbb2_cn_adjusted": OKABE_ITO["sky_blue"],
+    "cea": OKABE_ITO["orange"],
+    "tumour_size": OKABE_ITO["green"],
+    "progression": OKABE_ITO["vermillion"],
+    "cutoff": OKABE_ITO["grey"],
+    "innate": OKABE_ITO["vermillion"],
+    "acquired": OKABE_ITO["blue"],
+    "none": OKABE_ITO["grey"],
+    "plasma": OKABE_ITO["blue"],
+    "tissue": OKABE_ITO["orange"],
+    "agreement": OKABE_ITO["green"],
+}
+
+FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", size=13,
+            color="#1d2329")
+
+
+def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 420, legend_below: bool = True
+                ) -> go.Figure:
+    """Apply the shared look: white background, light grid, readable fonts, legend below the plot."""
+    fig.update_layout(
+        template="plotly_white",
+        font=FONT,
+        colorway=SEQUENCE,
+        height=height,
+        margin=dict(l=64, r=24, t=48 if title else 16, b=56),
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)) if title else None,
+        hoverlabel=dict(font_size=13),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0) if legend_below else None,
+    )
+    fig.update_xaxes(showline=True, linecolor="#8a96a3", ticks="outside", zeroline=False)
+    fig.update_yaxes(showline=True, linecolor="#8a96a3", ticks="outside", zeroline=False)
+    return fig
+
+
+def empty_figure(message: str, height: int = 320) -> go.Figure:
+    """A figure that explains why it is empty (e.g. "no plasma draw within 14 days of this scan")."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=15, color="#5b6570"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return base_layout(fig, height=height)
+
+
+def vaf_text(vaf: float) -> str:
+    """VAF as a percentage with 3 significant digits (hover text)."""
+    return f"{100 * vaf:.3g}%"

@@ -1,0 +1,66 @@
+"""What every page has around its own content: title, parameter panel, cohort progress."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.analysis_service import get_analysis_service
+from dashboard.parameters import ParsedParameters, parameter_panel, params_from_query
+from dashboard.study_service import get_service
+
+
+def parse_page_query(query: dict) -> ParsedParameters:
+    """The analysis parameters of a page's URL query."""
+    return params_from_query(query, get_analysis_service().knowledge_bases())
+
+
+def study_alert() -> html.Div | None:
+    """Says so when the study files changed into something invalid (the last good study is still shown)."""
+    outcome = get_service().refresh_if_changed()
+    if outcome.ok:
+        return None
+    details = outcome.report.format().splitlines()[:10] if outcome.report is not None else [outcome.message]
+    return html.Div(id=ids.STUDY_ALERT, className="alert alert-error", role="alert", children=[
+        html.Strong("The study files changed and now have errors; the last valid version is still shown. "),
+        html.Ul([html.Li(line) for line in details]),
+    ])
+
+
+def cohort_progress() -> html.Div:
+    """Progress of the whole-cohort analysis; hidden while results are ready."""
+    return html.Div(id=ids.COHORT_PROGRESS, className="cohort-progress", hidden=True, children=[
+        html.Span("Computing the cohort analysis: ", className="muted"),
+        html.Progress(id=ids.COHORT_PROGRESS_BAR, value="0", max="9"),
+        html.Span(id=ids.COHORT_PROGRESS_LABEL, className="muted"),
+    ])
+
+
+def page_frame(title: str, query: dict, *children, needs_cohort: bool = True, page_state: dict | None = None,
+               lead: str | None = None) -> html.Div:
+    """A page: parameter panel, (cohort progress), title, lead text, content, URL state store.
+
+    Parameters
+    ----------
+    title
+        The page heading.
+    query
+        The page's URL query arguments (analysis parameters and page state).
+    needs_cohort
+        Whether the page's callbacks wait for the whole-cohort analysis (``COHORT_READY``).
+    page_state
+        Page-specific values to keep in the URL (e.g. the chosen survival grouping).
+    """
+    parsed = parse_page_query(query)
+    return html.Div([
+        study_alert(),
+        parameter_panel(parsed, get_analysis_service().knowledge_bases()),
+        cohort_progress() if needs_cohort else None,
+        html.Div(id=ids.COHORT_ERROR) if needs_cohort else None,
+        dcc.Store(id=ids.COHORT_READY) if needs_cohort else None,
+        dcc.Store(id=ids.COHORT_NEEDED) if needs_cohort else None,
+        dcc.Store(id=ids.PAGE_STATE, data=page_state or {}),
+        html.H1(title),
+        html.P(lead, className="lead") if lead else None,
+        *children,
+    ])
