@@ -15,6 +15,7 @@ from analysis.params import AnalysisParameters
 from analysis.resistance import KnowledgeBase, ResistanceResult, call_mechanisms, load_knowledge_base
 from analysis.study import Study
 from analysis.trajectory import TrajectoryResult, analyse_trajectories
+from analysis.tumour_fraction import tumour_fraction
 
 
 def subset_study(study: Study, patient_ids: list[str]) -> Study:
@@ -50,6 +51,8 @@ class PatientAnalysis:
         The patient's gene-level copy number, with the same sample columns.
     treatments
         TREATMENT events (``agent, start_day, stop_day``).
+    tumour_fractions
+        :func:`analysis.tumour_fraction.tumour_fraction` of each of the patient's samples.
     trajectories
         :class:`analysis.trajectory.TrajectoryResult` of this patient alone.
     resistance
@@ -64,6 +67,7 @@ class PatientAnalysis:
     variants: pd.DataFrame
     copy_number: pd.DataFrame
     treatments: pd.DataFrame
+    tumour_fractions: pd.DataFrame
     trajectories: TrajectoryResult
     resistance: ResistanceResult
     caveats: tuple[str, ...] = ()
@@ -81,7 +85,8 @@ def analyse_patient(study: Study, patient_id: str, params: AnalysisParameters = 
     """
     own = subset_study(study, [patient_id])
     kb = knowledge_base or load_knowledge_base(params.knowledge_base)
-    trajectories = analyse_trajectories(own, params)
+    fractions = tumour_fraction(own.variants, own.samples["sample_id"], min_tumour_fraction=params.min_tumour_fraction)
+    trajectories = analyse_trajectories(own, params, tumour_fractions=fractions)
     resistance = call_mechanisms(own, trajectories, params, knowledge_base=kb)
     sample_info = own.samples[["sample_id", "sample_type", "collection_day", "timepoint"]]
     variants = own.variants.merge(sample_info, on="sample_id", how="left").sort_values(
@@ -96,6 +101,7 @@ def analyse_patient(study: Study, patient_id: str, params: AnalysisParameters = 
         variants=variants,
         copy_number=copy_number,
         treatments=treatments,
+        tumour_fractions=fractions,
         trajectories=trajectories,
         resistance=resistance,
         caveats=tuple(trajectories.caveats) + tuple(resistance.caveats),

@@ -20,10 +20,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: (file name, path, window size, milliseconds to let the page render)
+#: (file name, path, window size, most milliseconds to wait for the page to settle)
 PAGES = [
+    ("patient.png", "/patient/P009", (1280, 2000), 30000),
+    ("patient-board.png", "/patient/P009", (1920, 1080), 30000),
     ("overview.png", "/", (1280, 800), 6000),
 ]
+
+
+#: CSS selector that exists once a page's content is drawn (default: wait for callbacks only).
+READY_SELECTORS = {
+    "patient.png": "#patient-header .stat-card",
+    "patient-board.png": "#patient-header .stat-card",
+}
 
 
 def free_port() -> int:
@@ -43,6 +52,31 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"dashboard did not answer at {url}")
 
 
+def _browser(chromium: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--force-device-scale-factor=1"):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options)
+
+
+def _wait_for_dash(driver, seconds: float, selector: str | None) -> None:
+    """Wait until the page's content is there and Dash has no callback in flight."""
+    deadline = time.time() + max(seconds, 5)
+    time.sleep(1.0)
+    while time.time() < deadline:
+        ready = selector is None or driver.execute_script(f"return !!document.querySelector({selector!r})")
+        busy = driver.execute_script("return document.title.startsWith('Updating')")
+        if ready and not busy:
+            break
+        time.sleep(0.3)
+    time.sleep(1.5)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--study", type=Path, default=ROOT / "data" / "demo")
@@ -58,20 +92,19 @@ def main() -> int:
     cache = tempfile.mkdtemp(prefix="screenshots-cache-")
     server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--study", str(args.study), "--port", str(port),
                                "--cache-dir", cache], cwd=ROOT)
+    driver = _browser(chromium)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/")
         for name, path, (width, height), budget in PAGES:
             if args.only and name != args.only:
                 continue
-            profile = tempfile.mkdtemp(prefix="chromium-profile-")
-            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                            "--no-first-run", f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                            f"--virtual-time-budget={budget}", f"--screenshot={args.out / name}",
-                            f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, timeout=120)
-            shutil.rmtree(profile, ignore_errors=True)
+            driver.set_window_size(width, height)
+            driver.get(f"http://127.0.0.1:{port}{path}")
+            _wait_for_dash(driver, budget / 1000, READY_SELECTORS.get(name))
+            driver.save_screenshot(str(args.out / name))
             print(f"wrote {args.out / name}")
     finally:
+        driver.quit()
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(cache, ignore_errors=True)

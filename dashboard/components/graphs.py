@@ -27,8 +27,8 @@ def graph(graph_id: str, figure=None, filename: str | None = None, height: int |
     """
     config = {**GRAPH_CONFIG, "toImageButtonOptions": {**GRAPH_CONFIG["toImageButtonOptions"],
                                                        "filename": filename or graph_id}}
-    style = {"height": f"{height}px"} if height else None
-    body = dcc.Graph(id=graph_id, figure=figure or {}, config=config, style=style)
+    extra = {"style": {"height": f"{height}px"}} if height else {}
+    body = dcc.Graph(id=graph_id, figure=figure or {}, config=config, **extra)
     return html.Div(className="figure", children=[
         dcc.Loading(body, type="dot", delay_show=300) if loading else body,
         html.Div(className="figure-downloads", children=[

@@ -33,7 +33,8 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         style_table={"overflowX": "auto"},
         style_cell={"fontFamily": TABLE_FONT, "fontSize": "0.9rem", "padding": "4px 8px", "textAlign": "left"},
         style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5"},
-        css=[{"selector": ".export", "rule": "margin: 4px 0;"}],
+        css=[{"selector": ".export", "rule": "margin: 4px 0;"},
+             {"selector": "td, th, .dash-cell-value, .column-header-name", "rule": f"font-family: {TABLE_FONT};"}],
         **({"export_columns": "visible"} if export_name else {}),
     )
 

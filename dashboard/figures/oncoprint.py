@@ -1,0 +1,246 @@
+"""Oncoprint in plotly: patients x genes with alteration glyphs, clinical tracks and gene frequencies.
+
+Layout (top to bottom): a PFS bar track (months, progression vs censored), three categorical
+tracks (HER2 status, resistance class, number of mechanisms), then two rows per gene, plasma
+above tissue.  Glyphs: copy-number changes fill the cell, mutations are a thinner inner bar, an
+alteration that emerged at progression (plasma) carries a yellow diamond.  On the right, the share
+of the patients shown with an alteration in each gene row.
+
+Cells are bars with a base and height in data units, so that they keep their shape when zoomed; a
+transparent heatmap underneath carries one hover text per cell (patient, gene, alteration, sample,
+VAF or CN, baseline or emerging) and the patient id as ``customdata`` for clicks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
+
+#: Glyph of each alteration type: (legend label, colour, height as a fraction of the cell).
+GLYPHS = {
+    "amplification": ("Amplification", OKABE_ITO["vermillion"], 0.86),
+    "deletion": ("Deep deletion", OKABE_ITO["blue"], 0.86),
+    "her2_loss": ("HER2 loss at progression", OKABE_ITO["sky_blue"], 0.86),
+    "missense": ("Missense mutation", OKABE_ITO["green"], 0.34),
+    "truncating": ("Truncating mutation", OKABE_ITO["black"], 0.34),
+    "inframe": ("In-frame indel", OKABE_ITO["orange"], 0.34),
+    "other_mutation": ("Other mutation", OKABE_ITO["purple"], 0.34),
+}
+EMERGING_COLOUR = OKABE_ITO["yellow"]
+EMPTY_CELL = "#e4e7eb"
+
+TRACKS = {
+    "her2_status": ("HER2 status", {"POSITIVE": OKABE_ITO["purple"], "NEGATIVE": "#c9ced4"}),
+    "resistance_class": ("Resistance class", {"innate": COLOURS["innate"], "acquired": COLOURS["acquired"],
+                                              "none": "#c9ced4"}),
+    "mechanism_group": ("Mechanisms (n)", {"0": "#dde1e5", "1": "#8a96a3", "2+": "#2b3138"}),
+}
+UNKNOWN_TRACK = "#ffffff"
+#: Rows above the genes: the categorical tracks, then a spacer row.
+N_TRACK_ROWS = len(TRACKS) + 1
+ROW_PX = 17
+
+
+def _row_label(gene: str, source: str) -> str:
+    return f"{gene} · {source}"
+
+
+def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFrame, cells: pd.DataFrame,
+                     tracks: pd.DataFrame, details: pd.DataFrame | None = None, title: str | None = None
+                     ) -> go.Figure:
+    """The oncoprint of the patients shown.
+
+    Parameters
+    ----------
+    patient_ids
+        Columns, left to right.
+    rows
+        Gene rows top to bottom: ``gene, source, pathway, n_altered, pct_altered`` (% of patients shown).
+    cells
+        ``patient_id, gene, source, alteration_type, emerging, label, timepoints`` (one row per glyph;
+        ``analysis.oncoprint.OncoprintData.cells``).  Cells outside *patient_ids* x *rows* are ignored.
+    tracks
+        One row per patient: ``patient_id, her2_status, resistance_class, n_mechanisms,
+        mechanism_group, pfs_months, pfs_event``.
+    details
+        Optional ``patient_id, gene, source, detail``: per-draw VAF / CN lines for the hover text.
+    """
+    n = len(patient_ids)
+    if n == 0:
+        return empty_figure("No patient matches this filter.")
+    column = {pid: i for i, pid in enumerate(patient_ids)}
+    row_of = {(g, s): N_TRACK_ROWS + i for i, (g, s) in enumerate(zip(rows["gene"], rows["source"], strict=True))}
+    n_rows = N_TRACK_ROWS + len(rows)
+    tracks = tracks.set_index(tracks["patient_id"].astype(str)).reindex(list(patient_ids))
+
+    fig = make_subplots(rows=2, cols=2, shared_xaxes="columns", shared_yaxes="rows", column_widths=[0.88, 0.12],
+                        row_heights=[70, max(ROW_PX * n_rows, 120)], horizontal_spacing=0.012, vertical_spacing=0.02)
+
+    # Cells inside the grid, with their row and column.
+    keys = list(zip(cells["gene"].astype(str), cells["source"].astype(str), strict=True))
+    cell_rows = np.array([row_of.get(k, -1) for k in keys], dtype=int)
+    cell_cols = cells["patient_id"].astype(str).map(column).fillna(-1).to_numpy(dtype=int)
+    inside = (cell_rows >= 0) & (cell_cols >= 0)
+    drawn = cells[inside].assign(row=cell_rows[inside], col=cell_cols[inside])
+
+    # --- hover layer (added first, so that it lies under every glyph) ---------------------------------------
+    xs = np.arange(n)
+    hover = _hover_matrix(patient_ids, rows, drawn, tracks, details)
+    z = np.full((n_rows, n), np.nan)
+    z[N_TRACK_ROWS:, :] = 0.0
+    fig.add_trace(go.Heatmap(
+        x=xs, y=np.arange(n_rows), z=z, text=hover, hovertemplate="%{text}<extra></extra>",
+        customdata=np.tile(np.array(patient_ids, dtype=object), (n_rows, 1)),
+        colorscale=[[0, EMPTY_CELL], [1, EMPTY_CELL]], showscale=False, xgap=1, ygap=2, hoverongaps=True,
+        name="cells", showlegend=False), row=2, col=1)
+
+    # --- PFS track -------------------------------------------------------------------------------------------
+    pfs = tracks["pfs_months"].astype(float).to_numpy()
+    event = tracks["pfs_event"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    for flag, name, colour in ((True, "PFS: progression", COLOURS["progression"]),
+                               (False, "PFS: censored", OKABE_ITO["grey"])):
+        pick = (event == flag) & ~np.isnan(pfs)
+        fig.add_trace(go.Bar(
+            x=xs[pick], y=pfs[pick], width=0.8, marker_color=colour, name=name, legendgroup="pfs",
+            legendgrouptitle_text="PFS track", customdata=np.array(patient_ids, dtype=object)[pick],
+            hovertemplate="%{customdata}<br>PFS %{y:.3g} months (" + ("progression" if flag else "censored")
+                          + ")<extra></extra>"), row=1, col=1)
+
+    # --- categorical tracks -------------------------------------------------------------------------------------
+    for t, (field, (label, palette)) in enumerate(TRACKS.items()):
+        values = tracks[field].astype("string").fillna("unknown").to_numpy(dtype=str)
+        for value in [*palette, *sorted(set(values) - set(palette))]:
+            pick = values == value
+            if not pick.any():
+                continue
+            fig.add_trace(go.Bar(
+                x=xs[pick], y=np.full(pick.sum(), 0.86), base=np.full(pick.sum(), t - 0.43), width=0.9,
+                marker=dict(color=palette.get(value, UNKNOWN_TRACK), line=dict(width=0.5, color="#8a96a3")),
+                name=value, legendgroup=field, legendgrouptitle_text=label, hoverinfo="skip"), row=2, col=1)
+
+    # --- glyphs ---------------------------------------------------------------------------------------------------
+    for kind, (label, colour, height) in GLYPHS.items():
+        sub = drawn[drawn["alteration_type"] == kind]
+        if sub.empty:
+            continue
+        width = 0.9 if height > 0.5 else 0.9 * 0.6
+        fig.add_trace(go.Bar(
+            x=sub["col"].to_numpy(), y=np.full(len(sub), height), base=sub["row"].to_numpy() - height / 2,
+            width=width, marker=dict(color=colour, line=dict(width=0)), name=label, legendgroup="alteration",
+            legendgrouptitle_text="Alteration", hoverinfo="skip"), row=2, col=1)
+    emerging = drawn[drawn["emerging"].astype(bool)].drop_duplicates(["row", "col"])
+    if len(emerging):
+        size = float(np.clip(900 / max(n, 1), 5, 10))
+        fig.add_trace(go.Scatter(
+            x=emerging["col"].to_numpy(), y=emerging["row"].to_numpy(dtype=float), mode="markers",
+            marker=dict(symbol="diamond", size=size, color=EMERGING_COLOUR, line=dict(width=1, color="#000000")),
+            name="Emerging at progression (plasma)", legendgroup="alteration", legendgrouptitle_text="Alteration",
+            hoverinfo="skip"), row=2, col=1)
+
+    # --- frequency --------------------------------------------------------------------------------------------
+    freq_y = [row_of[(g, s)] for g, s in zip(rows["gene"], rows["source"], strict=True)]
+    fig.add_trace(go.Bar(
+        x=rows["pct_altered"].to_numpy(dtype=float), y=freq_y, orientation="h", width=0.7,
+        marker_color=np.where(rows["source"].to_numpy() == "plasma", COLOURS["plasma"], COLOURS["tissue"]),
+        text=[f"{k}" for k in rows["n_altered"]], textposition="outside", cliponaxis=False,
+        customdata=np.stack([rows["gene"].astype(str), rows["source"].astype(str), rows["n_altered"].astype(int),
+                             rows["pathway"].astype(str)], axis=-1) if len(rows) else None,
+        hovertemplate="%{customdata[0]} (%{customdata[1]}), pathway %{customdata[3]}<br>altered in "
+                      "%{customdata[2]} of " + f"{n}" + " patients shown (%{x:.1f}%)<extra></extra>",
+        showlegend=False, name="frequency"), row=2, col=2)
+
+    tickvals = list(range(len(TRACKS))) + freq_y
+    ticktext = [label for label, _ in TRACKS.values()] + [_row_label(g, s) for g, s in
+                                                          zip(rows["gene"], rows["source"], strict=True)]
+    height = 70 + ROW_PX * n_rows + 190 + (60 if n <= 80 else 20)
+    base_layout(fig, title=title, height=height)
+    fig.update_layout(barmode="overlay", bargap=0, hovermode="closest", plot_bgcolor="#ffffff",
+                      margin=dict(l=150, r=40, t=48 if title else 16, b=40),
+                      legend=dict(orientation="h", yanchor="top", y=-0.06 if n <= 80 else -0.03, xanchor="left",
+                                  x=0, groupclick="toggleitem", font=dict(size=12)))
+    fig.update_yaxes(range=[n_rows - 0.5, -0.5], tickvals=tickvals, ticktext=ticktext, showgrid=False,
+                     ticks="", showline=False, row=2, col=1)
+    fig.update_yaxes(title_text="PFS (months)", title_font_size=11, rangemode="tozero", row=1, col=1)
+    fig.update_xaxes(range=[-0.5, n - 0.5], showgrid=False, row=1, col=1, showticklabels=False, ticks="")
+    if n <= 80:
+        fig.update_xaxes(tickvals=list(range(n)), ticktext=list(patient_ids), tickangle=-90, tickfont_size=10,
+                         ticks="", row=2, col=1)
+    else:
+        fig.update_xaxes(showticklabels=False, ticks="", title_text=f"{n} patients (hover for ids)", row=2, col=1)
+    fig.update_xaxes(showgrid=False, row=2, col=1, range=[-0.5, n - 0.5])
+    top = max([0.0, *rows["pct_altered"].fillna(0).tolist()])
+    fig.update_xaxes(title_text="altered (%)", title_font_size=11, range=[0, max(10.0, top * 1.35)],
+                     row=2, col=2)
+    fig.update_yaxes(showticklabels=False, ticks="", showline=False, row=2, col=2)
+    fig.update_xaxes(visible=False, row=1, col=2)
+    fig.update_yaxes(visible=False, row=1, col=2)
+    return fig
+
+
+def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: pd.DataFrame,
+                  details: pd.DataFrame | None) -> np.ndarray:
+    """One hover text per (row, column): patient summary, then the cell's alterations and values."""
+    n = len(patient_ids)
+    n_rows = N_TRACK_ROWS + len(rows)
+    summary = []
+    for pid, rec in zip(patient_ids, tracks.itertuples(index=False), strict=True):
+        pfs = "no PFS" if pd.isna(rec.pfs_months) else (
+            f"PFS {rec.pfs_months:.3g} months " + ("(progression)" if rec.pfs_event is True else "(censored)"))
+        mech = 0 if pd.isna(rec.n_mechanisms) else int(rec.n_mechanisms)
+        summary.append(f"<b>{pid}</b> · HER2 {_text(rec.her2_status)} · {_text(rec.resistance_class)} resistance"
+                       f" · {mech} mechanism{'s' if mech != 1 else ''} · {pfs}")
+    hover = np.empty((n_rows, n), dtype=object)
+    for r in range(n_rows):
+        hover[r, :] = summary
+    detail_map = {}
+    if details is not None and len(details):
+        detail_map = {(p, g, s): d for p, g, s, d in details[["patient_id", "gene", "source", "detail"]]
+                      .astype(str).itertuples(index=False, name=None)}
+    row_index = {(g, s): N_TRACK_ROWS + i for i, (g, s) in enumerate(zip(rows["gene"], rows["source"], strict=True))}
+    for (gene, source), r in row_index.items():
+        for c in range(n):
+            hover[r, c] = f"{summary[c]}<br>{gene} ({source}): no alteration in the draws shown"
+    if len(drawn):
+        grouped = drawn.sort_values("alteration_type").groupby(["row", "col"], sort=False)
+        for (r, c), sub in grouped:
+            gene, source = str(sub["gene"].iloc[0]), str(sub["source"].iloc[0])
+            parts = []
+            for rec in sub.itertuples(index=False):
+                when = _when(rec.source, rec.timepoints, bool(rec.emerging))
+                parts.append(f"{GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]}: {rec.label} ({when})")
+            extra = detail_map.get((patient_ids[c], gene, source))
+            hover[r, c] = (f"{summary[c]}<br><b>{gene}</b> ({source})<br>" + "<br>".join(parts)
+                           + (f"<br>{extra}" if extra else ""))
+    return hover
+
+
+def _when(source: str, timepoints, emerging: bool) -> str:
+    if source == "tissue":
+        return "tissue"
+    if emerging:
+        return "emerging at progression"
+    points = str(timepoints) if timepoints is not None and not _missing(timepoints) else ""
+    return "present at baseline" if "baseline" in points else points.replace(";", ", ")
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(value) -> str:
+    return "unknown" if value is None or _missing(value) else str(value)
+
+
+def glyph_count(fig: go.Figure) -> int:
+    """Number of glyphs drawn (cells of the alteration types), for tests and captions."""
+    names = {label for label, _, _ in GLYPHS.values()}
+    return sum(len(trace.x) for trace in fig.data if trace.name in names and trace.x is not None)
+
+

@@ -1,0 +1,78 @@
+"""Plasma HER2 copy number at progression vs baseline, one panel per resistance class (paired slopes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.figures.style import COLOURS, base_layout, empty_figure
+
+#: Panels, left to right.
+CLASSES = ("innate", "acquired")
+
+
+def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ...] = CLASSES) -> go.Figure:
+    """One line per patient from the baseline to the progression draw's ERBB2 CN, per resistance class.
+
+    Parameters
+    ----------
+    frame
+        ``patient_id, resistance_class, baseline_erbb2_cn, progression_erbb2_cn`` (copies), optionally
+        ``baseline_day, progression_draw_day`` (days from day 0) for the hover text.
+    cutoff
+        Plasma amplification cutoff (copies), drawn as a dashed line.
+    classes
+        Resistance classes to show, one panel each.
+
+    Each panel's title counts the patients whose CN at progression is above baseline (k/n).
+    """
+    if frame.empty:
+        return empty_figure("No progressor has plasma ERBB2 copy number at both baseline and progression.")
+    titles = []
+    for cls in classes:
+        sub = frame[frame["resistance_class"] == cls]
+        up = int((sub["progression_erbb2_cn"] > sub["baseline_erbb2_cn"]).sum())
+        titles.append(f"{cls.capitalize()} resistance: {up}/{len(sub)} above baseline at progression"
+                      if len(sub) else f"{cls.capitalize()} resistance: no patient")
+    fig = make_subplots(rows=1, cols=len(classes), shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.06)
+    for col, cls in enumerate(classes, start=1):
+        sub = frame[frame["resistance_class"] == cls]
+        colour = COLOURS.get(cls, COLOURS["none"])
+        xs: list = []
+        ys: list = []
+        texts: list = []
+        for rec in sub.itertuples(index=False):
+            change = rec.progression_erbb2_cn - rec.baseline_erbb2_cn
+            days = ""
+            if hasattr(rec, "baseline_day") and hasattr(rec, "progression_draw_day"):
+                days = f" (days {_day(rec.baseline_day)} and {_day(rec.progression_draw_day)})"
+            text = (f"<b>{rec.patient_id}</b> · {cls}<br>baseline CN {rec.baseline_erbb2_cn:.3g} copies<br>"
+                    f"progression CN {rec.progression_erbb2_cn:.3g} copies{days}<br>change {change:+.3g} copies")
+            xs += ["Baseline", "Progression", None]
+            ys += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]
+            texts += [text, text, None]
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, text=texts, mode="lines+markers", line=dict(color=colour, width=1.6),
+            marker=dict(size=7, color=colour), hovertemplate="%{text}<extra></extra>", connectgaps=False,
+            name=f"{cls} (n={len(sub)})", legendgroup=cls), row=1, col=col)
+        if len(sub):
+            medians = [float(np.median(sub["baseline_erbb2_cn"])), float(np.median(sub["progression_erbb2_cn"]))]
+            fig.add_trace(go.Scatter(
+                x=["Baseline", "Progression"], y=medians, mode="lines+markers",
+                line=dict(color="#000000", width=3, dash="dot"), marker=dict(symbol="diamond", size=10,
+                                                                          color="#000000"),
+                name="median" if col == 1 else f"median ({cls})", showlegend=col == 1, legendgroup="median",
+                hovertemplate=f"{cls} median: " + "%{y:.3g} copies<extra></extra>"), row=1, col=col)
+        fig.add_hline(y=cutoff, line=dict(color=COLOURS["cutoff"], dash="dash", width=1), row=1, col=col,
+                      annotation_text=f"amplification cutoff {cutoff:g}" if col == 1 else None,
+                      annotation_position="top left", annotation_font_size=11)
+    base_layout(fig, height=440)
+    fig.update_yaxes(title_text="Plasma ERBB2 copy number (copies)", row=1, col=1)
+    fig.update_xaxes(title_text="Plasma draw", categoryorder="array", categoryarray=["Baseline", "Progression"])
+    return fig
+
+
+def _day(value) -> str:
+    return "?" if pd.isna(value) else f"{value:g}"

@@ -1,0 +1,240 @@
+"""Figures of the Response page: % change scatters, ROC for progression, lead times, HER2 CN at progression.
+
+Every point that belongs to a patient carries the patient id as ``customdata[0]`` so that a
+click can open the patient's page.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analysis.roc import DeLongTestResult, roc_curve_table
+from analysis.trajectory import ACQUIRED, INNATE
+from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
+
+EN_DASH = "\u2013"
+GE_TEXT = "\u2265"
+
+#: Score column, axis title, raw value column, raw unit, day column of each measure.
+MEASURES = {
+    "her2_cn": ("erbb2_cn_pct_change", "Plasma ERBB2 CN change from baseline (%)", "erbb2_cn", "copies",
+                "draw_day", "plasma draw"),
+    "cea": ("cea_pct_change", "CEA change from baseline (%)", "cea", "ng/mL", "cea_day", "CEA"),
+}
+MEASURE_TITLES = {"her2_cn": "Plasma HER2 CN", "cea": "Serum CEA"}
+
+#: RECIST 1.1 lines on the tumour-size axis (% change from baseline).
+RECIST_PR, RECIST_PD = -30.0, 20.0
+
+
+def _with_subtitle(fig: go.Figure, subtitle: str) -> go.Figure:
+    fig.update_layout(title_subtitle_text=subtitle, title_subtitle_font=dict(size=12, color="#5b6570"),
+                      margin_t=76)
+    return fig
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return f"{round(float(value), digits) + 0.0:.{digits}f}"
+
+
+def correlation_subtitle(correlation: dict, unit: str = "scans") -> str:
+    """``"Spearman rho 0.71 (95% CI 0.57-0.81), p = 1.4e-12, n = 73 scans"`` (or why there is none)."""
+    n = correlation.get("n", 0)
+    rho = correlation.get("rho", math.nan)
+    if rho is None or math.isnan(rho):
+        return f"Spearman rho not computed (n = {n} {unit}; needs at least 3 with some spread)"
+    ci = ("" if math.isnan(correlation.get("ci_low", math.nan))
+          else f" (95% CI {_fmt(correlation['ci_low'])}{EN_DASH}{_fmt(correlation['ci_high'])})")
+    p = correlation.get("p_value", math.nan)
+    p_text = "" if math.isnan(p) else (f", p = {p:.1e}" if p < 0.001 else f", p = {p:.2g}")
+    return f"Spearman rho {_fmt(rho)}{ci}{p_text}, n = {n} {unit}"
+
+
+def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_days: float) -> go.Figure:
+    """% change of a marker vs % change of tumour size, one point per scan, coloured by progression.
+
+    Parameters
+    ----------
+    pairs
+        :attr:`analysis.response.ResponseResult.pairs`.
+    measure
+        ``"her2_cn"`` (plasma ERBB2 CN) or ``"cea"``.
+    correlation
+        Spearman ``n, rho, ci_low, ci_high, p_value`` (subtitle).
+    window_days
+        Pairing window (days), for the empty-state message.
+    """
+    column, axis_title, raw, unit, day_column, what = MEASURES[measure]
+    shown = pairs[pairs[column].notna() & pairs["tumour_pct_change"].notna()] if len(pairs) else pairs
+    if shown.empty:
+        reason = (f"no {what} within {window_days:g} days of any scan after baseline" if len(pairs)
+                  else "no imaging assessment after baseline")
+        return empty_figure(f"{MEASURE_TITLES[measure]} vs tumour size: {reason}.")
+    fig = go.Figure()
+    progression = shown["progression"].astype("boolean").fillna(False).astype(bool)
+    for flag, name, colour, symbol in ((False, "no progression", COLOURS["acquired"], "circle"),
+                                       (True, "progression (PD)", COLOURS["progression"], "diamond")):
+        sub = shown[progression == flag]
+        fig.add_trace(go.Scatter(
+            x=sub["tumour_pct_change"], y=sub[column], mode="markers", name=f"{name} (n = {len(sub)})",
+            marker=dict(color=colour, symbol=symbol, size=9, opacity=0.85, line=dict(width=0.5, color="#fff")),
+            customdata=np.column_stack([sub["patient_id"].astype(str), sub["imaging_day"].astype(float),
+                                        sub[day_column].astype(float), sub[raw].astype(float),
+                                        sub["recist_response"].astype(str)]),
+            hovertemplate=("%{customdata[0]}, scan day %{customdata[1]:.0f} (%{customdata[4]})"
+                           f"<br>{what} day %{{customdata[2]:.0f}}: %{{customdata[3]:.3g}} {unit}"
+                           f"<br>{MEASURE_TITLES[measure]} %{{y:+.1f}}%<br>tumour size %{{x:+.1f}}%"
+                           "<extra>click to open the patient</extra>"),
+        ))
+    for x, text in ((RECIST_PR, "PR -30%"), (RECIST_PD, "PD +20%")):
+        fig.add_vline(x=x, line=dict(color=COLOURS["cutoff"], dash="dot", width=1), annotation_text=text,
+                      annotation_position="top")
+    fig.add_hline(y=0, line=dict(color="#8a96a3", width=1))
+    fig.update_xaxes(title_text="Tumour size change from baseline (%, target-lesion sum)")
+    fig.update_yaxes(title_text=axis_title)
+    base_layout(fig, title=f"{MEASURE_TITLES[measure]} vs tumour size", height=430)
+    return _with_subtitle(fig, correlation_subtitle(correlation))
+
+
+def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestResult) -> go.Figure:
+    """ROC curves of the % change of HER2 CN and of CEA for progression at the scan, side by side.
+
+    Each curve uses the scans that have that score (as its AUC); the DeLong test (subtitle) uses
+    the scans that have both.
+    """
+    labels = pairs["progression"].astype("boolean") if len(pairs) else pd.Series(dtype="boolean")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", hoverinfo="skip",
+                             line=dict(color=COLOURS["cutoff"], dash="dot", width=1)))
+    drawn = 0
+    for measure, colour in (("her2_cn", COLOURS["erbb2_cn"]), ("cea", COLOURS["cea"])):
+        column = MEASURES[measure][0]
+        if pairs.empty:
+            continue
+        roc = roc_curve_table(pairs[column].astype(float), labels)
+        row = auc[auc["measure"] == measure]
+        if roc.empty or roc["tpr"].isna().all() or roc["fpr"].isna().all() or row.empty:
+            continue
+        rec = row.iloc[0]
+        ci = ("" if pd.isna(rec["ci_low"]) else f" (95% CI {_fmt(rec['ci_low'])}{EN_DASH}{_fmt(rec['ci_high'])})")
+        rule = [f"change {GE_TEXT} {t:+.1f}%" if np.isfinite(t) else "no scan flagged" for t in roc["threshold"]]
+        fig.add_trace(go.Scatter(
+            x=roc["fpr"], y=roc["tpr"], mode="lines", line=dict(color=colour, width=2.5, shape="hv",
+                                                                dash="solid" if measure == "her2_cn" else "dash"),
+            name=f"{MEASURE_TITLES[measure]}: AUC {_fmt(rec['auc'])}{ci}, n = {int(rec['n_pos'])} PD + "
+                 f"{int(rec['n_neg'])}",
+            customdata=np.array(rule, dtype=object).reshape(-1, 1),
+            hovertemplate=(f"{MEASURE_TITLES[measure]} %{{customdata[0]}}<br>progression scans flagged %{{y:.1%}}"
+                           "<br>other scans flagged %{x:.1%}<extra></extra>"),
+        ))
+        drawn += 1
+    if drawn == 0:
+        return empty_figure("No ROC: needs scans with and without progression that have a paired plasma draw "
+                            "or CEA value.")
+    fig.update_xaxes(title_text="Scans without progression flagged (false-positive rate)", range=[-0.02, 1.02],
+                     tickformat=".0%")
+    fig.update_yaxes(title_text="Scans with progression flagged (true-positive rate)", range=[-0.02, 1.02],
+                     tickformat=".0%")
+    base_layout(fig, title="Progression at the scan: HER2 CN vs CEA", height=470)
+    if math.isnan(delong.p_value):
+        subtitle = "DeLong test of HER2 CN vs CEA not computed"
+    else:
+        p = f"{delong.p_value:.1e}" if delong.p_value < 0.001 else f"{delong.p_value:.2g}"
+        subtitle = (f"DeLong test HER2 CN vs CEA: difference {_fmt(delong.difference)}, p = {p} "
+                    f"(n = {delong.n_pos} PD + {delong.n_neg} scans with both)")
+    return _with_subtitle(fig, subtitle)
+
+
+
+def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
+    """Days from the first HER2 CN rise to radiological progression, one row per progressor.
+
+    Parameters
+    ----------
+    lead_times
+        :attr:`analysis.response.ResponseResult.lead_times`.
+    summary
+        :func:`dashboard.views.response.lead_time_summary` (median line and subtitle).
+    """
+    shown = lead_times[lead_times["lead_time_days"].notna()] if len(lead_times) else lead_times
+    if shown.empty:
+        return empty_figure(summary.get("text") or "No progressor has a HER2 CN rise: no lead time.")
+    shown = shown.sort_values(["lead_time_days", "patient_id"], ascending=[True, False])
+    lead = shown["lead_time_days"].astype(float)
+    colour = np.where(lead > 0, OKABE_ITO["green"], np.where(lead < 0, OKABE_ITO["vermillion"], OKABE_ITO["grey"]))
+    fig = go.Figure(go.Scatter(
+        x=lead, y=shown["patient_id"].astype(str), mode="markers", name="lead time",
+        marker=dict(color=colour, size=11, symbol="circle", line=dict(width=1, color="#333")),
+        customdata=np.column_stack([shown["patient_id"].astype(str), shown["rise_day"].astype(float),
+                                    shown["progression_day"].astype(float), shown["rise_erbb2_cn"].astype(float),
+                                    shown["rise_threshold"].astype(float)]),
+        hovertemplate=("%{customdata[0]}: lead time %{x:.0f} days<br>HER2 CN rise on day %{customdata[1]:.0f} "
+                       "(%{customdata[3]:.2f} copies, threshold %{customdata[4]:.2f})<br>progression on day "
+                       "%{customdata[2]:.0f}<extra>click to open the patient</extra>"),
+        showlegend=False,
+    ))
+    fig.add_vline(x=0, line=dict(color="#333", width=1), annotation_text="progression",
+                  annotation_position="top")
+    if not math.isnan(summary.get("median", math.nan)):
+        fig.add_vline(x=summary["median"], line=dict(color=COLOURS["erbb2_cn"], dash="dash", width=1.5),
+                      annotation_text=f"median {summary['median']:g} d", annotation_position="bottom right")
+    fig.update_xaxes(title_text="Lead time (days from HER2 CN rise to progression; positive = rise first)")
+    fig.update_yaxes(title_text="Patient", type="category")
+    base_layout(fig, title="HER2 CN rise before radiological progression", height=max(300, 120 + 22 * len(shown)),
+                legend_below=False)
+    n_none = int(lead_times["lead_time_days"].isna().sum())
+    subtitle = f"n = {len(shown)} progressors with a rise" + (f"; {n_none} without (see table)" if n_none else "")
+    return _with_subtitle(fig, subtitle)
+
+
+def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
+    """Plasma HER2 CN at baseline and at progression, one line per progressor, one panel per resistance class.
+
+    Parameters
+    ----------
+    per_patient
+        :attr:`analysis.response.ResponseResult.her2_at_progression` (copies).
+    by_class
+        :attr:`analysis.response.ResponseResult.her2_by_class` (counts higher/lower, Wilcoxon p).
+    """
+    if per_patient.empty:
+        return empty_figure("No progressor has both a baseline and a progression plasma draw with ERBB2 CN.")
+    titles = []
+    for cls, name in ((INNATE, "Innate resistance"), (ACQUIRED, "Acquired resistance")):
+        row = by_class[by_class["resistance_class"] == cls] if len(by_class) else by_class
+        if row.empty or int(row.iloc[0]["n"]) == 0:
+            titles.append(f"{name}: no patient")
+            continue
+        rec = row.iloc[0]
+        p = rec["p_value"]
+        p_text = "not computed" if pd.isna(p) else (f"{p:.1e}" if p < 0.001 else f"{p:.2g}")
+        titles.append(f"{name} (n = {int(rec['n'])}): {int(rec['n_higher'])} higher, {int(rec['n_lower'])} lower;"
+                      f"<br>Wilcoxon p = {p_text}")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.08)
+    legend_seen: set[str] = set()
+    for col, cls in enumerate((INNATE, ACQUIRED), start=1):
+        sub = per_patient[per_patient["resistance_class"] == cls]
+        for rec in sub.itertuples(index=False):
+            direction = str(rec.direction)
+            colour = {"higher": OKABE_ITO["vermillion"], "lower": OKABE_ITO["blue"]}.get(direction, OKABE_ITO["grey"])
+            fig.add_trace(go.Scatter(
+                x=["baseline", "progression"], y=[rec.baseline_erbb2_cn, rec.progression_erbb2_cn],
+                mode="lines+markers", line=dict(color=colour, width=1.8), marker=dict(size=8, color=colour),
+                name=f"{direction} at progression", legendgroup=direction, showlegend=direction not in legend_seen,
+                customdata=[[str(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]] * 2,
+                hovertemplate=("%{customdata[0]}<br>baseline %{customdata[1]:.2f} copies<br>progression "
+                               "%{customdata[2]:.2f} copies (change %{customdata[3]:+.2f})"
+                               "<extra>click to open the patient</extra>"),
+            ), row=1, col=col)
+            legend_seen.add(direction)
+    fig.update_yaxes(title_text="Plasma ERBB2 copy number (copies)", row=1, col=1)
+    fig.update_xaxes(title_text="Plasma draw")
+    base_layout(fig, height=430)
+    fig.update_layout(margin_t=70)
+    fig.update_annotations(font_size=13)
+    return fig

@@ -1,0 +1,202 @@
+"""View models of the patient page: which VAF tracks to draw, the alteration table per draw, evidence rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis import params as P
+from analysis.patient import PatientAnalysis
+from dashboard.labels import pathway_name
+
+#: At most this many VAF tracks on the patient timeline (the ones that matter first).
+MAX_VAF_TRACKS = 8
+
+
+def variant_label(variants: pd.DataFrame) -> pd.Series:
+    """``GENE p.CHANGE`` (or the genomic change when there is no protein change)."""
+    protein = variants["protein_change"].astype("string")
+    genomic = (variants["chromosome"].astype("string") + ":" + variants["start_position"].astype("string") + " "
+               + variants["reference_allele"].astype("string") + ">" + variants["tumor_seq_allele"].astype("string"))
+    return variants["gene"].astype("string") + " " + protein.fillna(genomic).fillna("")
+
+
+def vaf_tracks(patient: PatientAnalysis, max_tracks: int = MAX_VAF_TRACKS) -> pd.DataFrame:
+    """Plasma VAF over time of the variants that matter, for the log-scale VAF panel.
+
+    Order of priority: variants supporting a mechanism call, then the tumour-fraction driver
+    (the variant that sets the tumour fraction), then the highest peak VAF; clonal-haematopoiesis
+    genes are left out.
+
+    Returns columns ``label, gene, sample_id, day, vaf, depth, t_alt_count, is_mechanism, priority``,
+    one row per variant and plasma draw (a draw where the variant was not detected is absent).
+    """
+    columns = ["label", "gene", "sample_id", "day", "vaf", "depth", "t_alt_count", "is_mechanism", "priority"]
+    plasma = patient.variants[(patient.variants["sample_type"] == "plasma") & patient.variants["vaf"].notna()]
+    plasma = plasma[~plasma["gene"].isin(P.CHIP_GENES)]
+    if plasma.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    plasma = plasma.assign(label=variant_label(plasma), day=plasma["collection_day"])
+    evidence = patient.resistance.evidence
+    mechanism_labels = set()
+    if len(evidence):
+        mutations = evidence[evidence["alteration_type"] == "mutation"]
+        mechanism_labels = set((mutations["gene"].astype(str) + " " + mutations["alteration"].astype(str)).tolist())
+    driver = set(patient.tumour_fractions["driver_gene"].dropna())
+    peak = plasma.groupby("label")["vaf"].max()
+    priority = pd.DataFrame({"label": peak.index, "peak": peak.to_numpy()})
+    priority["is_mechanism"] = priority["label"].isin(mechanism_labels)
+    priority["is_driver"] = priority["label"].str.split(" ").str[0].isin(driver)
+    priority = priority.sort_values(["is_mechanism", "is_driver", "peak"], ascending=False, kind="stable")
+    priority["priority"] = np.arange(len(priority))
+    chosen = priority.head(max_tracks)
+    out = plasma.merge(chosen[["label", "is_mechanism", "priority"]], on="label")
+    return out.sort_values(["priority", "day"], kind="stable")[columns].reset_index(drop=True)
+
+
+def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
+    """Every alteration of every sample, one row each, for the per-draw table.
+
+    Columns: ``sample_id, sample_type, timepoint, day, gene, alteration, vaf_pct`` (3 significant
+    digits), ``depth`` (reads), ``copy_number`` (copies, 2 d.p.), ``mechanism`` (pathway when the
+    alteration supports a resistance call).
+    """
+    columns = ["sample_id", "sample_type", "timepoint", "day", "gene", "alteration", "vaf_pct", "depth",
+               "copy_number", "mechanism"]
+    variants = patient.variants
+    rows = []
+    if len(variants):
+        rows.append(pd.DataFrame({
+            "sample_id": variants["sample_id"], "sample_type": variants["sample_type"],
+            "timepoint": variants["timepoint"], "day": variants["collection_day"], "gene": variants["gene"],
+            "alteration": variants["protein_change"].astype("string").fillna(variants["variant_classification"]),
+            "vaf_pct": variants["vaf"].map(lambda v: float(f"{100 * v:.3g}") if pd.notna(v) else np.nan),
+            "depth": variants["depth"].astype("float64"), "copy_number": np.nan, "kind": "mutation",
+        }))
+    cn = patient.copy_number
+    if len(cn):
+        called = cn[(cn["cna_discrete"].fillna(0) != 0) | (cn["gene"] == "ERBB2")]
+        rows.append(pd.DataFrame({
+            "sample_id": called["sample_id"], "sample_type": called["sample_type"], "timepoint": called["timepoint"],
+            "day": called["collection_day"], "gene": called["gene"],
+            "alteration": called["cna_discrete"].map({2: "amplification", 1: "gain", 0: "copy number",
+                                                      -1: "shallow loss", -2: "deep deletion"}).fillna("copy number"),
+            "vaf_pct": np.nan, "depth": np.nan, "copy_number": called["copy_number"].round(2), "kind": "copy_number",
+        }))
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    table = pd.concat(rows, ignore_index=True)
+    table["depth"] = table["depth"].astype("Int64")
+    evidence = patient.resistance.evidence
+    support = evidence[evidence["evidence_direction"] == "resistance"] if len(evidence) else evidence
+    if len(support):
+        support = support.assign(kind=np.where(support["alteration_type"] == "mutation", "mutation", "copy_number"))
+        support = support.groupby(["sample_id", "gene", "kind"])["pathway"].agg(lambda s: ", ".join(sorted(set(s))))
+        table = table.merge(support.rename("mechanism").reset_index(), on=["sample_id", "gene", "kind"], how="left")
+    else:
+        table["mechanism"] = pd.NA
+    return table.sort_values(["day", "sample_type", "gene"], kind="stable")[columns].reset_index(drop=True)
+
+
+def evidence_table(patient: PatientAnalysis) -> pd.DataFrame:
+    """Resistance evidence: one row per supporting alteration, with its citation.
+
+    Columns: ``pathway, gene, alteration, sample_id, day, draw, vaf_pct, copy_number, status, citation``.
+    """
+    columns = ["pathway", "gene", "alteration", "sample_id", "day", "draw", "vaf_pct", "copy_number", "status",
+               "citation"]
+    evidence = patient.resistance.evidence
+    if evidence.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    evidence = evidence[evidence["evidence_direction"] == "resistance"]
+    return pd.DataFrame({
+        "pathway": evidence["pathway"].map(pathway_name), "gene": evidence["gene"], "alteration": evidence["alteration"],
+        "sample_id": evidence["sample_id"], "day": evidence["day"], "draw": evidence["draw"],
+        "vaf_pct": evidence["vaf"].map(lambda v: float(f"{100 * v:.3g}") if pd.notna(v) else np.nan),
+        "copy_number": evidence["copy_number"].round(2), "status": evidence["status"],
+        "citation": evidence["citation"],
+    })[columns].sort_values(["pathway", "day", "gene"], kind="stable").reset_index(drop=True)
+
+
+def neighbours(patient_ids: list[str], patient_id: str) -> tuple[str | None, str | None]:
+    """The previous and next patient in study order (None at either end or when unknown).
+
+    >>> neighbours(["P1", "P2", "P3"], "P2")
+    ('P1', 'P3')
+    """
+    if patient_id not in patient_ids:
+        return None, None
+    i = patient_ids.index(patient_id)
+    return (patient_ids[i - 1] if i > 0 else None, patient_ids[i + 1] if i + 1 < len(patient_ids) else None)
+
+
+ALTERATION_LABELS = {
+    "sample_id": "Sample", "sample_type": "Type", "timepoint": "Timepoint", "day": "Day",
+    "gene": "Gene", "alteration": "Alteration", "vaf_pct": "VAF (%)", "depth": "Depth (reads)",
+    "copy_number": "Copy number (copies)", "mechanism": "Supports mechanism",
+}
+EVIDENCE_LABELS = {
+    "pathway": "Mechanism", "gene": "Gene", "alteration": "Alteration", "sample_id": "Sample", "day": "Day",
+    "draw": "Draw", "vaf_pct": "VAF (%)", "copy_number": "Copy number (copies)", "status": "Baseline / emerging",
+    "citation": "Evidence (citation)",
+}
+
+
+def draw_options(patient: PatientAnalysis) -> list[dict]:
+    """Dropdown options: every sample, by day ("P001-B0 - plasma, BASELINE, day -3"), then "all samples"."""
+    samples = patient.samples
+    options = [{"label": f"{sid} - {stype}, {tp}, day {day:g}", "value": sid}
+               for sid, stype, tp, day in zip(samples["sample_id"], samples["sample_type"].fillna("?"),
+                                              samples["timepoint"].fillna("?"), samples["collection_day"],
+                                              strict=True)]
+    return options + [{"label": "All samples", "value": "__all__"}]
+
+
+def header_facts(patient: PatientAnalysis) -> list[tuple[str, str, str]]:
+    """(value, label, detail) triples for the patient header cards."""
+    clinical = patient.clinical.iloc[0]
+    traj = patient.trajectories.patients
+    facts = []
+    ihc = clinical.get("her2_ihc")
+    fish = clinical.get("her2_fish_ratio")
+    detail = ", ".join(x for x in (f"IHC {ihc}" if pd.notna(ihc) else "",
+                                   f"FISH ratio {fish:g}" if pd.notna(fish) else "") if x)
+    facts.append((str(clinical.get("her2_status") or "not recorded"), "HER2 status (pathology)", detail))
+    if len(traj):
+        row = traj.iloc[0]
+        cls = row.get("resistance_class")
+        facts.append(({"innate": "Innate", "acquired": "Acquired"}.get(cls, "No progression"),
+                      "resistance class", f"first evaluation: {row.get('first_evaluation_response') or 'none'}"))
+    pfs = clinical.get("pfs_months")
+    if pd.notna(pfs):
+        facts.append((f"{pfs:.1f} mo", "PFS", "progressed" if clinical.get("pfs_event") else "censored"))
+    os_months = clinical.get("os_months")
+    if pd.notna(os_months):
+        facts.append((f"{os_months:.1f} mo", "OS", "died" if clinical.get("os_event") else "censored"))
+    n_plasma = int((patient.samples["sample_type"] == "plasma").sum())
+    facts.append((str(n_plasma), "plasma draws", f"{int((patient.samples['sample_type'] == 'tissue').sum())} tissue"))
+    calls = patient.resistance.patients
+    n_mech = int(calls["n_mechanisms"].iloc[0]) if len(calls) else 0
+    facts.append((str(n_mech), "resistance mechanisms", ""))
+    return facts
+
+
+def empty_frame(labels: dict[str, str]) -> pd.DataFrame:
+    """An empty table with these columns (placeholder until a callback fills it)."""
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in labels})
+
+
+def mechanism_summary(patient: PatientAnalysis) -> str:
+    """One sentence: the mechanism call of this patient."""
+    calls = patient.resistance.calls
+    if calls.empty:
+        traj = patient.trajectories.patients
+        progressed = bool(len(traj) and traj["progressed"].iloc[0])
+        return ("No known resistance mechanism found in the baseline or progression draw." if progressed else
+                "No progression recorded; known resistance alterations found at baseline are listed below, if any.")
+    parts = []
+    for _, call in calls.iterrows():
+        when = "emerging at progression" if call["emerging"] and not call["present_at_baseline"] else (
+            "present at baseline" if not call["emerging"] else "present at baseline and rising")
+        parts.append(f"{pathway_name(call['pathway'])} ({call['genes']} {call['alterations']}; {when})")
+    return f"{len(calls)} mechanism{'s' if len(calls) > 1 else ''}: " + "; ".join(parts) + "."

@@ -1,0 +1,377 @@
+"""Resistance page view models: which patients the oncoprint shows, in what order, and the tables.
+
+Pure functions of analysis results (:class:`analysis.cohort.CohortAnalysis` parts and the study);
+the page's callbacks cache their output through :meth:`AnalysisService.view`.  Nothing here is a
+new statistic: counts and percentages of the resistance result, formatted, plus the Wilson interval
+of :func:`analysis.agreement.wilson_interval` for the headline proportion.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.agreement import wilson_interval
+from analysis.oncoprint import OncoprintData
+from analysis.params import CONFIDENCE_LEVEL
+from analysis.resistance import PROTEIN_ALTERING, ResistanceResult
+from analysis.study import Study
+from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, upper_genes
+from dashboard.figures.style import vaf_text
+
+#: Oncoprint orderings (URL value -> label).
+SORTS = {
+    "mechanism": "Mechanism group, then alteration frequency",
+    "pfs": "PFS, shortest first",
+    "class": "Resistance class (innate, acquired, none)",
+}
+DEFAULT_SORT = "mechanism"
+
+#: Which patients the oncoprint shows (URL value -> label).
+SHOWS = {
+    "progressors": "Progressors (innate or acquired resistance)",
+    "followed": "Followed patients (with PFS)",
+    "all": "All patients",
+}
+DEFAULT_SHOW = "progressors"
+
+#: Most patient columns drawn: beyond a few hundred columns a cell is narrower than a pixel.
+MAX_ONCOPRINT_PATIENTS = 300
+
+CLASS_ORDER = (INNATE, ACQUIRED, "none")
+
+#: Labels of the oncoprint's alteration types (analysis.oncoprint.CELL_TYPES).
+ALTERATION_LABELS = {
+    "amplification": "Amplification",
+    "deletion": "Deep deletion",
+    "her2_loss": "HER2 loss at progression",
+    "missense": "Missense mutation",
+    "truncating": "Truncating mutation",
+    "inframe": "In-frame indel",
+    "other_mutation": "Other protein-altering mutation",
+}
+
+
+def page_state(sort: str | None, show: str | None) -> dict[str, str]:
+    """Valid page state (unknown values fall back to the defaults)."""
+    return {"sort": sort if sort in SORTS else DEFAULT_SORT, "show": show if show in SHOWS else DEFAULT_SHOW}
+
+
+@dataclass(frozen=True)
+class OncoprintSelection:
+    """The patients of the oncoprint in display order.
+
+    ``n_eligible`` patients passed the filter; ``patient_ids`` (at most the cap) are drawn;
+    ``note`` says what was left out and why (empty when nothing was).
+    """
+
+    patient_ids: tuple[str, ...]
+    n_eligible: int
+    n_cohort: int
+    note: str
+
+
+def select_patients(oncoprint: OncoprintData, sort: str = DEFAULT_SORT, show: str = DEFAULT_SHOW,
+                    max_patients: int = MAX_ONCOPRINT_PATIENTS) -> OncoprintSelection:
+    """Filter and order the oncoprint's patients.
+
+    Parameters
+    ----------
+    oncoprint
+        The cohort's oncoprint data (``tracks`` and the default ``patient_order``).
+    sort
+        ``mechanism`` (the analysis' default order: mechanism group, then alteration frequency),
+        ``pfs`` (shortest PFS first, patients without PFS last) or ``class`` (innate, acquired,
+        none; the default order within a class).
+    show
+        ``progressors`` (innate or acquired), ``followed`` (with a PFS time) or ``all``.
+    max_patients
+        Cap on the columns; when more patients qualify, progressors are kept first, then the
+        others in the chosen order.
+    """
+    tracks = oncoprint.tracks
+    if tracks.empty:
+        return OncoprintSelection((), 0, 0, "")
+    default_rank = {pid: i for i, pid in enumerate(oncoprint.patient_order)}
+    frame = pd.DataFrame({
+        "patient_id": tracks["patient_id"].astype(str),
+        "resistance_class": tracks["resistance_class"].astype("string").fillna("none"),
+        "pfs_months": tracks["pfs_months"].astype(float),
+    })
+    frame["default_rank"] = frame["patient_id"].map(default_rank).fillna(len(default_rank)).to_numpy()
+    frame["progressor"] = frame["resistance_class"].isin([INNATE, ACQUIRED]).to_numpy(dtype=bool)
+    if show == "progressors":
+        frame = frame[frame["progressor"]]
+    elif show == "followed":
+        frame = frame[frame["pfs_months"].notna()]
+    if sort == "pfs":
+        keys, ascending = ["pfs_months", "default_rank"], [True, True]
+    elif sort == "class":
+        frame = frame.assign(class_rank=frame["resistance_class"].map(
+            {c: i for i, c in enumerate(CLASS_ORDER)}).fillna(len(CLASS_ORDER)).to_numpy())
+        keys, ascending = ["class_rank", "default_rank"], [True, True]
+    else:
+        keys, ascending = ["default_rank"], [True]
+    frame = frame.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
+    n_eligible = len(frame)
+    note = ""
+    if n_eligible > max_patients:
+        # Progressors first, so that the cap never hides a resistance call in favour of a non-progressor.
+        kept = frame.assign(position=np.arange(n_eligible)).sort_values(
+            ["progressor", "position"], ascending=[False, True], kind="stable").head(max_patients)
+        frame = kept.sort_values("position", kind="stable")
+        note = (f"Showing {max_patients:,} of {n_eligible:,} patients ({SHOWS.get(show, show).lower()}): "
+                "progressors first, then in the chosen order. The tables below cover every patient.")
+    return OncoprintSelection(tuple(frame["patient_id"]), n_eligible, len(tracks), note)
+
+
+@dataclass(frozen=True)
+class OncoprintView:
+    """Tables the oncoprint figure draws (see :func:`dashboard.figures.oncoprint.oncoprint_figure`).
+
+    Attributes
+    ----------
+    patient_ids
+        Columns, left to right.
+    rows
+        Gene rows top to bottom: ``gene, source`` (plasma/tissue), ``pathway, n_altered`` (patients
+        shown with any alteration in that gene and source), ``pct_altered`` (% of patients shown).
+    cells
+        The oncoprint cells of those patients and rows (``analysis.oncoprint.CELL_COLUMNS``).
+    tracks
+        Clinical tracks of those patients, in column order.
+    details
+        ``patient_id, gene, source, detail``: the per-draw values behind a cell (VAF to 3 significant
+        digits, CN in copies), ``<br>``-joined, for hover text.
+    selection
+        The :class:`OncoprintSelection`.
+    """
+
+    patient_ids: tuple[str, ...]
+    rows: pd.DataFrame
+    cells: pd.DataFrame
+    tracks: pd.DataFrame
+    details: pd.DataFrame
+    selection: OncoprintSelection
+
+
+def oncoprint_view(oncoprint: OncoprintData, trajectories: TrajectoryResult, study: Study,
+                   sort: str = DEFAULT_SORT, show: str = DEFAULT_SHOW,
+                   max_patients: int = MAX_ONCOPRINT_PATIENTS) -> OncoprintView:
+    """Everything the oncoprint figure needs for one sort and filter choice."""
+    selection = select_patients(oncoprint, sort, show, max_patients)
+    shown = set(selection.patient_ids)
+    cells = oncoprint.cells[oncoprint.cells["patient_id"].isin(shown)].reset_index(drop=True)
+    tracks = (oncoprint.tracks.assign(patient_id=oncoprint.tracks["patient_id"].astype(str))
+              .set_index("patient_id").reindex(list(selection.patient_ids)).reset_index())
+    sources = [s for s in ("plasma", "tissue") if (oncoprint.cells["source"] == s).any()] or ["plasma"]
+    pathway = oncoprint.genes.set_index("gene")["pathway"] if len(oncoprint.genes) else pd.Series(dtype=str)
+    altered = cells.groupby(["gene", "source"])["patient_id"].nunique()
+    n_shown = len(selection.patient_ids)
+    records = []
+    for gene in oncoprint.gene_order:
+        for source in sources:
+            n = int(altered.get((gene, source), 0))
+            records.append({"gene": gene, "source": source, "pathway": str(pathway.get(gene, "OTHER")),
+                            "n_altered": n, "pct_altered": 100.0 * n / n_shown if n_shown else math.nan})
+    rows = pd.DataFrame(records, columns=["gene", "source", "pathway", "n_altered", "pct_altered"])
+    details = cell_details(study, trajectories, cells)
+    return OncoprintView(selection.patient_ids, rows, cells, tracks, details, selection)
+
+
+def _draws(study: Study, trajectories: TrajectoryResult, patient_ids: set[str]) -> pd.DataFrame:
+    """The samples behind the oncoprint cells: baseline and progression plasma draws, tissue samples."""
+    pts = trajectories.patients
+    pts = pts[pts["patient_id"].astype(str).isin(patient_ids)]
+    plasma = pd.concat([
+        pd.DataFrame({"patient_id": pts["patient_id"], "sample_id": pts["baseline_sample_id"], "draw": "baseline"}),
+        pd.DataFrame({"patient_id": pts["patient_id"], "sample_id": pts["progression_sample_id"],
+                      "draw": "progression"}),
+    ]).dropna(subset=["sample_id"]).assign(source="plasma")
+    samples = study.samples
+    tissue = samples[(samples["sample_type"].astype("string").str.lower() == "tissue")
+                     & samples["patient_id"].astype(str).isin(patient_ids)]
+    tissue = pd.DataFrame({"patient_id": tissue["patient_id"], "sample_id": tissue["sample_id"],
+                           "draw": "tissue", "source": "tissue"})
+    draws = pd.concat([plasma, tissue], ignore_index=True)
+    return draws.astype({"patient_id": str, "sample_id": str}).drop_duplicates(["sample_id", "draw"])
+
+
+def cell_details(study: Study, trajectories: TrajectoryResult, cells: pd.DataFrame) -> pd.DataFrame:
+    """Per-draw values behind each oncoprint cell: mutation VAF (3 significant digits), CN (copies).
+
+    Returns
+    -------
+    DataFrame ``patient_id, gene, source, detail`` (one row per cell that has values).
+    """
+    empty = pd.DataFrame({c: pd.Series(dtype=str) for c in ("patient_id", "gene", "source", "detail")})
+    if cells.empty:
+        return empty
+    genes = set(cells["gene"].astype(str))
+    draws = _draws(study, trajectories, set(cells["patient_id"].astype(str)))
+    lines = []
+    variants = study.variants
+    variants = variants[gene_mask(variants["gene"], genes)
+                        & variants["variant_classification"].isin(PROTEIN_ALTERING).to_numpy()]
+    variants = variants.assign(gene=upper_genes(variants["gene"]), sample_id=variants["sample_id"].astype(str))
+    variants = variants.merge(draws, on="sample_id")
+    if len(variants):
+        protein = variants["protein_change"].astype("string").str.replace(r"^p\.", "", regex=True)
+        protein = protein.fillna(variants["variant_classification"].astype("string"))
+        vaf = [vaf_text(v) if pd.notna(v) else "not measured" for v in variants["vaf"]]
+        text = [f"{d} ({s}): {p}, VAF {v}" for d, s, p, v in
+                zip(variants["draw"], variants["sample_id"], protein, vaf, strict=True)]
+        lines.append(pd.DataFrame({"patient_id": variants["patient_id"], "gene": variants["gene"],
+                                   "source": variants["source"], "draw": variants["draw"], "text": text}))
+    cn_genes = set(cells.loc[cells["alteration_type"].isin(["amplification", "deletion", "her2_loss"]), "gene"])
+    cn = study.copy_number
+    cn = cn[gene_mask(cn["gene"], cn_genes)] if cn_genes else cn.iloc[0:0]
+    cn = cn.assign(gene=upper_genes(cn["gene"]), sample_id=cn["sample_id"].astype(str)).merge(draws, on="sample_id")
+    if len(cn):
+        copies = cn["copy_number"].fillna(2.0 * np.power(2.0, cn["log2_ratio"]))
+        text = [f"{d} ({s}): CN {c:.3g} copies" if pd.notna(c) else f"{d} ({s}): CN not measured"
+                for d, s, c in zip(cn["draw"], cn["sample_id"], copies, strict=True)]
+        cn_lines = pd.DataFrame({"patient_id": cn["patient_id"], "gene": cn["gene"], "source": cn["source"],
+                                 "draw": cn["draw"], "text": text})
+        # Only cells that carry a copy-number alteration in that source get CN lines.
+        cn_cells = cells.loc[cells["alteration_type"].isin(["amplification", "deletion", "her2_loss"]),
+                             ["patient_id", "gene", "source"]].astype(str).drop_duplicates()
+        lines.append(cn_lines.merge(cn_cells, on=["patient_id", "gene", "source"]))
+    if not lines:
+        return empty
+    long = pd.concat(lines, ignore_index=True)
+    long["draw_rank"] = long["draw"].map({"baseline": 0, "progression": 1, "tissue": 2})
+    long = long.sort_values(["patient_id", "gene", "source", "draw_rank", "text"], kind="stable")
+    grouped = long.groupby(["patient_id", "gene", "source"], sort=False)["text"].agg("<br>".join)
+    return grouped.rename("detail").reset_index().astype(str)
+
+
+# --------------------------------------------------------------------------------------------- tables
+def mechanism_table(resistance: ResistanceResult, confidence: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
+    """Progressors with 0, 1, 2+ and at least one resistance mechanism, with % and Wilson CI.
+
+    Returns
+    -------
+    DataFrame ``mechanisms, patients, of_progressors, percent, ci`` (text columns ready to show).
+    """
+    patients = resistance.patients
+    progressors = patients[patients["progressed"].astype(bool)]
+    total = len(progressors)
+    groups = progressors["mechanism_group"].astype(str)
+    counts = [("0", int((groups == "0").sum())), ("1", int((groups == "1").sum())),
+              ("2+", int((groups == "2+").sum())), (">= 1 (any)", int((groups != "0").sum()))]
+    rows = []
+    for label, k in counts:
+        low, high = wilson_interval(k, total, confidence) if total else (math.nan, math.nan)
+        rows.append({
+            "mechanisms": label,
+            "patients": k,
+            "of_progressors": f"{k}/{total}",
+            "percent": f"{100 * k / total:.1f}%" if total else "undefined (no progressors)",
+            "ci": f"{100 * low:.1f}-{100 * high:.1f}%" if total else "",
+        })
+    return pd.DataFrame(rows, columns=["mechanisms", "patients", "of_progressors", "percent", "ci"])
+
+
+def headline(resistance: ResistanceResult, confidence: float = CONFIDENCE_LEVEL) -> dict[str, str]:
+    """The quotable figure: progressors with at least one known mechanism (``value``, ``detail``)."""
+    table = mechanism_table(resistance, confidence)
+    any_row = table.iloc[-1]
+    total = int(any_row["of_progressors"].split("/")[1])
+    if total == 0:
+        return {"value": "no progressors", "detail": "the share with a mechanism is undefined"}
+    return {"value": f"{any_row['percent']} ({any_row['of_progressors']})",
+            "detail": f"{round(100 * confidence)}% CI {any_row['ci']} (Wilson), n = {total} progressors"}
+
+
+def _ratio(value: float) -> str:
+    if pd.isna(value):
+        return "not estimable"
+    if math.isinf(value):
+        return "inf (no acquired carrier)"
+    return f"{value:.3g}"
+
+
+def enrichment_table(resistance: ResistanceResult) -> pd.DataFrame:
+    """Each mechanism (pathway, then gene) in innate vs acquired resistance: counts, odds ratio, Fisher p.
+
+    Returns
+    -------
+    DataFrame ``level, mechanism, innate, acquired, odds_ratio, p_value`` (text); pathways first,
+    then genes, each by p-value.
+    """
+    enrichment = resistance.enrichment
+    columns = ["level", "mechanism", "innate", "acquired", "odds_ratio", "p_value"]
+    if enrichment.empty:
+        return pd.DataFrame(columns=columns)
+    table = enrichment.assign(level_rank=(enrichment["level"] != "pathway").astype(int))
+    table = table.sort_values(["level_rank", "p_value", "mechanism"], kind="stable")
+    return pd.DataFrame({
+        "level": table["level"].astype(str),
+        "mechanism": table["mechanism"].astype(str),
+        "innate": [f"{a}/{n} ({100 * a / n:.0f}%)" if n else f"{a}/0"
+                   for a, n in zip(table["innate_with"], table["innate_n"], strict=True)],
+        "acquired": [f"{c}/{n} ({100 * c / n:.0f}%)" if n else f"{c}/0"
+                     for c, n in zip(table["acquired_with"], table["acquired_n"], strict=True)],
+        "odds_ratio": [_ratio(v) for v in table["odds_ratio"]],
+        "p_value": [f"{p:.3g}" if pd.notna(p) else "not estimable" for p in table["p_value"]],
+    }, columns=columns).reset_index(drop=True)
+
+
+def evidence_table(resistance: ResistanceResult, patient_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every matching alteration behind the calls (one row per alteration and draw), with its citation.
+
+    Parameters
+    ----------
+    patient_ids
+        Restrict to these patients (e.g. those the oncoprint shows); None = all.
+
+    Returns
+    -------
+    DataFrame ``patient_id, pathway, gene, alteration, draw, sample_id, day, vaf, copy_number, status,
+    evidence_direction, citation`` (VAF as % text with 3 significant digits, CN in copies to 3).
+    """
+    ev = resistance.evidence
+    if patient_ids is not None:
+        ev = ev[ev["patient_id"].astype(str).isin(set(patient_ids))]
+    ev = ev.sort_values(["patient_id", "evidence_direction", "pathway", "gene", "day"], kind="stable")
+    return pd.DataFrame({
+        "patient_id": ev["patient_id"].astype(str),
+        "pathway": ev["pathway"].astype(str),
+        "gene": ev["gene"].astype(str),
+        "alteration": ev["alteration"].astype(str),
+        "draw": ev["draw"].astype(str),
+        "sample_id": ev["sample_id"].astype(str),
+        "day": [f"{d:g}" if pd.notna(d) else "" for d in ev["day"]],
+        "vaf": [vaf_text(v) if pd.notna(v) else "" for v in ev["vaf"]],
+        "copy_number": [f"{c:.3g}" if pd.notna(c) else "" for c in ev["copy_number"]],
+        "status": ev["status"].astype(str),
+        "evidence_direction": ev["evidence_direction"].astype(str),
+        "citation": ev["citation"].astype(str),
+    }).reset_index(drop=True)
+
+
+def her2_progression_frame(trajectories: TrajectoryResult) -> pd.DataFrame:
+    """Progressors with plasma ERBB2 CN at both the baseline and the progression draw.
+
+    Returns
+    -------
+    DataFrame ``patient_id, resistance_class, baseline_erbb2_cn, progression_erbb2_cn`` (copies),
+    ``baseline_day, progression_draw_day`` (days from day 0).
+    """
+    pts = trajectories.patients
+    keep = pts["resistance_class"].isin([INNATE, ACQUIRED]) & pts["baseline_erbb2_cn"].notna() \
+        & pts["progression_erbb2_cn"].notna()
+    columns = ["patient_id", "resistance_class", "baseline_erbb2_cn", "progression_erbb2_cn", "baseline_day",
+               "progression_draw_day"]
+    return pts.loc[keep, columns].astype({"patient_id": str, "resistance_class": str}).reset_index(drop=True)
+
+
+def progressors_without_paired_cn(trajectories: TrajectoryResult) -> int:
+    """Progressors left out of the HER2 CN slope plot (no baseline or no progression ERBB2 CN)."""
+    pts = trajectories.patients
+    progressors = pts["resistance_class"].isin([INNATE, ACQUIRED])
+    return int(progressors.sum()) - len(her2_progression_frame(trajectories))

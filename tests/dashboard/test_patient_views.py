@@ -1,0 +1,80 @@
+"""Patient page view models and figure, on the demo cohort's planted patients."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analysis.io.cbioportal import read_study
+from analysis.params import AnalysisParameters
+from analysis.patient import analyse_patient
+from dashboard.figures.patient import patient_timeline
+from dashboard.views.patient import alteration_table, evidence_table, mechanism_summary, neighbours, vaf_tracks
+
+
+@pytest.fixture(scope="module")
+def demo(demo_study_dir):
+    study = read_study(demo_study_dir)
+    truth = json.loads((demo_study_dir.parent / "demo.truth.json").read_text())
+    return study, truth
+
+
+def _innate_with_mechanism(truth) -> str:
+    return next(pid for pid, p in sorted(truth["patients"].items())
+                if p.get("resistance_class") == "innate" and p.get("mechanisms"))
+
+
+def test_vaf_tracks_put_mechanism_variants_first_and_leave_out_chip(demo):
+    study, truth = demo
+    pid = _innate_with_mechanism(truth)
+    patient = analyse_patient(study, pid)
+    tracks = vaf_tracks(patient)
+    first = tracks.drop_duplicates("label").head(1)
+    assert bool(first["is_mechanism"].iloc[0])
+    assert not tracks["gene"].isin(["DNMT3A", "TET2"]).any()
+    assert tracks["label"].nunique() <= 8
+    assert tracks["vaf"].between(0, 1).all()
+
+
+def test_alteration_table_marks_supporting_alterations(demo):
+    study, truth = demo
+    pid = _innate_with_mechanism(truth)
+    patient = analyse_patient(study, pid)
+    table = alteration_table(patient)
+    planted = {(m["gene"], m["alteration"]) for m in truth["patients"][pid]["mechanisms"] if m["type"] == "mutation"}
+    marked = table[table["mechanism"].notna()]
+    assert planted <= set(zip(marked["gene"], marked["alteration"], strict=True))
+    # VAF shown as a percentage with 3 significant digits.
+    vafs = table["vaf_pct"].dropna()
+    assert all(len(f"{v:.10g}".replace(".", "").lstrip("0")) <= 3 for v in vafs)
+
+
+def test_evidence_and_summary_name_the_planted_pathways(demo):
+    study, truth = demo
+    pid = _innate_with_mechanism(truth)
+    patient = analyse_patient(study, pid)
+    evidence = evidence_table(patient)
+    assert evidence["citation"].str.len().gt(10).all()
+    summary = mechanism_summary(patient)
+    assert summary.startswith(f"{len(truth['patients'][pid]['mechanisms'])} mechanism")
+
+
+def test_timeline_has_observed_and_adjusted_cn_and_cutoff(demo):
+    study, truth = demo
+    pid = _innate_with_mechanism(truth)
+    patient = analyse_patient(study, pid)
+    figure = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters())
+    names = [trace.name for trace in figure.data]
+    assert "Plasma ERBB2 CN (observed, copies)" in names
+    assert "ERBB2 CN purity-adjusted (copies per tumour cell)" in names
+    assert any(shape.y0 == 2.4 for shape in figure.layout.shapes)
+    observed = next(t for t in figure.data if t.name == "Plasma ERBB2 CN (observed, copies)")
+    assert observed.y[-1] > observed.y[0], "innate resistance: ERBB2 CN higher at progression"
+    without = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters(purity_adjustment=False))
+    assert "ERBB2 CN purity-adjusted (copies per tumour cell)" not in [t.name for t in without.data]
+
+
+def test_neighbours():
+    assert neighbours(["A", "B"], "A") == (None, "B")
+    assert neighbours(["A", "B"], "Z") == (None, None)
