@@ -110,7 +110,8 @@ def evidence_table(patient: PatientAnalysis) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     evidence = evidence[evidence["evidence_direction"] == "resistance"]
     return pd.DataFrame({
-        "pathway": evidence["pathway"].map(pathway_name), "gene": evidence["gene"], "alteration": evidence["alteration"],
+        "pathway": evidence["pathway"].map(pathway_name), "gene": evidence["gene"],
+        "alteration": evidence["alteration"],
         "sample_id": evidence["sample_id"], "day": evidence["day"], "draw": evidence["draw"],
         "vaf_pct": evidence["vaf"].map(lambda v: float(f"{100 * v:.3g}") if pd.notna(v) else np.nan),
         "copy_number": evidence["copy_number"].round(2), "status": evidence["status"],
