@@ -10,7 +10,7 @@ The 2x2 table, rows = test, columns = comparator::
         test +            a              b
         test -            c              d
 
-Definitions, formulas and citations are in ``docs/methods/statistics.md``.
+Definitions, formulas and citations are in ``docs/methods.md (Part B)``.
 Undefined statistics (a zero denominator) are NaN with a caveat, never an
 exception.
 """

@@ -6,7 +6,7 @@ class (e.g. tissue-amplified, or progression at this assessment).
 
 AUC variance follows DeLong, DeLong and Clarke-Pearson (1988) computed with
 the midrank algorithm of Sun and Xu (2014); ties count one half.  Definitions
-are in ``docs/methods/statistics.md``.
+are in ``docs/methods.md (Part B)``.
 """
 
 from __future__ import annotations

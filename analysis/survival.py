@@ -7,7 +7,7 @@ built elsewhere and passed here as labels.
 Groups too small to estimate are kept in every table with a ``status``
 ("too small", "no events", "empty") and a caveat, never silently dropped.
 A median that the curve never reaches is ``inf`` ("not reached"); a statistic
-that cannot be estimated at all is NaN.  Definitions: ``docs/methods/statistics.md``.
+that cannot be estimated at all is NaN.  Definitions: ``docs/methods.md (Part B)``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Implements design.md section 3 (day 0, plasma HER2 copy number, purity-adjusted copy
 number, baseline and progression draws, RECIST 1.1 from lesion sums, innate vs acquired
 resistance).  Every definition is restated, with its default and source, in
-``docs/methods/clinical_definitions.md``.
+``docs/methods.md (Part A)``.
 
 Everything is vectorised over the whole cohort (pandas groupby); no per-patient loops,
 so that 10,000 patients take seconds.

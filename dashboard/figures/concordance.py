@@ -30,6 +30,13 @@ AGREEMENT_GROUPS = {
 CN_TICKS = [1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
 
 
+def with_subtitle(fig: go.Figure, subtitle: str) -> go.Figure:
+    """A grey subtitle under the figure's title (n, CI, p), with room for it in the top margin."""
+    fig.update_layout(title_subtitle_text=subtitle, title_subtitle_font=dict(size=12, color="#5b6570"),
+                      margin_t=96)
+    return fig
+
+
 def _cn_ticks(low: float, high: float) -> list[float]:
     ticks = [t for t in CN_TICKS if low <= t <= high]
     return ticks or [round(low, 1), round(high, 1)]
@@ -87,16 +94,18 @@ def cn_scatter(her2_calls: pd.DataFrame, plasma_cutoff: float, tissue_cutoff: fl
                       annotation_text=f"analysis cutoff {analysis_cutoff:g}", annotation_position="bottom right")
     rho = spearman.get("estimate", math.nan)
     if rho is None or math.isnan(rho):
-        title = f"Plasma vs tissue ERBB2 copy number (n = {len(both)}; too few pairs for Spearman's rho)"
+        subtitle = f"n = {len(both)} patients; too few pairs for Spearman's rho"
     else:
         ci = ("" if spearman.get("ci_low") is None or math.isnan(spearman["ci_low"])
               else f" (95% CI {spearman['ci_low']:.2f}{EN_DASH}{spearman['ci_high']:.2f})")
-        title = f"Plasma vs tissue ERBB2 copy number: Spearman rho {rho:.2f}{ci}, n = {spearman.get('n', len(both))}"
+        subtitle = f"Spearman rho {rho:.2f}{ci}, n = {spearman.get('n', len(both))} patients"
     fig.update_xaxes(type="log", title_text="Tissue ERBB2 copy number (copies, log scale)",
                      range=[math.log10(x_low), math.log10(x_high)], tickvals=_cn_ticks(x_low, x_high))
     fig.update_yaxes(type="log", title_text="Plasma ERBB2 copy number (copies, log scale)",
                      range=[math.log10(y_low), math.log10(y_high)], tickvals=_cn_ticks(y_low, y_high))
-    return base_layout(fig, title=title, height=440)
+    base_layout(fig, title="Plasma vs tissue ERBB2 copy number", height=480)
+    fig.update_layout(legend_y=-0.2, margin_b=110)
+    return with_subtitle(fig, subtitle)
 
 
 def roc_figure(roc: pd.DataFrame, auc: AucResult, youden: YoudenCutoff, cutoff: float | None = None,
@@ -146,12 +155,12 @@ def roc_figure(roc: pd.DataFrame, auc: AucResult, youden: YoudenCutoff, cutoff: 
             hovertemplate=(f"slider: plasma CN {GE} {cutoff:g} copies<br>PPA %{{y:.1%}}<br>1 - NPA %{{x:.1%}}"
                            "<extra></extra>"),
         ))
-    fig.update_xaxes(title_text="1 - NPA (share of tissue-non-amplified called amplified in plasma)",
-                     range=[-0.02, 1.02], tickformat=".0%")
-    fig.update_yaxes(title_text="PPA (share of tissue-amplified called amplified in plasma)",
-                     range=[-0.02, 1.02], tickformat=".0%", scaleanchor="x", scaleratio=1)
-    title = f"Plasma ERBB2 CN vs tissue NGS status: {auc_text}; {auc.n_pos} tissue-amplified, {auc.n_neg} not"
-    return base_layout(fig, title=title, height=480)
+    fig.update_xaxes(title_text="1 - NPA (tissue-negative called plasma-positive)", range=[-0.02, 1.02],
+                     tickformat=".0%")
+    fig.update_yaxes(title_text="PPA (tissue-positive called plasma-positive)", range=[-0.02, 1.02],
+                     tickformat=".0%")
+    base_layout(fig, title="Plasma ERBB2 CN vs tissue NGS amplification", height=480)
+    return with_subtitle(fig, f"{auc_text}; {auc.n_pos} tissue-amplified, {auc.n_neg} not")
 
 
 def detection_bar(detection_by_tf: pd.DataFrame) -> go.Figure:
@@ -182,5 +191,6 @@ def detection_bar(detection_by_tf: pd.DataFrame) -> go.Figure:
     ))
     fig.update_xaxes(title_text="Plasma tumour fraction (baseline draw)")
     fig.update_yaxes(title_text="Tissue variants found in plasma (%)", range=[0, 1.05], tickformat=".0%")
-    return base_layout(fig, title="Tissue-informed detection rate by plasma tumour fraction (Wilson 95% CI)",
-                       height=380, legend_below=False)
+    base_layout(fig, title="Tissue variants detected in plasma, by tumour fraction", height=400, legend_below=False)
+    return with_subtitle(fig, f"Wilson 95% CI; {int(shown['n_variants'].sum())} tissue variants in "
+                              f"{int(shown['n_patients'].sum())} patients")

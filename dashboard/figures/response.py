@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from analysis.roc import DeLongTestResult, roc_curve_table
 from analysis.trajectory import ACQUIRED, INNATE
+from dashboard.figures.concordance import with_subtitle
 from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
 
 EN_DASH = "\u2013"
@@ -22,20 +23,14 @@ GE_TEXT = "\u2265"
 
 #: Score column, axis title, raw value column, raw unit, day column of each measure.
 MEASURES = {
-    "her2_cn": ("erbb2_cn_pct_change", "Plasma ERBB2 CN change from baseline (%)", "erbb2_cn", "copies",
+    "her2_cn": ("erbb2_cn_pct_change", "Plasma ERBB2 CN change (%)", "erbb2_cn", "copies",
                 "draw_day", "plasma draw"),
-    "cea": ("cea_pct_change", "CEA change from baseline (%)", "cea", "ng/mL", "cea_day", "CEA"),
+    "cea": ("cea_pct_change", "CEA change (%)", "cea", "ng/mL", "cea_day", "CEA"),
 }
 MEASURE_TITLES = {"her2_cn": "Plasma HER2 CN", "cea": "Serum CEA"}
 
 #: RECIST 1.1 lines on the tumour-size axis (% change from baseline).
 RECIST_PR, RECIST_PD = -30.0, 20.0
-
-
-def _with_subtitle(fig: go.Figure, subtitle: str) -> go.Figure:
-    fig.update_layout(title_subtitle_text=subtitle, title_subtitle_font=dict(size=12, color="#5b6570"),
-                      margin_t=76)
-    return fig
 
 
 def _fmt(value: float, digits: int = 2) -> str:
@@ -96,9 +91,10 @@ def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_
                       annotation_position="top")
     fig.add_hline(y=0, line=dict(color="#8a96a3", width=1))
     fig.update_xaxes(title_text="Tumour size change from baseline (%, target-lesion sum)")
+    fig.update_layout(legend_y=-0.2, margin_b=100)
     fig.update_yaxes(title_text=axis_title)
     base_layout(fig, title=f"{MEASURE_TITLES[measure]} vs tumour size", height=430)
-    return _with_subtitle(fig, correlation_subtitle(correlation))
+    return with_subtitle(fig, correlation_subtitle(correlation))
 
 
 def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestResult) -> go.Figure:
@@ -136,9 +132,9 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
     if drawn == 0:
         return empty_figure("No ROC: needs scans with and without progression that have a paired plasma draw "
                             "or CEA value.")
-    fig.update_xaxes(title_text="Scans without progression flagged (false-positive rate)", range=[-0.02, 1.02],
+    fig.update_xaxes(title_text="Scans without PD flagged (false-positive rate)", range=[-0.02, 1.02],
                      tickformat=".0%")
-    fig.update_yaxes(title_text="Scans with progression flagged (true-positive rate)", range=[-0.02, 1.02],
+    fig.update_yaxes(title_text="Scans with PD flagged (true-positive rate)", range=[-0.02, 1.02],
                      tickformat=".0%")
     base_layout(fig, title="Progression at the scan: HER2 CN vs CEA", height=470)
     if math.isnan(delong.p_value):
@@ -147,7 +143,7 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
         p = f"{delong.p_value:.1e}" if delong.p_value < 0.001 else f"{delong.p_value:.2g}"
         subtitle = (f"DeLong test HER2 CN vs CEA: difference {_fmt(delong.difference)}, p = {p} "
                     f"(n = {delong.n_pos} PD + {delong.n_neg} scans with both)")
-    return _with_subtitle(fig, subtitle)
+    return with_subtitle(fig, subtitle)
 
 
 
@@ -189,7 +185,7 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
                 legend_below=False)
     n_none = int(lead_times["lead_time_days"].isna().sum())
     subtitle = f"n = {len(shown)} progressors with a rise" + (f"; {n_none} without (see table)" if n_none else "")
-    return _with_subtitle(fig, subtitle)
+    return with_subtitle(fig, subtitle)
 
 
 def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:

@@ -202,17 +202,20 @@ def statistics_table(result: AgreementResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "statistic", "counts", "estimate", "ci"])
 
 
-def two_by_two_model(result: AgreementResult, test_label: str, comparator_label: str) -> dict:
+def two_by_two_model(result: AgreementResult, test_label: str, comparator_label: str,
+                     comparator_short: str = "Comparator") -> dict:
     """A 2x2 table as plain data for the page (JSON-able).
 
     Parameters
     ----------
     test_label, comparator_label
-        Readable names of the plasma call and the comparator (row and column headers).
+        Readable names of the plasma call and the comparator (caption).
+    comparator_short
+        The comparator in a column header ("Tissue NGS" -> "Tissue NGS +").
 
     Returns
     -------
-    dict with ``test_label, comparator_label, a, b, c, d, n, n_missing``, ``statistics`` (records of
+    dict with ``test_label, comparator_label, comparator_short, a, b, c, d, n, n_missing``, ``statistics`` (records of
     :func:`statistics_table`), ``headline`` (one sentence with PPA, NPA, OPA and kappa) and ``caveats``.
     """
     stats = statistics_table(result)
@@ -225,7 +228,7 @@ def two_by_two_model(result: AgreementResult, test_label: str, comparator_label:
     headline = (f"{quoted('PPA')}, {quoted('NPA')}, {quoted('OPA')}; kappa {by_key.loc['kappa', 'estimate']}"
                 f" (95% CI {by_key.loc['kappa', 'ci'] or 'undefined'}); n = {result.n}.")
     return {
-        "test_label": test_label, "comparator_label": comparator_label,
+        "test_label": test_label, "comparator_label": comparator_label, "comparator_short": comparator_short,
         "a": result.a, "b": result.b, "c": result.c, "d": result.d, "n": result.n,
         "n_missing": result.n_missing, "statistics": stats.to_dict("records"), "headline": headline,
         "caveats": list(result.caveats),
@@ -284,9 +287,9 @@ def cutoff_view(concordance: ConcordanceResult, cutoff: float) -> dict:
     return {
         "cutoff": float(cutoff),
         "ngs": two_by_two_model(ngs, plasma_label,
-                                f"tissue NGS ERBB2 CN {GE} {params.tissue_amplification_cn:g} copies"),
+                                f"tissue NGS ERBB2 CN {GE} {params.tissue_amplification_cn:g} copies", "Tissue NGS"),
         "pathology": two_by_two_model(pathology, plasma_label, "pathology HER2-positive (IHC 3+, or 2+ with FISH "
-                                                               f"ratio {GE} 2.0)"),
+                                                               f"ratio {GE} 2.0)", "Pathology"),
         "point": point,
         "scatter": scatter.to_dict(),
         "roc": roc.to_dict(),
