@@ -26,14 +26,18 @@ AGREEMENT_GROUPS = {
     "neither": ("amplified in neither", OKABE_ITO["grey"], "circle-open"),
 }
 
+#: Above this many points a scatter is drawn with WebGL (SVG slows the browser at 10,000 patients).
+WEBGL_ABOVE = 2000
+
 #: Log-axis ticks in copies.
 CN_TICKS = [1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
 
 
 def with_subtitle(fig: go.Figure, subtitle: str) -> go.Figure:
     """A grey subtitle under the figure's title (n, CI, p), with room for it in the top margin."""
-    fig.update_layout(title_subtitle_text=subtitle, title_subtitle_font=dict(size=12, color="#5b6570"),
-                      margin_t=96)
+    fig.update_layout(
+        title_subtitle_text=subtitle, title_subtitle_font=dict(size=12, color="#5b6570"), margin_t=96
+    )
     return fig
 
 
@@ -42,8 +46,13 @@ def _cn_ticks(low: float, high: float) -> list[float]:
     return ticks or [round(low, 1), round(high, 1)]
 
 
-def cn_scatter(her2_calls: pd.DataFrame, plasma_cutoff: float, tissue_cutoff: float, spearman: dict,
-               analysis_cutoff: float | None = None) -> go.Figure:
+def cn_scatter(
+    her2_calls: pd.DataFrame,
+    plasma_cutoff: float,
+    tissue_cutoff: float,
+    spearman: dict,
+    analysis_cutoff: float | None = None,
+) -> go.Figure:
     """Plasma vs tissue ERBB2 copy number on log axes, one point per paired patient.
 
     Parameters
@@ -67,49 +76,88 @@ def cn_scatter(her2_calls: pd.DataFrame, plasma_cutoff: float, tissue_cutoff: fl
     tissue = both["tissue_erbb2_cn"].astype(float)
     in_plasma = plasma >= plasma_cutoff
     in_tissue = tissue >= tissue_cutoff
-    group = np.select([in_plasma & in_tissue, in_plasma & ~in_tissue, ~in_plasma & in_tissue],
-                      ["both", "plasma_only", "tissue_only"], "neither")
+    group = np.select(
+        [in_plasma & in_tissue, in_plasma & ~in_tissue, ~in_plasma & in_tissue],
+        ["both", "plasma_only", "tissue_only"],
+        "neither",
+    )
     pathology = both["pathology_her2_positive"].map({True: "positive", False: "negative"}).astype(object)
     pathology = pathology.where(pathology.notna(), "unknown")
     fig = go.Figure()
+    scatter = go.Scattergl if len(both) > WEBGL_ABOVE else go.Scatter
     for key, (label, colour, symbol) in AGREEMENT_GROUPS.items():
         mask = group == key
         n = int(mask.sum())
-        fig.add_trace(go.Scatter(
-            x=tissue[mask], y=plasma[mask], mode="markers", name=f"{label} (n = {n})",
-            marker=dict(color=colour, symbol=symbol, size=9, line=dict(width=1, color=colour)),
-            customdata=np.column_stack([both["patient_id"].astype(str)[mask], pathology[mask]]),
-            hovertemplate=("%{customdata[0]}<br>plasma ERBB2 %{y:.2f} copies<br>tissue ERBB2 %{x:.2f} copies"
-                           "<br>pathology HER2 %{customdata[1]}<extra>" + label + "</extra>"),
-            visible=True if n else "legendonly",
-        ))
+        fig.add_trace(
+            scatter(
+                x=tissue[mask],
+                y=plasma[mask],
+                mode="markers",
+                name=f"{label} (n = {n})",
+                marker=dict(color=colour, symbol=symbol, size=9, line=dict(width=1, color=colour)),
+                customdata=np.column_stack([both["patient_id"].astype(str)[mask], pathology[mask]]),
+                hovertemplate=(
+                    "%{customdata[0]}<br>plasma ERBB2 %{y:.2f} copies<br>tissue ERBB2 %{x:.2f} copies"
+                    "<br>pathology HER2 %{customdata[1]}<extra>" + label + "</extra>"
+                ),
+                visible=True if n else "legendonly",
+            )
+        )
     x_low, x_high = min(tissue.min(), tissue_cutoff) * 0.85, max(tissue.max(), tissue_cutoff) * 1.15
     y_low, y_high = min(plasma.min(), plasma_cutoff) * 0.92, max(plasma.max(), plasma_cutoff) * 1.1
-    fig.add_hline(y=plasma_cutoff, line=dict(color=COLOURS["cutoff"], dash="dash", width=1.5),
-                  annotation_text=f"plasma cutoff {plasma_cutoff:g} copies", annotation_position="top left")
-    fig.add_vline(x=tissue_cutoff, line=dict(color=COLOURS["cutoff"], dash="dash", width=1.5),
-                  annotation_text=f"tissue cutoff {tissue_cutoff:g}", annotation_position="top right")
+    fig.add_hline(
+        y=plasma_cutoff,
+        line=dict(color=COLOURS["cutoff"], dash="dash", width=1.5),
+        annotation_text=f"plasma cutoff {plasma_cutoff:g} copies",
+        annotation_position="top left",
+    )
+    fig.add_vline(
+        x=tissue_cutoff,
+        line=dict(color=COLOURS["cutoff"], dash="dash", width=1.5),
+        annotation_text=f"tissue cutoff {tissue_cutoff:g}",
+        annotation_position="top right",
+    )
     if analysis_cutoff is not None and not math.isclose(analysis_cutoff, plasma_cutoff):
-        fig.add_hline(y=analysis_cutoff, line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
-                      annotation_text=f"analysis cutoff {analysis_cutoff:g}", annotation_position="bottom right")
+        fig.add_hline(
+            y=analysis_cutoff,
+            line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
+            annotation_text=f"analysis cutoff {analysis_cutoff:g}",
+            annotation_position="bottom right",
+        )
     rho = spearman.get("estimate", math.nan)
     if rho is None or math.isnan(rho):
         subtitle = f"n = {len(both)} patients; too few pairs for Spearman's rho"
     else:
-        ci = ("" if spearman.get("ci_low") is None or math.isnan(spearman["ci_low"])
-              else f" (95% CI {spearman['ci_low']:.2f}{EN_DASH}{spearman['ci_high']:.2f})")
+        ci = (
+            ""
+            if spearman.get("ci_low") is None or math.isnan(spearman["ci_low"])
+            else f" (95% CI {spearman['ci_low']:.2f}{EN_DASH}{spearman['ci_high']:.2f})"
+        )
         subtitle = f"Spearman rho {rho:.2f}{ci}, n = {spearman.get('n', len(both))} patients"
-    fig.update_xaxes(type="log", title_text="Tissue ERBB2 copy number (copies, log scale)",
-                     range=[math.log10(x_low), math.log10(x_high)], tickvals=_cn_ticks(x_low, x_high))
-    fig.update_yaxes(type="log", title_text="Plasma ERBB2 copy number (copies, log scale)",
-                     range=[math.log10(y_low), math.log10(y_high)], tickvals=_cn_ticks(y_low, y_high))
+    fig.update_xaxes(
+        type="log",
+        title_text="Tissue ERBB2 CN (copies, log scale)",
+        range=[math.log10(x_low), math.log10(x_high)],
+        tickvals=_cn_ticks(x_low, x_high),
+    )
+    fig.update_yaxes(
+        type="log",
+        title_text="Plasma ERBB2 CN (copies, log)",
+        range=[math.log10(y_low), math.log10(y_high)],
+        tickvals=_cn_ticks(y_low, y_high),
+    )
     base_layout(fig, title="Plasma vs tissue ERBB2 copy number", height=480)
     fig.update_layout(legend_y=-0.2, margin_b=110)
     return with_subtitle(fig, subtitle)
 
 
-def roc_figure(roc: pd.DataFrame, auc: AucResult, youden: YoudenCutoff, cutoff: float | None = None,
-               point: dict | None = None) -> go.Figure:
+def roc_figure(
+    roc: pd.DataFrame,
+    auc: AucResult,
+    youden: YoudenCutoff,
+    cutoff: float | None = None,
+    point: dict | None = None,
+) -> go.Figure:
     """ROC of plasma ERBB2 CN against tissue NGS amplification, with the Youden and slider cutoffs.
 
     Parameters
@@ -124,41 +172,75 @@ def roc_figure(roc: pd.DataFrame, auc: AucResult, youden: YoudenCutoff, cutoff: 
         The slider's cutoff (copies) and its ``tpr``/``fpr`` (marked with a ring).
     """
     if roc.empty or roc["tpr"].isna().all() or roc["fpr"].isna().all():
-        return empty_figure("No ROC: plasma ERBB2 CN vs tissue NGS status needs both tissue-amplified and "
-                            "tissue-non-amplified patients with a plasma ERBB2 CN.")
+        return empty_figure(
+            "No ROC: plasma ERBB2 CN vs tissue NGS status needs both tissue-amplified and "
+            "tissue-non-amplified patients with a plasma ERBB2 CN."
+        )
     threshold = roc["threshold"].astype(float)
-    rule = [f"plasma CN {GE} {t:.2f} copies" if np.isfinite(t) else "no plasma call positive" for t in threshold]
+    rule = [
+        f"plasma CN {GE} {t:.2f} copies" if np.isfinite(t) else "no plasma call positive" for t in threshold
+    ]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="no agreement beyond chance",
-                             line=dict(color=COLOURS["cutoff"], dash="dot", width=1), hoverinfo="skip"))
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name="no agreement beyond chance",
+            line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
+            hoverinfo="skip",
+        )
+    )
     auc_text = "AUC undefined" if math.isnan(auc.auc) else f"AUC {auc.auc:.2f}"
     if not math.isnan(auc.ci_low):
         auc_text += f" (95% CI {auc.ci_low:.2f}{EN_DASH}{auc.ci_high:.2f}, DeLong)"
-    fig.add_trace(go.Scatter(
-        x=roc["fpr"], y=roc["tpr"], mode="lines+markers", name=f"plasma ERBB2 CN: {auc_text}",
-        line=dict(color=COLOURS["erbb2_cn"], shape="hv", width=2), marker=dict(size=4),
-        customdata=np.column_stack([rule, roc["tp"], roc["fp"], roc["fn"], roc["tn"]]),
-        hovertemplate=("%{customdata[0]}<br>PPA %{y:.1%} (%{customdata[1]} of tissue-amplified)"
-                       "<br>1 - NPA %{x:.1%} (%{customdata[2]} of tissue-non-amplified)<extra></extra>"),
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=roc["fpr"],
+            y=roc["tpr"],
+            mode="lines+markers",
+            name=f"plasma ERBB2 CN: {auc_text}",
+            line=dict(color=COLOURS["erbb2_cn"], shape="hv", width=2),
+            marker=dict(size=4),
+            customdata=np.column_stack([rule, roc["tp"], roc["fp"], roc["fn"], roc["tn"]]),
+            hovertemplate=(
+                "%{customdata[0]}<br>PPA %{y:.1%} (%{customdata[1]} of tissue-amplified)"
+                "<br>1 - NPA %{x:.1%} (%{customdata[2]} of tissue-non-amplified)<extra></extra>"
+            ),
+        )
+    )
     if not math.isnan(youden.cutoff):
-        fig.add_trace(go.Scatter(
-            x=[youden.fpr], y=[youden.tpr], mode="markers", name=f"Youden cutoff {youden.cutoff:.2f} copies",
-            marker=dict(symbol="diamond", size=13, color=OKABE_ITO["green"], line=dict(width=1, color="#000")),
-            hovertemplate=(f"Youden cutoff: plasma CN {GE} {youden.cutoff:.2f} copies<br>PPA %{{y:.1%}}"
-                           "<br>1 - NPA %{x:.1%}<extra></extra>"),
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[youden.fpr],
+                y=[youden.tpr],
+                mode="markers",
+                name=f"Youden cutoff {youden.cutoff:.2f} copies",
+                marker=dict(
+                    symbol="diamond", size=13, color=OKABE_ITO["green"], line=dict(width=1, color="#000")
+                ),
+                hovertemplate=(
+                    f"Youden cutoff: plasma CN {GE} {youden.cutoff:.2f} copies<br>PPA %{{y:.1%}}"
+                    "<br>1 - NPA %{x:.1%}<extra></extra>"
+                ),
+            )
+        )
     if cutoff is not None and point and not (math.isnan(point["tpr"]) or math.isnan(point["fpr"])):
-        fig.add_trace(go.Scatter(
-            x=[point["fpr"]], y=[point["tpr"]], mode="markers", name=f"slider cutoff {cutoff:g} copies",
-            marker=dict(symbol="circle-open", size=16, color=OKABE_ITO["vermillion"], line=dict(width=3)),
-            hovertemplate=(f"slider: plasma CN {GE} {cutoff:g} copies<br>PPA %{{y:.1%}}<br>1 - NPA %{{x:.1%}}"
-                           "<extra></extra>"),
-        ))
-    fig.update_xaxes(title_text="1 - NPA (tissue-negative called plasma-positive)", range=[-0.02, 1.02],
-                     tickformat=".0%")
-    fig.update_yaxes(title_text="PPA (tissue-positive called plasma-positive)", range=[-0.02, 1.02],
-                     tickformat=".0%")
+        fig.add_trace(
+            go.Scatter(
+                x=[point["fpr"]],
+                y=[point["tpr"]],
+                mode="markers",
+                name=f"slider cutoff {cutoff:g} copies",
+                marker=dict(symbol="circle-open", size=16, color=OKABE_ITO["vermillion"], line=dict(width=3)),
+                hovertemplate=(
+                    f"slider: plasma CN {GE} {cutoff:g} copies<br>PPA %{{y:.1%}}<br>1 - NPA %{{x:.1%}}"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    fig.update_xaxes(title_text="1 - NPA (tissue- called plasma+)", range=[-0.02, 1.02], tickformat=".0%")
+    fig.update_yaxes(title_text="PPA (tissue+ called plasma+)", range=[-0.02, 1.02], tickformat=".0%")
     base_layout(fig, title="Plasma ERBB2 CN vs tissue NGS amplification", height=480)
     return with_subtitle(fig, f"{auc_text}; {auc.n_pos} tissue-amplified, {auc.n_neg} not")
 
@@ -179,18 +261,41 @@ def detection_bar(detection_by_tf: pd.DataFrame) -> go.Figure:
     upper = (shown["ci_high"].astype(float) - rate).clip(lower=0)
     lower = (rate - shown["ci_low"].astype(float)).clip(lower=0)
     labels = [f"{d}/{v}" for d, v in zip(shown["n_detected"], shown["n_variants"], strict=True)]
-    fig = go.Figure(go.Bar(
-        x=shown["tumour_fraction_stratum"].astype(str), y=rate, marker_color=COLOURS["plasma"],
-        error_y=dict(type="data", array=upper, arrayminus=lower, visible=True, color="#333", thickness=1.5),
-        text=labels, textposition="inside", insidetextanchor="start", name="detected in plasma",
-        customdata=np.column_stack([shown["n_detected"], shown["n_variants"], shown["n_patients"],
-                                    shown["ci_low"].astype(float), shown["ci_high"].astype(float)]),
-        hovertemplate=("plasma tumour fraction %{x}<br>detected %{y:.1%} (%{customdata[0]} of %{customdata[1]} "
-                       "tissue variants, %{customdata[2]} patients)<br>95% CI %{customdata[3]:.1%}"
-                       f"{EN_DASH}%{{customdata[4]:.1%}}<extra></extra>"),
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=shown["tumour_fraction_stratum"].astype(str),
+            y=rate,
+            marker_color=COLOURS["plasma"],
+            error_y=dict(
+                type="data", array=upper, arrayminus=lower, visible=True, color="#333", thickness=1.5
+            ),
+            text=labels,
+            textposition="inside",
+            insidetextanchor="start",
+            name="detected in plasma",
+            customdata=np.column_stack(
+                [
+                    shown["n_detected"],
+                    shown["n_variants"],
+                    shown["n_patients"],
+                    shown["ci_low"].astype(float),
+                    shown["ci_high"].astype(float),
+                ]
+            ),
+            hovertemplate=(
+                "plasma tumour fraction %{x}<br>detected %{y:.1%} (%{customdata[0]} of %{customdata[1]} "
+                "tissue variants, %{customdata[2]} patients)<br>95% CI %{customdata[3]:.1%}"
+                f"{EN_DASH}%{{customdata[4]:.1%}}<extra></extra>"
+            ),
+        )
+    )
     fig.update_xaxes(title_text="Plasma tumour fraction (baseline draw)")
     fig.update_yaxes(title_text="Tissue variants found in plasma (%)", range=[0, 1.05], tickformat=".0%")
-    base_layout(fig, title="Tissue variants detected in plasma, by tumour fraction", height=400, legend_below=False)
-    return with_subtitle(fig, f"Wilson 95% CI; {int(shown['n_variants'].sum())} tissue variants in "
-                              f"{int(shown['n_patients'].sum())} patients")
+    base_layout(
+        fig, title="Tissue variants detected in plasma, by tumour fraction", height=400, legend_below=False
+    )
+    return with_subtitle(
+        fig,
+        f"Wilson 95% CI; {int(shown['n_variants'].sum())} tissue variants in "
+        f"{int(shown['n_patients'].sum())} patients",
+    )

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from analysis.roc import DeLongTestResult, roc_curve_table
 from analysis.trajectory import ACQUIRED, INNATE
-from dashboard.figures.concordance import with_subtitle
+from dashboard.figures.concordance import WEBGL_ABOVE, with_subtitle
 from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
 
 EN_DASH = "\u2013"
@@ -23,8 +23,14 @@ GE_TEXT = "\u2265"
 
 #: Score column, axis title, raw value column, raw unit, day column of each measure.
 MEASURES = {
-    "her2_cn": ("erbb2_cn_pct_change", "Plasma ERBB2 CN change (%)", "erbb2_cn", "copies",
-                "draw_day", "plasma draw"),
+    "her2_cn": (
+        "erbb2_cn_pct_change",
+        "Plasma ERBB2 CN change (%)",
+        "erbb2_cn",
+        "copies",
+        "draw_day",
+        "plasma draw",
+    ),
     "cea": ("cea_pct_change", "CEA change (%)", "cea", "ng/mL", "cea_day", "CEA"),
 }
 MEASURE_TITLES = {"her2_cn": "Plasma HER2 CN", "cea": "Serum CEA"}
@@ -43,8 +49,11 @@ def correlation_subtitle(correlation: dict, unit: str = "scans") -> str:
     rho = correlation.get("rho", math.nan)
     if rho is None or math.isnan(rho):
         return f"Spearman rho not computed (n = {n} {unit}; needs at least 3 with some spread)"
-    ci = ("" if math.isnan(correlation.get("ci_low", math.nan))
-          else f" (95% CI {_fmt(correlation['ci_low'])}{EN_DASH}{_fmt(correlation['ci_high'])})")
+    ci = (
+        ""
+        if math.isnan(correlation.get("ci_low", math.nan))
+        else f" (95% CI {_fmt(correlation['ci_low'])}{EN_DASH}{_fmt(correlation['ci_high'])})"
+    )
     p = correlation.get("p_value", math.nan)
     p_text = "" if math.isnan(p) else (f", p = {p:.1e}" if p < 0.001 else f", p = {p:.2g}")
     return f"Spearman rho {_fmt(rho)}{ci}{p_text}, n = {n} {unit}"
@@ -67,28 +76,53 @@ def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_
     column, axis_title, raw, unit, day_column, what = MEASURES[measure]
     shown = pairs[pairs[column].notna() & pairs["tumour_pct_change"].notna()] if len(pairs) else pairs
     if shown.empty:
-        reason = (f"no {what} within {window_days:g} days of any scan after baseline" if len(pairs)
-                  else "no imaging assessment after baseline")
+        reason = (
+            f"no {what} within {window_days:g} days of any scan after baseline"
+            if len(pairs)
+            else "no imaging assessment after baseline"
+        )
         return empty_figure(f"{MEASURE_TITLES[measure]} vs tumour size: {reason}.")
     fig = go.Figure()
     progression = shown["progression"].astype("boolean").fillna(False).astype(bool)
-    for flag, name, colour, symbol in ((False, "no progression", COLOURS["acquired"], "circle"),
-                                       (True, "progression (PD)", COLOURS["progression"], "diamond")):
+    scatter = go.Scattergl if len(shown) > WEBGL_ABOVE else go.Scatter
+    for flag, name, colour, symbol in (
+        (False, "no progression", COLOURS["acquired"], "circle"),
+        (True, "progression (PD)", COLOURS["progression"], "diamond"),
+    ):
         sub = shown[progression == flag]
-        fig.add_trace(go.Scatter(
-            x=sub["tumour_pct_change"], y=sub[column], mode="markers", name=f"{name} (n = {len(sub)})",
-            marker=dict(color=colour, symbol=symbol, size=9, opacity=0.85, line=dict(width=0.5, color="#fff")),
-            customdata=np.column_stack([sub["patient_id"].astype(str), sub["imaging_day"].astype(float),
-                                        sub[day_column].astype(float), sub[raw].astype(float),
-                                        sub["recist_response"].astype(str)]),
-            hovertemplate=("%{customdata[0]}, scan day %{customdata[1]:.0f} (%{customdata[4]})"
-                           f"<br>{what} day %{{customdata[2]:.0f}}: %{{customdata[3]:.3g}} {unit}"
-                           f"<br>{MEASURE_TITLES[measure]} %{{y:+.1f}}%<br>tumour size %{{x:+.1f}}%"
-                           "<extra>click to open the patient</extra>"),
-        ))
+        fig.add_trace(
+            scatter(
+                x=sub["tumour_pct_change"],
+                y=sub[column],
+                mode="markers",
+                name=f"{name} (n = {len(sub)})",
+                marker=dict(
+                    color=colour, symbol=symbol, size=9, opacity=0.85, line=dict(width=0.5, color="#fff")
+                ),
+                customdata=np.column_stack(
+                    [
+                        sub["patient_id"].astype(str),
+                        sub["imaging_day"].astype(float),
+                        sub[day_column].astype(float),
+                        sub[raw].astype(float),
+                        sub["recist_response"].astype(str),
+                    ]
+                ),
+                hovertemplate=(
+                    "%{customdata[0]}, scan day %{customdata[1]:.0f} (%{customdata[4]})"
+                    f"<br>{what} day %{{customdata[2]:.0f}}: %{{customdata[3]:.3g}} {unit}"
+                    f"<br>{MEASURE_TITLES[measure]} %{{y:+.1f}}%<br>tumour size %{{x:+.1f}}%"
+                    "<extra>click to open the patient</extra>"
+                ),
+            )
+        )
     for x, text in ((RECIST_PR, "PR -30%"), (RECIST_PD, "PD +20%")):
-        fig.add_vline(x=x, line=dict(color=COLOURS["cutoff"], dash="dot", width=1), annotation_text=text,
-                      annotation_position="top")
+        fig.add_vline(
+            x=x,
+            line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
+            annotation_text=text,
+            annotation_position="top",
+        )
     fig.add_hline(y=0, line=dict(color="#8a96a3", width=1))
     fig.update_xaxes(title_text="Tumour size change from baseline (%, target-lesion sum)")
     fig.update_layout(legend_y=-0.2, margin_b=100)
@@ -105,8 +139,16 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
     """
     labels = pairs["progression"].astype("boolean") if len(pairs) else pd.Series(dtype="boolean")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", hoverinfo="skip",
-                             line=dict(color=COLOURS["cutoff"], dash="dot", width=1)))
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name="chance",
+            hoverinfo="skip",
+            line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
+        )
+    )
     drawn = 0
     for measure, colour in (("her2_cn", COLOURS["erbb2_cn"]), ("cea", COLOURS["cea"])):
         column = MEASURES[measure][0]
@@ -117,34 +159,48 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
         if roc.empty or roc["tpr"].isna().all() or roc["fpr"].isna().all() or row.empty:
             continue
         rec = row.iloc[0]
-        ci = ("" if pd.isna(rec["ci_low"]) else f" (95% CI {_fmt(rec['ci_low'])}{EN_DASH}{_fmt(rec['ci_high'])})")
-        rule = [f"change {GE_TEXT} {t:+.1f}%" if np.isfinite(t) else "no scan flagged" for t in roc["threshold"]]
-        fig.add_trace(go.Scatter(
-            x=roc["fpr"], y=roc["tpr"], mode="lines", line=dict(color=colour, width=2.5, shape="hv",
-                                                                dash="solid" if measure == "her2_cn" else "dash"),
-            name=f"{MEASURE_TITLES[measure]}: AUC {_fmt(rec['auc'])}{ci}, n = {int(rec['n_pos'])} PD + "
-                 f"{int(rec['n_neg'])}",
-            customdata=np.array(rule, dtype=object).reshape(-1, 1),
-            hovertemplate=(f"{MEASURE_TITLES[measure]} %{{customdata[0]}}<br>progression scans flagged %{{y:.1%}}"
-                           "<br>other scans flagged %{x:.1%}<extra></extra>"),
-        ))
+        ci = (
+            ""
+            if pd.isna(rec["ci_low"])
+            else f" (95% CI {_fmt(rec['ci_low'])}{EN_DASH}{_fmt(rec['ci_high'])})"
+        )
+        rule = [
+            f"change {GE_TEXT} {t:+.1f}%" if np.isfinite(t) else "no scan flagged" for t in roc["threshold"]
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=roc["fpr"],
+                y=roc["tpr"],
+                mode="lines",
+                line=dict(
+                    color=colour, width=2.5, shape="hv", dash="solid" if measure == "her2_cn" else "dash"
+                ),
+                name=f"{MEASURE_TITLES[measure]}: AUC {_fmt(rec['auc'])}{ci}, n = {int(rec['n_pos'])} PD + "
+                f"{int(rec['n_neg'])}",
+                customdata=np.array(rule, dtype=object).reshape(-1, 1),
+                hovertemplate=(
+                    f"{MEASURE_TITLES[measure]} %{{customdata[0]}}<br>progression scans flagged %{{y:.1%}}"
+                    "<br>other scans flagged %{x:.1%}<extra></extra>"
+                ),
+            )
+        )
         drawn += 1
     if drawn == 0:
-        return empty_figure("No ROC: needs scans with and without progression that have a paired plasma draw "
-                            "or CEA value.")
-    fig.update_xaxes(title_text="Scans without PD flagged (false-positive rate)", range=[-0.02, 1.02],
-                     tickformat=".0%")
-    fig.update_yaxes(title_text="Scans with PD flagged (true-positive rate)", range=[-0.02, 1.02],
-                     tickformat=".0%")
+        return empty_figure(
+            "No ROC: needs scans with and without progression that have a paired plasma draw or CEA value."
+        )
+    fig.update_xaxes(title_text="Scans without PD flagged (FPR)", range=[-0.02, 1.02], tickformat=".0%")
+    fig.update_yaxes(title_text="Scans with PD flagged (TPR)", range=[-0.02, 1.02], tickformat=".0%")
     base_layout(fig, title="Progression at the scan: HER2 CN vs CEA", height=470)
     if math.isnan(delong.p_value):
         subtitle = "DeLong test of HER2 CN vs CEA not computed"
     else:
         p = f"{delong.p_value:.1e}" if delong.p_value < 0.001 else f"{delong.p_value:.2g}"
-        subtitle = (f"DeLong test HER2 CN vs CEA: difference {_fmt(delong.difference)}, p = {p} "
-                    f"(n = {delong.n_pos} PD + {delong.n_neg} scans with both)")
+        subtitle = (
+            f"DeLong test HER2 CN vs CEA: difference {_fmt(delong.difference)}, p = {p} "
+            f"(n = {delong.n_pos} PD + {delong.n_neg} scans with both)"
+        )
     return with_subtitle(fig, subtitle)
-
 
 
 def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
@@ -162,29 +218,55 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
         return empty_figure(summary.get("text") or "No progressor has a HER2 CN rise: no lead time.")
     shown = shown.sort_values(["lead_time_days", "patient_id"], ascending=[True, False])
     lead = shown["lead_time_days"].astype(float)
-    colour = np.where(lead > 0, OKABE_ITO["green"], np.where(lead < 0, OKABE_ITO["vermillion"], OKABE_ITO["grey"]))
-    fig = go.Figure(go.Scatter(
-        x=lead, y=shown["patient_id"].astype(str), mode="markers", name="lead time",
-        marker=dict(color=colour, size=11, symbol="circle", line=dict(width=1, color="#333")),
-        customdata=np.column_stack([shown["patient_id"].astype(str), shown["rise_day"].astype(float),
-                                    shown["progression_day"].astype(float), shown["rise_erbb2_cn"].astype(float),
-                                    shown["rise_threshold"].astype(float)]),
-        hovertemplate=("%{customdata[0]}: lead time %{x:.0f} days<br>HER2 CN rise on day %{customdata[1]:.0f} "
-                       "(%{customdata[3]:.2f} copies, threshold %{customdata[4]:.2f})<br>progression on day "
-                       "%{customdata[2]:.0f}<extra>click to open the patient</extra>"),
-        showlegend=False,
-    ))
-    fig.add_vline(x=0, line=dict(color="#333", width=1), annotation_text="progression",
-                  annotation_position="top")
+    colour = np.where(
+        lead > 0, OKABE_ITO["green"], np.where(lead < 0, OKABE_ITO["vermillion"], OKABE_ITO["grey"])
+    )
+    fig = go.Figure(
+        go.Scatter(
+            x=lead,
+            y=shown["patient_id"].astype(str),
+            mode="markers",
+            name="lead time",
+            marker=dict(color=colour, size=11, symbol="circle", line=dict(width=1, color="#333")),
+            customdata=np.column_stack(
+                [
+                    shown["patient_id"].astype(str),
+                    shown["rise_day"].astype(float),
+                    shown["progression_day"].astype(float),
+                    shown["rise_erbb2_cn"].astype(float),
+                    shown["rise_threshold"].astype(float),
+                ]
+            ),
+            hovertemplate=(
+                "%{customdata[0]}: lead time %{x:.0f} days<br>HER2 CN rise on day %{customdata[1]:.0f} "
+                "(%{customdata[3]:.2f} copies, threshold %{customdata[4]:.2f})<br>progression on day "
+                "%{customdata[2]:.0f}<extra>click to open the patient</extra>"
+            ),
+            showlegend=False,
+        )
+    )
+    fig.add_vline(
+        x=0, line=dict(color="#333", width=1), annotation_text="progression", annotation_position="top"
+    )
     if not math.isnan(summary.get("median", math.nan)):
-        fig.add_vline(x=summary["median"], line=dict(color=COLOURS["erbb2_cn"], dash="dash", width=1.5),
-                      annotation_text=f"median {summary['median']:g} d", annotation_position="bottom right")
-    fig.update_xaxes(title_text="Lead time (days from HER2 CN rise to progression; positive = rise first)")
+        fig.add_vline(
+            x=summary["median"],
+            line=dict(color=COLOURS["erbb2_cn"], dash="dash", width=1.5),
+            annotation_text=f"median {summary['median']:g} d",
+            annotation_position="bottom right",
+        )
+    fig.update_xaxes(title_text="Days from HER2 CN rise to progression (+ = rise first)")
     fig.update_yaxes(title_text="Patient", type="category")
-    base_layout(fig, title="HER2 CN rise before radiological progression", height=max(300, 120 + 22 * len(shown)),
-                legend_below=False)
+    base_layout(
+        fig,
+        title="HER2 CN rise before radiological progression",
+        height=max(300, 120 + 22 * len(shown)),
+        legend_below=False,
+    )
     n_none = int(lead_times["lead_time_days"].isna().sum())
-    subtitle = f"n = {len(shown)} progressors with a rise" + (f"; {n_none} without (see table)" if n_none else "")
+    subtitle = f"n = {len(shown)} progressors with a rise" + (
+        f"; {n_none} without (see table)" if n_none else ""
+    )
     return with_subtitle(fig, subtitle)
 
 
@@ -209,24 +291,42 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
         rec = row.iloc[0]
         p = rec["p_value"]
         p_text = "not computed" if pd.isna(p) else (f"{p:.1e}" if p < 0.001 else f"{p:.2g}")
-        titles.append(f"{name} (n = {int(rec['n'])}): {int(rec['n_higher'])} higher, {int(rec['n_lower'])} lower;"
-                      f"<br>Wilcoxon p = {p_text}")
+        titles.append(
+            f"{name} (n = {int(rec['n'])}): {int(rec['n_higher'])} higher, {int(rec['n_lower'])} lower;"
+            f"<br>Wilcoxon p = {p_text}"
+        )
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.08)
     legend_seen: set[str] = set()
     for col, cls in enumerate((INNATE, ACQUIRED), start=1):
         sub = per_patient[per_patient["resistance_class"] == cls]
         for rec in sub.itertuples(index=False):
             direction = str(rec.direction)
-            colour = {"higher": OKABE_ITO["vermillion"], "lower": OKABE_ITO["blue"]}.get(direction, OKABE_ITO["grey"])
-            fig.add_trace(go.Scatter(
-                x=["baseline", "progression"], y=[rec.baseline_erbb2_cn, rec.progression_erbb2_cn],
-                mode="lines+markers", line=dict(color=colour, width=1.8), marker=dict(size=8, color=colour),
-                name=f"{direction} at progression", legendgroup=direction, showlegend=direction not in legend_seen,
-                customdata=[[str(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]] * 2,
-                hovertemplate=("%{customdata[0]}<br>baseline %{customdata[1]:.2f} copies<br>progression "
-                               "%{customdata[2]:.2f} copies (change %{customdata[3]:+.2f})"
-                               "<extra>click to open the patient</extra>"),
-            ), row=1, col=col)
+            colour = {"higher": OKABE_ITO["vermillion"], "lower": OKABE_ITO["blue"]}.get(
+                direction, OKABE_ITO["grey"]
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=["baseline", "progression"],
+                    y=[rec.baseline_erbb2_cn, rec.progression_erbb2_cn],
+                    mode="lines+markers",
+                    line=dict(color=colour, width=1.8),
+                    marker=dict(size=8, color=colour),
+                    name=f"{direction} at progression",
+                    legendgroup=direction,
+                    showlegend=direction not in legend_seen,
+                    customdata=[
+                        [str(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]
+                    ]
+                    * 2,
+                    hovertemplate=(
+                        "%{customdata[0]}<br>baseline %{customdata[1]:.2f} copies<br>progression "
+                        "%{customdata[2]:.2f} copies (change %{customdata[3]:+.2f})"
+                        "<extra>click to open the patient</extra>"
+                    ),
+                ),
+                row=1,
+                col=col,
+            )
             legend_seen.add(direction)
     fig.update_yaxes(title_text="Plasma ERBB2 copy number (copies)", row=1, col=1)
     fig.update_xaxes(title_text="Plasma draw")

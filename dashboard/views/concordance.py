@@ -128,8 +128,10 @@ def slider_spec(analysis_cutoff: float, requested: str | float | None = None) ->
         if low <= number <= high:
             value = round(number, 4)
         else:
-            problem = (f"URL value slider={requested!r} is not a plasma ERBB2 copy number between {low:g} and "
-                       f"{high:g}; {analysis_cutoff:g} is used.")
+            problem = (
+                f"URL value slider={requested!r} is not a plasma ERBB2 copy number between {low:g} and "
+                f"{high:g}; {analysis_cutoff:g} is used."
+            )
     return SliderSpec(low, high, SLIDER_STEP_CN, value, slider_marks(low, high), problem)
 
 
@@ -159,7 +161,9 @@ def plasma_calls_at(her2_calls: pd.DataFrame, cutoff: float) -> pd.Series:
     return calls
 
 
-def her2_agreement_at(concordance: ConcordanceResult, cutoff: float) -> tuple[AgreementResult, AgreementResult]:
+def her2_agreement_at(
+    concordance: ConcordanceResult, cutoff: float
+) -> tuple[AgreementResult, AgreementResult]:
     """Plasma HER2 (ERBB2 CN >= *cutoff* copies) vs tissue NGS, and vs pathology HER2.
 
     Same pairs, comparators and confidence level as the analysis, so that at the analysis cutoff
@@ -169,10 +173,20 @@ def her2_agreement_at(concordance: ConcordanceResult, cutoff: float) -> tuple[Ag
     plasma = plasma_calls_at(calls, cutoff)
     test_name = f"plasma ERBB2 CN >= {cutoff:g}"
     confidence = concordance.her2_tissue_ngs.confidence
-    ngs = agreement_table(plasma, calls["tissue_amplified"], test_name=test_name,
-                          comparator_name=concordance.her2_tissue_ngs.comparator_name, confidence=confidence)
-    pathology = agreement_table(plasma, calls["pathology_her2_positive"], test_name=test_name,
-                                comparator_name=concordance.her2_pathology.comparator_name, confidence=confidence)
+    ngs = agreement_table(
+        plasma,
+        calls["tissue_amplified"],
+        test_name=test_name,
+        comparator_name=concordance.her2_tissue_ngs.comparator_name,
+        confidence=confidence,
+    )
+    pathology = agreement_table(
+        plasma,
+        calls["pathology_her2_positive"],
+        test_name=test_name,
+        comparator_name=concordance.her2_pathology.comparator_name,
+        confidence=confidence,
+    )
     return ngs, pathology
 
 
@@ -189,21 +203,42 @@ def statistics_table(result: AgreementResult) -> pd.DataFrame:
     for key, estimate, low, high, numerator, denominator in result.statistics:
         if key in PROPORTIONS:
             counts = f"{int(numerator)}/{int(denominator)}" if not _missing(denominator) else "-"
-            rows.append({"key": key, "statistic": STATISTIC_NAMES[key], "counts": counts,
-                         "estimate": format_percent(estimate), "ci": format_percent_ci(low, high)})
+            rows.append(
+                {
+                    "key": key,
+                    "statistic": STATISTIC_NAMES[key],
+                    "counts": counts,
+                    "estimate": format_percent(estimate),
+                    "ci": format_percent_ci(low, high),
+                }
+            )
         elif key == "kappa":
             ci = "" if _missing(low) else f"{format_fixed(low)}{EN_DASH}{format_fixed(high)}"
-            rows.append({"key": key, "statistic": STATISTIC_NAMES[key], "counts": f"n = {result.n}",
-                         "estimate": format_fixed(estimate) or "undefined", "ci": ci})
+            rows.append(
+                {
+                    "key": key,
+                    "statistic": STATISTIC_NAMES[key],
+                    "counts": f"n = {result.n}",
+                    "estimate": format_fixed(estimate) or "undefined",
+                    "ci": ci,
+                }
+            )
         elif key == "mcnemar_p":
-            rows.append({"key": key, "statistic": STATISTIC_NAMES[key],
-                         "counts": f"b = {result.b}, c = {result.c}",
-                         "estimate": f"p = {format_p(estimate)}", "ci": ""})
+            rows.append(
+                {
+                    "key": key,
+                    "statistic": STATISTIC_NAMES[key],
+                    "counts": f"b = {result.b}, c = {result.c}",
+                    "estimate": f"p = {format_p(estimate)}",
+                    "ci": "",
+                }
+            )
     return pd.DataFrame(rows, columns=["key", "statistic", "counts", "estimate", "ci"])
 
 
-def two_by_two_model(result: AgreementResult, test_label: str, comparator_label: str,
-                     comparator_short: str = "Comparator") -> dict:
+def two_by_two_model(
+    result: AgreementResult, test_label: str, comparator_label: str, comparator_short: str = "Comparator"
+) -> dict:
     """A 2x2 table as plain data for the page (JSON-able).
 
     Parameters
@@ -215,8 +250,9 @@ def two_by_two_model(result: AgreementResult, test_label: str, comparator_label:
 
     Returns
     -------
-    dict with ``test_label, comparator_label, comparator_short, a, b, c, d, n, n_missing``, ``statistics`` (records of
-    :func:`statistics_table`), ``headline`` (one sentence with PPA, NPA, OPA and kappa) and ``caveats``.
+    dict with ``test_label, comparator_label, comparator_short, a, b, c, d, n, n_missing``, ``statistics``
+    (records of :func:`statistics_table`), ``headline`` (one sentence with PPA, NPA, OPA and kappa) and
+    ``caveats``.
     """
     stats = statistics_table(result)
     by_key = stats.set_index("key")
@@ -225,12 +261,22 @@ def two_by_two_model(result: AgreementResult, test_label: str, comparator_label:
         row = by_key.loc[key]
         return f"{key} {row['estimate']} ({row['counts']}; 95% CI {row['ci'] or 'undefined'})"
 
-    headline = (f"{quoted('PPA')}, {quoted('NPA')}, {quoted('OPA')}; kappa {by_key.loc['kappa', 'estimate']}"
-                f" (95% CI {by_key.loc['kappa', 'ci'] or 'undefined'}); n = {result.n}.")
+    headline = (
+        f"{quoted('PPA')}, {quoted('NPA')}, {quoted('OPA')}; kappa {by_key.loc['kappa', 'estimate']}"
+        f" (95% CI {by_key.loc['kappa', 'ci'] or 'undefined'}); n = {result.n}."
+    )
     return {
-        "test_label": test_label, "comparator_label": comparator_label, "comparator_short": comparator_short,
-        "a": result.a, "b": result.b, "c": result.c, "d": result.d, "n": result.n,
-        "n_missing": result.n_missing, "statistics": stats.to_dict("records"), "headline": headline,
+        "test_label": test_label,
+        "comparator_label": comparator_label,
+        "comparator_short": comparator_short,
+        "a": result.a,
+        "b": result.b,
+        "c": result.c,
+        "d": result.d,
+        "n": result.n,
+        "n_missing": result.n_missing,
+        "statistics": stats.to_dict("records"),
+        "headline": headline,
         "caveats": list(result.caveats),
     }
 
@@ -242,14 +288,17 @@ def operating_point(result: AgreementResult) -> dict[str, float]:
 
 
 def erbb2_spearman(concordance: ConcordanceResult) -> dict:
-    """Spearman's rho of plasma vs tissue ERBB2 CN: ``estimate, ci_low, ci_high, p_value, n`` (NaN if none)."""
+    """Spearman's rho, plasma vs tissue ERBB2 CN: ``estimate, ci_low, ci_high, p_value, n`` (NaN if none)."""
     table = concordance.cn_correlation
     row = table[(table["gene"] == HER2_GENE) & (table["method"] == "spearman")]
     if row.empty:
         n = int(concordance.her2_calls[["plasma_erbb2_cn", "tissue_erbb2_cn"]].notna().all(axis=1).sum())
         return {"estimate": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan, "n": n}
     rec = row.iloc[0]
-    return {k: (int(rec[k]) if k == "n" else float(rec[k])) for k in ("estimate", "ci_low", "ci_high", "p_value", "n")}
+    return {
+        k: (int(rec[k]) if k == "n" else float(rec[k]))
+        for k in ("estimate", "ci_low", "ci_high", "p_value", "n")
+    }
 
 
 def cutoff_view(concordance: ConcordanceResult, cutoff: float) -> dict:
@@ -274,22 +323,39 @@ def cutoff_view(concordance: ConcordanceResult, cutoff: float) -> dict:
     ngs, pathology = her2_agreement_at(concordance, cutoff)
     plasma_label = f"plasma ERBB2 CN {GE} {cutoff:g} copies"
     point = operating_point(ngs)
-    scatter = cn_scatter(concordance.her2_calls, cutoff, params.tissue_amplification_cn,
-                         erbb2_spearman(concordance), analysis_cutoff=params.plasma_amplification_cn)
+    scatter = cn_scatter(
+        concordance.her2_calls,
+        cutoff,
+        params.tissue_amplification_cn,
+        erbb2_spearman(concordance),
+        analysis_cutoff=params.plasma_amplification_cn,
+    )
     roc = roc_figure(concordance.roc, concordance.auc, concordance.youden, cutoff, point)
     if math.isclose(cutoff, params.plasma_amplification_cn):
-        note = (f"Plasma is called HER2-amplified when ERBB2 CN {GE} {cutoff:g} copies, the analysis cutoff "
-                "used on every page (parameter panel).")
+        note = (
+            f"Plasma is called HER2-amplified when ERBB2 CN {GE} {cutoff:g} copies, the analysis cutoff "
+            "used on every page (parameter panel)."
+        )
     else:
-        note = (f"Plasma is called HER2-amplified when ERBB2 CN {GE} {cutoff:g} copies (slider). The other pages "
-                f"use the analysis cutoff of {params.plasma_amplification_cn:g} copies; change it in the parameter "
-                "panel.")
+        note = (
+            f"Plasma is called HER2-amplified when ERBB2 CN {GE} {cutoff:g} copies (slider). The other "
+            f"pages use the analysis cutoff of {params.plasma_amplification_cn:g} copies; change it in the "
+            "parameter panel."
+        )
     return {
         "cutoff": float(cutoff),
-        "ngs": two_by_two_model(ngs, plasma_label,
-                                f"tissue NGS ERBB2 CN {GE} {params.tissue_amplification_cn:g} copies", "Tissue NGS"),
-        "pathology": two_by_two_model(pathology, plasma_label, "pathology HER2-positive (IHC 3+, or 2+ with FISH "
-                                                               f"ratio {GE} 2.0)", "Pathology"),
+        "ngs": two_by_two_model(
+            ngs,
+            plasma_label,
+            f"tissue NGS ERBB2 CN {GE} {params.tissue_amplification_cn:g} copies",
+            "Tissue NGS",
+        ),
+        "pathology": two_by_two_model(
+            pathology,
+            plasma_label,
+            f"pathology HER2-positive (IHC 3+, or 2+ with FISH ratio {GE} 2.0)",
+            "Pathology",
+        ),
         "point": point,
         "scatter": scatter.to_dict(),
         "roc": roc.to_dict(),
@@ -299,22 +365,49 @@ def cutoff_view(concordance: ConcordanceResult, cutoff: float) -> dict:
 
 # ---------------------------------------------------------------------------------------------- static tables
 PER_GENE_LABELS = {
-    "gene": "Gene", "alteration": "Alteration", "a": "Both", "b": "Plasma only", "c": "Tissue only",
-    "d": "Neither", "n": "n", "ppa_pct": "PPA %", "ppa_ci": "PPA 95% CI", "npa_pct": "NPA %",
-    "npa_ci": "NPA 95% CI", "opa_pct": "OPA %", "opa_ci": "OPA 95% CI", "kappa": "kappa",
-    "kappa_ci": "kappa 95% CI", "mcnemar_p": "McNemar p", "n_missing": "Not measured", "chip": "CH gene",
+    "gene": "Gene",
+    "alteration": "Alteration",
+    "a": "Both",
+    "b": "Plasma only",
+    "c": "Tissue only",
+    "d": "Neither",
+    "n": "n",
+    "ppa_pct": "PPA %",
+    "ppa_ci": "PPA 95% CI",
+    "npa_pct": "NPA %",
+    "npa_ci": "NPA 95% CI",
+    "opa_pct": "OPA %",
+    "opa_ci": "OPA 95% CI",
+    "kappa": "kappa",
+    "kappa_ci": "kappa 95% CI",
+    "mcnemar_p": "McNemar p",
+    "n_missing": "Not measured",
+    "chip": "CH gene",
 }
 PER_PATIENT_LABELS = {
-    "patient_id": "Patient", "plasma_sample_id": "Plasma sample", "plasma_day": "Plasma day",
-    "tissue_sample_id": "Tissue sample", "tissue_day": "Tissue day", "tumour_fraction_pct": "Plasma TF %",
-    "tumour_fraction_stratum": "TF stratum", "plasma_erbb2_cn": "Plasma ERBB2 CN (copies)",
-    "tissue_erbb2_cn": "Tissue ERBB2 CN (copies)", "pathology": "Pathology HER2",
-    "n_tissue_alterations": "Tissue alterations", "n_found_in_plasma": "Found in plasma",
-    "n_plasma_only": "Plasma only", "found_pct": "Found %", "found_ci": "Found 95% CI",
+    "patient_id": "Patient",
+    "plasma_sample_id": "Plasma sample",
+    "plasma_day": "Plasma day",
+    "tissue_sample_id": "Tissue sample",
+    "tissue_day": "Tissue day",
+    "tumour_fraction_pct": "Plasma TF %",
+    "tumour_fraction_stratum": "TF stratum",
+    "plasma_erbb2_cn": "Plasma ERBB2 CN (copies)",
+    "tissue_erbb2_cn": "Tissue ERBB2 CN (copies)",
+    "pathology": "Pathology HER2",
+    "n_tissue_alterations": "Tissue alterations",
+    "n_found_in_plasma": "Found in plasma",
+    "n_plasma_only": "Plasma only",
+    "found_pct": "Found %",
+    "found_ci": "Found 95% CI",
 }
 DETECTION_LABELS = {
-    "tumour_fraction_stratum": "Plasma tumour fraction", "n_patients": "Patients", "n_variants": "Tissue variants",
-    "n_detected": "Detected in plasma", "rate_pct": "Detection %", "rate_ci": "95% CI (Wilson)",
+    "tumour_fraction_stratum": "Plasma tumour fraction",
+    "n_patients": "Patients",
+    "n_variants": "Tissue variants",
+    "n_detected": "Detected in plasma",
+    "rate_pct": "Detection %",
+    "rate_ci": "95% CI (Wilson)",
 }
 
 
@@ -328,8 +421,9 @@ def _pct(values: pd.Series, digits: int = 1) -> pd.Series:
 
 
 def _ci_column(low: pd.Series, high: pd.Series) -> pd.Series:
-    return pd.Series([format_percent_ci(lo, hi) for lo, hi in zip(low, high, strict=True)], index=low.index,
-                     dtype="object")
+    return pd.Series(
+        [format_percent_ci(lo, hi) for lo, hi in zip(low, high, strict=True)], index=low.index, dtype="object"
+    )
 
 
 def per_gene_table(per_gene: pd.DataFrame) -> pd.DataFrame:
@@ -339,16 +433,25 @@ def per_gene_table(per_gene: pd.DataFrame) -> pd.DataFrame:
     """
     if per_gene.empty:
         return empty_frame(PER_GENE_LABELS)
-    out = pd.DataFrame({
-        "gene": per_gene["gene"].astype(str), "alteration": per_gene["alteration"].astype(str),
-        "a": per_gene["a"], "b": per_gene["b"], "c": per_gene["c"], "d": per_gene["d"], "n": per_gene["n"],
-    })
+    out = pd.DataFrame(
+        {
+            "gene": per_gene["gene"].astype(str),
+            "alteration": per_gene["alteration"].astype(str),
+            "a": per_gene["a"],
+            "b": per_gene["b"],
+            "c": per_gene["c"],
+            "d": per_gene["d"],
+            "n": per_gene["n"],
+        }
+    )
     for key in ("ppa", "npa", "opa"):
         out[f"{key}_pct"] = _pct(per_gene[key])
         out[f"{key}_ci"] = _ci_column(per_gene[f"{key}_ci_low"], per_gene[f"{key}_ci_high"])
     out["kappa"] = per_gene["kappa"].astype("float64").round(2)
-    out["kappa_ci"] = [("" if _missing(lo) else f"{format_fixed(lo)}{EN_DASH}{format_fixed(hi)}")
-                       for lo, hi in zip(per_gene["kappa_ci_low"], per_gene["kappa_ci_high"], strict=True)]
+    out["kappa_ci"] = [
+        ("" if _missing(lo) else f"{format_fixed(lo)}{EN_DASH}{format_fixed(hi)}")
+        for lo, hi in zip(per_gene["kappa_ci_low"], per_gene["kappa_ci_high"], strict=True)
+    ]
     out["mcnemar_p"] = [format_p(p) for p in per_gene["mcnemar_p"]]
     out["n_missing"] = per_gene["n_missing"]
     out["chip"] = np.where(per_gene["chip_gene"].fillna(False).astype(bool), "yes", "")
@@ -364,23 +467,30 @@ def per_patient_table(concordance: ConcordanceResult) -> pd.DataFrame:
     if pairs.empty:
         return empty_frame(PER_PATIENT_LABELS)
     table = pairs.merge(concordance.her2_calls, on="patient_id", how="left").merge(
-        concordance.per_patient, on="patient_id", how="left")
+        concordance.per_patient, on="patient_id", how="left"
+    )
     pathology = table["pathology_her2_positive"].map({True: "positive", False: "negative"})
-    out = pd.DataFrame({
-        "patient_id": table["patient_id"].astype(str),
-        "plasma_sample_id": table["plasma_sample_id"].astype(str), "plasma_day": table["plasma_day"],
-        "tissue_sample_id": table["tissue_sample_id"].astype(str), "tissue_day": table["tissue_day"],
-        "tumour_fraction_pct": table["plasma_tumour_fraction"].astype("float64").map(
-            lambda v: float(f"{100 * v:.3g}") if pd.notna(v) else np.nan),
-        "tumour_fraction_stratum": table["tumour_fraction_stratum"].astype(str),
-        "plasma_erbb2_cn": table["plasma_erbb2_cn"].astype("float64").round(2),
-        "tissue_erbb2_cn": table["tissue_erbb2_cn"].astype("float64").round(2),
-        "pathology": pathology.astype("object").where(pathology.notna(), "unknown"),
-        "n_tissue_alterations": table["n_tissue_alterations"],
-        "n_found_in_plasma": table["n_found_in_plasma"], "n_plasma_only": table["n_plasma_only"],
-        "found_pct": _pct(table["fraction_found"]),
-        "found_ci": _ci_column(table["ci_low"], table["ci_high"]),
-    })
+    out = pd.DataFrame(
+        {
+            "patient_id": table["patient_id"].astype(str),
+            "plasma_sample_id": table["plasma_sample_id"].astype(str),
+            "plasma_day": table["plasma_day"],
+            "tissue_sample_id": table["tissue_sample_id"].astype(str),
+            "tissue_day": table["tissue_day"],
+            "tumour_fraction_pct": table["plasma_tumour_fraction"]
+            .astype("float64")
+            .map(lambda v: float(f"{100 * v:.3g}") if pd.notna(v) else np.nan),
+            "tumour_fraction_stratum": table["tumour_fraction_stratum"].astype(str),
+            "plasma_erbb2_cn": table["plasma_erbb2_cn"].astype("float64").round(2),
+            "tissue_erbb2_cn": table["tissue_erbb2_cn"].astype("float64").round(2),
+            "pathology": pathology.astype("object").where(pathology.notna(), "unknown"),
+            "n_tissue_alterations": table["n_tissue_alterations"],
+            "n_found_in_plasma": table["n_found_in_plasma"],
+            "n_plasma_only": table["n_plasma_only"],
+            "found_pct": _pct(table["fraction_found"]),
+            "found_ci": _ci_column(table["ci_low"], table["ci_high"]),
+        }
+    )
     return out[list(PER_PATIENT_LABELS)].reset_index(drop=True)
 
 
@@ -406,20 +516,35 @@ def headline_facts(concordance: ConcordanceResult) -> list[tuple[str, str, str]]
     n_pairs = len(concordance.pairs)
     facts = [(str(n_pairs), "patients with paired baseline plasma and tissue", "")]
     rho_ci = "" if _missing(rho["ci_low"]) else f"95% CI {rho['ci_low']:.2f}{EN_DASH}{rho['ci_high']:.2f}; "
-    facts.append(("-" if _missing(rho["estimate"]) else f"{rho['estimate']:.2f}",
-                  "Spearman rho, plasma vs tissue ERBB2 CN", f"{rho_ci}n = {rho['n']}"))
+    facts.append(
+        (
+            "-" if _missing(rho["estimate"]) else f"{rho['estimate']:.2f}",
+            "Spearman rho, plasma vs tissue ERBB2 CN",
+            f"{rho_ci}n = {rho['n']}",
+        )
+    )
     auc_ci = "" if _missing(auc.ci_low) else f"95% CI {auc.ci_low:.2f}{EN_DASH}{auc.ci_high:.2f} (DeLong); "
-    facts.append(("-" if _missing(auc.auc) else f"{auc.auc:.2f}", "AUC, plasma ERBB2 CN vs tissue NGS status",
-                  f"{auc_ci}{auc.n_pos} tissue-amplified, {auc.n_neg} not"))
-    facts.append(("-" if _missing(youden.cutoff) else f"{youden.cutoff:.2f}",
-                  "Youden cutoff, plasma ERBB2 CN (copies)",
-                  "" if _missing(youden.cutoff) else
-                  f"PPA {format_percent(youden.tpr)}, NPA {format_percent(1 - youden.fpr)} at this cutoff"))
+    facts.append(
+        (
+            "-" if _missing(auc.auc) else f"{auc.auc:.2f}",
+            "AUC, plasma ERBB2 CN vs tissue NGS status",
+            f"{auc_ci}{auc.n_pos} tissue-amplified, {auc.n_neg} not",
+        )
+    )
+    facts.append(
+        (
+            "-" if _missing(youden.cutoff) else f"{youden.cutoff:.2f}",
+            "Youden cutoff, plasma ERBB2 CN (copies)",
+            ""
+            if _missing(youden.cutoff)
+            else f"PPA {format_percent(youden.tpr)}, NPA {format_percent(1 - youden.fpr)} at this cutoff",
+        )
+    )
     return facts
 
 
 def static_view(concordance: ConcordanceResult) -> dict:
-    """What does not depend on the slider: headline, per-gene, per-patient and detection tables, the bar chart.
+    """What the slider does not change: headline, per-gene, per-patient and detection tables, bar chart.
 
     Returns
     -------

@@ -20,24 +20,55 @@ from dashboard.views.concordance import EN_DASH, empty_frame, format_fixed, form
 MEASURE_NAMES = {"her2_cn": "Plasma HER2 (ERBB2) CN", "cea": "Serum CEA", "tumour_size": "Tumour size"}
 _IN_TEXT = {"her2_cn": "plasma HER2 CN", "cea": "CEA", "tumour_size": "tumour size"}
 
-CORRELATION_LABELS = {"pair": "Compared", "n": "Assessments", "rho": "Spearman rho", "ci": "95% CI",
-                      "p_value": "p"}
-AUC_LABELS = {"measure": "Score (% change from baseline)", "auc": "AUC", "ci": "95% CI (DeLong)",
-              "n_pos": "Scans with PD", "n_neg": "Scans without PD"}
-LEAD_LABELS = {"patient_id": "Patient", "resistance_class": "Resistance", "progression_day": "Progression day",
-               "rise_day": "HER2 CN rise day", "rise_erbb2_cn": "CN at rise (copies)",
-               "nadir_before_rise": "Nadir before (copies)", "rise_threshold": "Rise threshold (copies)",
-               "lead_time_days": "Lead time (days)", "note": "Note"}
-HER2_CLASS_LABELS = {"resistance_class": "Resistance class", "n": "Patients", "n_higher": "Higher at progression",
-                     "n_lower": "Lower at progression", "n_equal": "Equal",
-                     "median_baseline_cn": "Median baseline CN (copies)",
-                     "median_progression_cn": "Median CN at progression (copies)",
-                     "median_change": "Median change (copies)", "p_value": "Wilcoxon p"}
-ASSESSMENT_LABELS = {"patient_id": "Patient", "imaging_day": "Scan day", "recist_response": "RECIST",
-                     "tumour_pct_change": "Tumour size change (%)", "draw_day": "Plasma draw day",
-                     "erbb2_cn": "ERBB2 CN (copies)", "erbb2_cn_pct_change": "ERBB2 CN change (%)",
-                     "cea_day": "CEA day", "cea": "CEA (ng/mL)", "cea_pct_change": "CEA change (%)",
-                     "note": "Note"}
+CORRELATION_LABELS = {
+    "pair": "Compared",
+    "n": "Assessments",
+    "rho": "Spearman rho",
+    "ci": "95% CI",
+    "p_value": "p",
+}
+AUC_LABELS = {
+    "measure": "Score (% change from baseline)",
+    "auc": "AUC",
+    "ci": "95% CI (DeLong)",
+    "n_pos": "Scans with PD",
+    "n_neg": "Scans without PD",
+}
+LEAD_LABELS = {
+    "patient_id": "Patient",
+    "resistance_class": "Resistance",
+    "progression_day": "Progression day",
+    "rise_day": "HER2 CN rise day",
+    "rise_erbb2_cn": "CN at rise (copies)",
+    "nadir_before_rise": "Nadir before (copies)",
+    "rise_threshold": "Rise threshold (copies)",
+    "lead_time_days": "Lead time (days)",
+    "note": "Note",
+}
+HER2_CLASS_LABELS = {
+    "resistance_class": "Resistance class",
+    "n": "Patients",
+    "n_higher": "Higher at progression",
+    "n_lower": "Lower at progression",
+    "n_equal": "Equal",
+    "median_baseline_cn": "Median baseline CN (copies)",
+    "median_progression_cn": "Median CN at progression (copies)",
+    "median_change": "Median change (copies)",
+    "p_value": "Wilcoxon p",
+}
+ASSESSMENT_LABELS = {
+    "patient_id": "Patient",
+    "imaging_day": "Scan day",
+    "recist_response": "RECIST",
+    "tumour_pct_change": "Tumour size change (%)",
+    "draw_day": "Plasma draw day",
+    "erbb2_cn": "ERBB2 CN (copies)",
+    "erbb2_cn_pct_change": "ERBB2 CN change (%)",
+    "cea_day": "CEA day",
+    "cea": "CEA (ng/mL)",
+    "cea_pct_change": "CEA change (%)",
+    "note": "Note",
+}
 
 
 def _missing(value) -> bool:
@@ -62,16 +93,23 @@ def correlation_table(correlations: pd.DataFrame) -> pd.DataFrame:
     """Spearman correlations of the % changes, side by side (columns: keys of :data:`CORRELATION_LABELS`)."""
     if correlations.empty:
         return empty_frame(CORRELATION_LABELS)
-    texts = [f"{_IN_TEXT.get(a, a)} vs {_IN_TEXT.get(b, b)} (% change)"
-             for a, b in zip(correlations["measure_a"], correlations["measure_b"], strict=True)]
+    texts = [
+        f"{_IN_TEXT.get(a, a)} vs {_IN_TEXT.get(b, b)} (% change)"
+        for a, b in zip(correlations["measure_a"], correlations["measure_b"], strict=True)
+    ]
     pair = [text[:1].upper() + text[1:] for text in texts]
-    return pd.DataFrame({
-        "pair": pair, "n": correlations["n"].astype(int),
-        "rho": [format_fixed(r) or "undefined" for r in correlations["rho"]],
-        "ci": [(f"{format_fixed(lo)}{EN_DASH}{format_fixed(hi)}" if not _missing(lo) else "")
-               for lo, hi in zip(correlations["ci_low"], correlations["ci_high"], strict=True)],
-        "p_value": [format_p(p) for p in correlations["p_value"]],
-    })[list(CORRELATION_LABELS)]
+    return pd.DataFrame(
+        {
+            "pair": pair,
+            "n": correlations["n"].astype(int),
+            "rho": [format_fixed(r) or "undefined" for r in correlations["rho"]],
+            "ci": [
+                (f"{format_fixed(lo)}{EN_DASH}{format_fixed(hi)}" if not _missing(lo) else "")
+                for lo, hi in zip(correlations["ci_low"], correlations["ci_high"], strict=True)
+            ],
+            "p_value": [format_p(p) for p in correlations["p_value"]],
+        }
+    )[list(CORRELATION_LABELS)]
 
 
 def correlation_of(correlations: pd.DataFrame, measure_a: str, measure_b: str = "tumour_size") -> dict:
@@ -87,13 +125,18 @@ def auc_table(auc: pd.DataFrame) -> pd.DataFrame:
     """AUC of each score for progression, with its DeLong CI (columns: keys of :data:`AUC_LABELS`)."""
     if auc.empty:
         return empty_frame(AUC_LABELS)
-    return pd.DataFrame({
-        "measure": [MEASURE_NAMES.get(m, m) for m in auc["measure"]],
-        "auc": [format_fixed(v) or "undefined" for v in auc["auc"]],
-        "ci": [(f"{format_fixed(lo)}{EN_DASH}{format_fixed(hi)}" if not _missing(lo) else "not computed")
-               for lo, hi in zip(auc["ci_low"], auc["ci_high"], strict=True)],
-        "n_pos": auc["n_pos"].astype(int), "n_neg": auc["n_neg"].astype(int),
-    })[list(AUC_LABELS)]
+    return pd.DataFrame(
+        {
+            "measure": [MEASURE_NAMES.get(m, m) for m in auc["measure"]],
+            "auc": [format_fixed(v) or "undefined" for v in auc["auc"]],
+            "ci": [
+                (f"{format_fixed(lo)}{EN_DASH}{format_fixed(hi)}" if not _missing(lo) else "not computed")
+                for lo, hi in zip(auc["ci_low"], auc["ci_high"], strict=True)
+            ],
+            "n_pos": auc["n_pos"].astype(int),
+            "n_neg": auc["n_neg"].astype(int),
+        }
+    )[list(AUC_LABELS)]
 
 
 def auc_text(auc: pd.DataFrame, measure: str) -> str:
@@ -107,8 +150,10 @@ def auc_text(auc: pd.DataFrame, measure: str) -> str:
         return f"AUC undefined ({counts})"
     if _missing(rec["ci_low"]):
         return f"AUC {format_fixed(rec['auc'])} (no DeLong interval; {counts})"
-    return (f"AUC {format_fixed(rec['auc'])} (95% CI {format_fixed(rec['ci_low'])}{EN_DASH}"
-            f"{format_fixed(rec['ci_high'])}; {counts})")
+    return (
+        f"AUC {format_fixed(rec['auc'])} (95% CI {format_fixed(rec['ci_low'])}{EN_DASH}"
+        f"{format_fixed(rec['ci_high'])}; {counts})"
+    )
 
 
 def delong_text(delong: DeLongTestResult) -> str:
@@ -118,8 +163,7 @@ def delong_text(delong: DeLongTestResult) -> str:
         reason = delong.caveats[-1] if delong.caveats else "too few assessments"
         return f"DeLong test of HER2 CN vs CEA: not computed ({reason}; {n})."
     diff = estimate_with_ci(delong.difference, delong.ci_low, delong.ci_high)
-    return (f"DeLong test of HER2 CN vs CEA: AUC difference {diff}, p = {format_p(delong.p_value)} "
-            f"({n}).")
+    return f"DeLong test of HER2 CN vs CEA: AUC difference {diff}, p = {format_p(delong.p_value)} ({n})."
 
 
 def lead_time_table(lead_times: pd.DataFrame, patients: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -132,11 +176,19 @@ def lead_time_table(lead_times: pd.DataFrame, patients: pd.DataFrame | None = No
     else:
         table["resistance_class"] = pd.NA
     table["resistance_class"] = table["resistance_class"].map(
-        lambda c: RESISTANCE_CLASS_NAMES.get(str(c), str(c)) if not _missing(c) else "")
-    note = np.where(table["rise_day"].isna(), "no HER2 CN rise up to the end of the progression window",
-                    np.where(table["lead_time_days"] > 0, "rise before progression",
-                             np.where(table["lead_time_days"] == 0, "rise on the day of progression",
-                                      "rise after progression")))
+        lambda c: RESISTANCE_CLASS_NAMES.get(str(c), str(c)) if not _missing(c) else ""
+    )
+    note = np.where(
+        table["rise_day"].isna(),
+        "no HER2 CN rise up to the end of the progression window",
+        np.where(
+            table["lead_time_days"] > 0,
+            "rise before progression",
+            np.where(
+                table["lead_time_days"] == 0, "rise on the day of progression", "rise after progression"
+            ),
+        ),
+    )
     table["note"] = note
     for col in ("rise_erbb2_cn", "nadir_before_rise", "rise_threshold"):
         table[col] = table[col].astype("float64").round(2)
@@ -152,21 +204,27 @@ def lead_time_summary(lead_times: pd.DataFrame) -> dict:
         out["text"] = "No patient progressed after a baseline plasma draw: no lead time."
         return out
     if n_rise == 0:
-        out["text"] = f"None of the {n_prog} progressors had a HER2 CN rise before the end of the progression window."
+        out["text"] = (
+            f"None of the {n_prog} progressors had a HER2 CN rise before the end of the progression window."
+        )
         return out
     q1, median, q3 = np.percentile(with_rise, [25, 50, 75])
     out.update(median=float(median), q1=float(q1), q3=float(q3))
-    out["text"] = (f"Median lead time {median:g} days (IQR {q1:g} to {q3:g}; n = {n_rise} progressors with a "
-                   f"HER2 CN rise, of {n_prog}). Positive: the rise came before radiological progression.")
+    out["text"] = (
+        f"Median lead time {median:g} days (IQR {q1:g} to {q3:g}; n = {n_rise} progressors with a "
+        f"HER2 CN rise, of {n_prog}). Positive: the rise came before radiological progression."
+    )
     return out
 
 
 def her2_class_table(her2_by_class: pd.DataFrame) -> pd.DataFrame:
-    """HER2 CN at progression vs baseline per resistance class (columns: keys of :data:`HER2_CLASS_LABELS`)."""
+    """HER2 CN at progression vs baseline per resistance class (columns: :data:`HER2_CLASS_LABELS` keys)."""
     if her2_by_class.empty:
         return empty_frame(HER2_CLASS_LABELS)
     table = her2_by_class.copy()
-    table["resistance_class"] = table["resistance_class"].map(lambda c: RESISTANCE_CLASS_NAMES.get(str(c), str(c)))
+    table["resistance_class"] = table["resistance_class"].map(
+        lambda c: RESISTANCE_CLASS_NAMES.get(str(c), str(c))
+    )
     for col in ("median_baseline_cn", "median_progression_cn", "median_change"):
         table[col] = table[col].astype("float64").round(2)
     table["p_value"] = [format_p(p) for p in table["p_value"]]
@@ -199,15 +257,21 @@ def assessment_table(pairs: pd.DataFrame, window_days: float) -> pd.DataFrame:
         if rec.response_source == "derived":
             parts.append("RECIST derived from lesion sums")
         notes.append("; ".join(parts))
-    table = pd.DataFrame({
-        "patient_id": pairs["patient_id"].astype(str), "imaging_day": pairs["imaging_day"],
-        "recist_response": pairs["recist_response"].astype(str),
-        "tumour_pct_change": pairs["tumour_pct_change"].astype("float64").round(1),
-        "draw_day": pairs["draw_day"], "erbb2_cn": pairs["erbb2_cn"].astype("float64").round(2),
-        "erbb2_cn_pct_change": pairs["erbb2_cn_pct_change"].astype("float64").round(1),
-        "cea_day": pairs["cea_day"], "cea": pairs["cea"].astype("float64").round(2),
-        "cea_pct_change": pairs["cea_pct_change"].astype("float64").round(1), "note": notes,
-    })
+    table = pd.DataFrame(
+        {
+            "patient_id": pairs["patient_id"].astype(str),
+            "imaging_day": pairs["imaging_day"],
+            "recist_response": pairs["recist_response"].astype(str),
+            "tumour_pct_change": pairs["tumour_pct_change"].astype("float64").round(1),
+            "draw_day": pairs["draw_day"],
+            "erbb2_cn": pairs["erbb2_cn"].astype("float64").round(2),
+            "erbb2_cn_pct_change": pairs["erbb2_cn_pct_change"].astype("float64").round(1),
+            "cea_day": pairs["cea_day"],
+            "cea": pairs["cea"].astype("float64").round(2),
+            "cea_pct_change": pairs["cea_pct_change"].astype("float64").round(1),
+            "note": notes,
+        }
+    )
     return table[list(ASSESSMENT_LABELS)].reset_index(drop=True)
 
 
@@ -216,27 +280,47 @@ def headline_facts(response: ResponseResult) -> list[tuple[str, str, str]]:
     pairs = response.pairs
     n_pd = int(pairs["progression"].astype("boolean").fillna(False).sum()) if len(pairs) else 0
     n_patients = pairs["patient_id"].nunique() if len(pairs) else 0
-    facts = [(str(len(pairs)), "scans after baseline", f"{n_pd} with progression (PD); {n_patients} patients")]
-    for measure, label in (("her2_cn", "AUC for progression: plasma HER2 CN change"),
-                           ("cea", "AUC for progression: CEA change")):
+    facts = [
+        (str(len(pairs)), "scans after baseline", f"{n_pd} with progression (PD); {n_patients} patients")
+    ]
+    for measure, label in (
+        ("her2_cn", "AUC for progression: plasma HER2 CN change"),
+        ("cea", "AUC for progression: CEA change"),
+    ):
         row = response.auc[response.auc["measure"] == measure]
         if row.empty or _missing(row.iloc[0]["auc"]):
             facts.append(("-", label, "undefined: needs scans with and without PD"))
             continue
         rec = row.iloc[0]
-        ci = ("no DeLong interval" if _missing(rec["ci_low"])
-              else f"95% CI {format_fixed(rec['ci_low'])}{EN_DASH}{format_fixed(rec['ci_high'])} (DeLong)")
-        facts.append((format_fixed(rec["auc"]), label, f"{ci}; n = {int(rec['n_pos'])} PD + {int(rec['n_neg'])}"))
-    facts.append((format_p(response.delong.p_value), "DeLong p, HER2 CN vs CEA",
-                   f"n = {response.delong.n_pos} PD + {response.delong.n_neg} scans with both scores"))
+        ci = (
+            "no DeLong interval"
+            if _missing(rec["ci_low"])
+            else f"95% CI {format_fixed(rec['ci_low'])}{EN_DASH}{format_fixed(rec['ci_high'])} (DeLong)"
+        )
+        facts.append(
+            (format_fixed(rec["auc"]), label, f"{ci}; n = {int(rec['n_pos'])} PD + {int(rec['n_neg'])}")
+        )
+    facts.append(
+        (
+            format_p(response.delong.p_value),
+            "DeLong p, HER2 CN vs CEA",
+            f"n = {response.delong.n_pos} PD + {response.delong.n_neg} scans with both scores",
+        )
+    )
     lead = lead_time_summary(response.lead_times)
-    facts.append(("-" if _missing(lead["median"]) else f"{lead['median']:g}", "median lead time (days)",
-                  f"n = {lead['n_with_rise']} of {lead['n_progressors']} progressors with a HER2 CN rise"))
+    facts.append(
+        (
+            "-" if _missing(lead["median"]) else f"{lead['median']:g}",
+            "median lead time (days)",
+            f"n = {lead['n_with_rise']} of {lead['n_progressors']} progressors with a HER2 CN rise",
+        )
+    )
     return facts
 
 
-def response_view(response: ResponseResult, params: AnalysisParameters, patients: pd.DataFrame | None = None
-                  ) -> dict:
+def response_view(
+    response: ResponseResult, params: AnalysisParameters, patients: pd.DataFrame | None = None
+) -> dict:
     """Everything the Response page shows, as JSON-able data (cached per parameters by the dashboard).
 
     Parameters
@@ -261,9 +345,12 @@ def response_view(response: ResponseResult, params: AnalysisParameters, patients
     lead = lead_time_summary(response.lead_times)
     return {
         "headline": headline_facts(response),
-        "scatter_cn": change_scatter(response.pairs, "her2_cn", correlation_of(correlations, "her2_cn"),
-                                     window).to_dict(),
-        "scatter_cea": change_scatter(response.pairs, "cea", correlation_of(correlations, "cea"), window).to_dict(),
+        "scatter_cn": change_scatter(
+            response.pairs, "her2_cn", correlation_of(correlations, "her2_cn"), window
+        ).to_dict(),
+        "scatter_cea": change_scatter(
+            response.pairs, "cea", correlation_of(correlations, "cea"), window
+        ).to_dict(),
         "roc": progression_roc(response.pairs, response.auc, response.delong).to_dict(),
         "lead_plot": lead_time_plot(response.lead_times, lead).to_dict(),
         "her2_slope": her2_slope(response.her2_at_progression, response.her2_by_class).to_dict(),
