@@ -1,7 +1,7 @@
 """Cached recomputation: the dashboard's only way to run an analysis.
 
-Results are keyed on (kind, study content hash, analysis version, parameters,
-extra key parts) — small, explicit values, never DataFrames.  Results live in
+Results are keyed on (kind, study content hash, analysis version and code
+fingerprint, parameters, extra key parts) — small, explicit values, never DataFrames.  Results live in
 a diskcache on local disk (shared by every worker process of the server) with
 a small in-process LRU in front, so a warm request does not even unpickle.
 """
@@ -24,11 +24,26 @@ from analysis import ANALYSIS_VERSION
 T = TypeVar("T")
 
 
+def code_fingerprint() -> str:
+    """SHA-256 of the source of everything that shapes a cached result: the analysis package and the
+    dashboard's figure and view builders.  A cache left by an older build is never served."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for folder in (root / "analysis", root / "dashboard" / "figures", root / "dashboard" / "views"):
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_FINGERPRINT = code_fingerprint()
+
+
 def cache_key(kind: str, study_hash: str, params: Any, *extra: Any) -> str:
-    """A short, stable key: SHA-256 of the JSON of its parts."""
+    """A short, stable key: SHA-256 of the JSON of its parts (with the analysis version and code fingerprint)."""
     params_dict = asdict(params) if is_dataclass(params) else params
-    payload = json.dumps([kind, study_hash, ANALYSIS_VERSION, params_dict, list(extra)], sort_keys=True,
-                         default=str)
+    payload = json.dumps([kind, study_hash, ANALYSIS_VERSION, CODE_FINGERPRINT, params_dict, list(extra)],
+                         sort_keys=True, default=str)
     return f"{kind}:{hashlib.sha256(payload.encode()).hexdigest()}"
 
 

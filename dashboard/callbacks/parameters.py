@@ -76,10 +76,10 @@ def cohort_readiness(query):
     try:
         ready = service.cohort_is_cached(params)
     except (AnalysisError, OSError) as exc:
-        return no_update, no_update, _error(exc)
+        return no_update, no_update, _error(exc), True
     if ready:
-        return query or {}, no_update, None
-    return no_update, query or {}, None
+        return query or {}, no_update, None, True
+    return no_update, query or {}, None, no_update
 
 
 def compute_cohort(set_progress, query):
@@ -124,7 +124,9 @@ def register(app) -> None:
         Output(ids.COHORT_READY, "data"),
         Output(ids.COHORT_NEEDED, "data"),
         Output(ids.COHORT_ERROR, "children"),
+        Output(ids.COHORT_PROGRESS, "hidden", allow_duplicate=True),
         Input(ids.PARAMS, "data"),
+        prevent_initial_call="initial_duplicate",
     )(cohort_readiness)
     app.callback(
         Output(ids.COHORT_READY, "data", allow_duplicate=True),
