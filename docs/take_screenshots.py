@@ -34,6 +34,17 @@ READY_SELECTORS = {
     "patient-board.png": "#patient-header .stat-card",
 }
 
+# Resistance and Survival pages (tall windows: the figures and tables are below the fold).
+PAGES += [("resistance.png", "/resistance", (1280, 2000), 30000), ("survival.png", "/survival", (1280, 1500), 30000)]
+READY_SELECTORS.update({"resistance.png": "#resistance-with-mechanism .stat-value",
+                        "survival.png": "#survival-km .js-plotly-plot .scatterlayer"})
+
+# Concordance (at the slider value of a shared link) and Response pages.
+PAGES += [("concordance.png", "/concordance?slider=2.6", (1280, 2000), 30000),
+          ("response.png", "/response", (1280, 2000), 30000)]
+READY_SELECTORS.update({"concordance.png": "#concordance-roc .js-plotly-plot .scatterlayer",
+                        "response.png": "#response-roc .js-plotly-plot .scatterlayer"})
+
 
 def free_port() -> int:
     with socket.socket() as sock:

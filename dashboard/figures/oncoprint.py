@@ -160,7 +160,7 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     base_layout(fig, title=title, height=height)
     fig.update_layout(barmode="overlay", bargap=0, hovermode="closest", plot_bgcolor="#ffffff",
                       margin=dict(l=150, r=40, t=48 if title else 16, b=40),
-                      legend=dict(orientation="h", yanchor="top", y=-0.06 if n <= 80 else -0.03, xanchor="left",
+                      legend=dict(orientation="h", yanchor="top", y=-0.06 if n <= 80 else -0.07, xanchor="left",
                                   x=0, groupclick="toggleitem", font=dict(size=12)))
     fig.update_yaxes(range=[n_rows - 0.5, -0.5], tickvals=tickvals, ticktext=ticktext, showgrid=False,
                      ticks="", showline=False, row=2, col=1)
@@ -201,9 +201,10 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
         detail_map = {(p, g, s): d for p, g, s, d in details[["patient_id", "gene", "source", "detail"]]
                       .astype(str).itertuples(index=False, name=None)}
     row_index = {(g, s): N_TRACK_ROWS + i for i, (g, s) in enumerate(zip(rows["gene"], rows["source"], strict=True))}
+    # Empty cells get a short text: with hundreds of patients the figure would otherwise carry megabytes of
+    # repeated patient summaries.
     for (gene, source), r in row_index.items():
-        for c in range(n):
-            hover[r, c] = f"{summary[c]}<br>{gene} ({source}): no alteration in the draws shown"
+        hover[r, :] = [f"<b>{pid}</b> · {gene} ({source}): no alteration in the draws shown" for pid in patient_ids]
     if len(drawn):
         grouped = drawn.sort_values("alteration_type").groupby(["row", "col"], sort=False)
         for (r, c), sub in grouped:

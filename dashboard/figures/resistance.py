@@ -65,10 +65,11 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
                                                                           color="#000000"),
                 name="median" if col == 1 else f"median ({cls})", showlegend=col == 1, legendgroup="median",
                 hovertemplate=f"{cls} median: " + "%{y:.3g} copies<extra></extra>"), row=1, col=col)
-        fig.add_hline(y=cutoff, line=dict(color=COLOURS["cutoff"], dash="dash", width=1), row=1, col=col,
-                      annotation_text=f"amplification cutoff {cutoff:g}" if col == 1 else None,
-                      annotation_position="top left", annotation_font_size=11)
+        label = dict(annotation_text=f"amplification cutoff {cutoff:g} copies", annotation_position="top left",
+                     annotation_font_size=11) if col == 1 else {}
+        fig.add_hline(y=cutoff, line=dict(color=COLOURS["cutoff"], dash="dash", width=1), row=1, col=col, **label)
     base_layout(fig, height=440)
+    fig.update_layout(margin=dict(t=40))  # room for the panel titles
     fig.update_yaxes(title_text="Plasma ERBB2 copy number (copies)", row=1, col=1)
     fig.update_xaxes(title_text="Plasma draw", categoryorder="array", categoryarray=["Baseline", "Progression"])
     return fig

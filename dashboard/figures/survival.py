@@ -19,6 +19,8 @@ from dashboard.figures.style import COLOURS, SEQUENCE, base_layout, empty_figure
 #: KMunicate rows under the plot, per group (Morris et al., BMJ Open 2019;9:e030215).
 RISK_ROWS = (("at_risk", "at risk"), ("censored", "censored"), ("events", "events"))
 RISK_ROW_PX = 17
+#: Blank space between the groups' blocks of the risk table (in rows).
+RISK_GROUP_GAP = 0.5
 
 
 def group_colour(group: str, index: int) -> str:
@@ -61,7 +63,7 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
         return empty_figure("No patient with a PFS time and status in this grouping.")
     n_by_group = dict(zip(summary["group"].astype(str), summary["n"].astype(int), strict=True))
     n_risk_rows = len(groups) * len(RISK_ROWS)
-    km_px, table_px = 420, RISK_ROW_PX * n_risk_rows + 30
+    km_px, table_px = 420, int(RISK_ROW_PX * (n_risk_rows + RISK_GROUP_GAP * len(groups))) + 30
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[km_px, table_px], vertical_spacing=0.03)
     times = sorted(float(t) for t in risk_table["time"].unique()) if len(risk_table) else []
     band_label = f"{round(100 * confidence)}% CI"
@@ -105,7 +107,7 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
         colour = group_colour(group, i)
         sub = risk_table[risk_table["group"].astype(str) == group].sort_values("time")
         for j, (column, label) in enumerate(RISK_ROWS):
-            y = -(i * len(RISK_ROWS) + j)
+            y = -(i * (len(RISK_ROWS) + RISK_GROUP_GAP) + j)
             tickvals.append(y)
             ticktext.append(f"{group}: {label}" if j == 0 else label)
             fig.add_trace(go.Scatter(
@@ -121,8 +123,7 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
     max_time = max([float(curves["time"].max()), *times]) if len(curves) else 1.0
     x_range = [-0.02 * max_time, max_time * 1.03]
     fig.update_yaxes(title_text=y_label, range=[-0.02, 1.03], tickformat=".1f", row=1, col=1)
-    fig.update_xaxes(tickvals=times or None, range=x_range, row=1, col=1, showticklabels=True, title_text="months",
-                     title_standoff=2, title_font_size=11)
+    fig.update_xaxes(tickvals=times or None, range=x_range, row=1, col=1, showticklabels=True)
     fig.update_xaxes(tickvals=times or None, range=x_range, title_text=x_label, row=2, col=1, showgrid=False,
                      showline=False, ticks="")
     fig.update_yaxes(tickvals=tickvals, ticktext=ticktext, range=[min(tickvals, default=0) - 0.7, 0.7],
@@ -177,9 +178,11 @@ def hazard_text(row) -> str:
 
 
 def p_text(p_value: float | None) -> str:
-    """A p-value for display: 2 significant digits, scientific notation below 0.0001."""
+    """A p-value for display: 2 significant digits, scientific notation below 0.0001, ``< 1e-16`` at 0."""
     if p_value is None or math.isnan(p_value):
         return "not testable"
+    if p_value < 1e-16:
+        return "< 1e-16"  # below double precision: the computed value is 0
     if p_value < 1e-4:
         return f"{p_value:.1e}"
     return f"{p_value:.2g}"

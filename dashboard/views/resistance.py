@@ -37,6 +37,7 @@ SHOWS = {
     "all": "All patients",
 }
 DEFAULT_SHOW = "progressors"
+SHOW_NOUNS = {"progressors": "progressors", "followed": "followed patients", "all": "patients"}
 
 #: Most patient columns drawn: beyond a few hundred columns a cell is narrower than a pixel.
 MAX_ONCOPRINT_PATIENTS = 300
@@ -123,8 +124,10 @@ def select_patients(oncoprint: OncoprintData, sort: str = DEFAULT_SORT, show: st
         kept = frame.assign(position=np.arange(n_eligible)).sort_values(
             ["progressor", "position"], ascending=[False, True], kind="stable").head(max_patients)
         frame = kept.sort_values("position", kind="stable")
-        note = (f"Showing {max_patients:,} of {n_eligible:,} patients ({SHOWS.get(show, show).lower()}): "
-                "progressors first, then in the chosen order. The tables below cover every patient.")
+        rule = "in the chosen order" if show == "progressors" else "progressors first, then in the chosen order"
+        note = (f"Showing {max_patients:,} of {n_eligible:,} {SHOW_NOUNS.get(show, 'patients')} ({rule}): more "
+                "columns would be too narrow to read. The mechanism and enrichment tables cover every "
+                "progressor; the evidence table covers the patients shown.")
     return OncoprintSelection(tuple(frame["patient_id"]), n_eligible, len(tracks), note)
 
 
@@ -291,7 +294,7 @@ def _ratio(value: float) -> str:
     if pd.isna(value):
         return "not estimable"
     if math.isinf(value):
-        return "inf (no acquired carrier)"
+        return "inf"
     return f"{value:.3g}"
 
 

@@ -43,6 +43,8 @@ OS_NOTE = ("Overall survival: the analysis groups patients for PFS only (analysi
 #: Patient columns that are never offered as a grouping attribute (ids, times, statuses).
 NOT_ATTRIBUTES = {"patient_id", "pfs_months", "pfs_event", "os_months", "os_event", "her2_fish_ratio"}
 MAX_ATTRIBUTE_LEVELS = 12
+#: Numeric columns are categories only when they hold small whole numbers (ECOG 0-5, a stage 0-4, ...).
+MAX_SCORE = 10
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,8 @@ def gene_options(study: Study) -> list[str]:
 
 
 def attribute_options(study: Study) -> list[str]:
-    """Categorical patient attributes: text columns (and small integer scales such as ECOG) with 2 to
-    :data:`MAX_ATTRIBUTE_LEVELS` distinct values."""
+    """Categorical patient attributes: text columns, and whole-number scores from 0 to :data:`MAX_SCORE` (such
+    as ECOG), with 2 to :data:`MAX_ATTRIBUTE_LEVELS` distinct values."""
     patients = study.patients
     options = []
     for column in patients.columns:
@@ -90,8 +92,8 @@ def attribute_options(study: Study) -> list[str]:
         if not 2 <= levels <= MAX_ATTRIBUTE_LEVELS:
             continue
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if numeric and not (values == values.round()).all():
-            continue  # a measurement (age, ratio), not a category
+        if numeric and not ((values == values.round()) & values.between(0, MAX_SCORE)).all():
+            continue  # a measurement (age, ratio), not a score such as ECOG
         options.append(str(column))
     return options
 
@@ -212,7 +214,9 @@ def logrank_sentence(result: SurvivalResult) -> str:
             return "Log-rank test: not applicable (one group)."
         return "Log-rank test: not testable (fewer than 2 groups large enough, or no events)."
     lr = result.logrank
-    return (f"Log-rank p = {p_text(lr.p_value)} ({len(lr.groups)} groups compared, {lr.degrees_of_freedom} df, "
+    p = p_text(lr.p_value)
+    relation = p if p.startswith("<") else f"= {p}"
+    return (f"Log-rank p {relation} ({len(lr.groups)} groups compared, {lr.degrees_of_freedom} df, "
             f"chi-square {lr.test_statistic:.3g})")
 
 

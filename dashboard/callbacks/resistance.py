@@ -1,0 +1,181 @@
+"""Resistance page: oncoprint for the chosen sort and filter, mechanism tables, HER2 CN slope plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Input, Output, State, html, no_update
+from dash.exceptions import PreventUpdate
+
+from analysis.errors import AnalysisError
+from dashboard import ids
+from dashboard.analysis_service import get_analysis_service
+from dashboard.components.tables import data_table, stat_card
+from dashboard.figures.oncoprint import oncoprint_figure
+from dashboard.figures.resistance import her2_slope_figure
+from dashboard.parameters import params_from_store, query_string
+from dashboard.views.resistance import (
+    enrichment_table,
+    evidence_table,
+    headline,
+    her2_progression_frame,
+    mechanism_table,
+    oncoprint_view,
+    page_state,
+    progressors_without_paired_cn,
+    select_patients,
+)
+
+MECHANISM_LABELS = {"mechanisms": "Mechanisms per progressor", "patients": "Progressors",
+                    "of_progressors": "n / progressors", "percent": "%", "ci": "95% CI (Wilson)"}
+ENRICHMENT_LABELS = {"level": "Level", "mechanism": "Mechanism", "innate": "Innate with (n/N)",
+                     "acquired": "Acquired with (n/N)", "odds_ratio": "Odds ratio (innate vs acquired)",
+                     "p_value": "Fisher exact p (two-sided)"}
+EVIDENCE_LABELS = {"patient_id": "Patient", "pathway": "Pathway", "gene": "Gene", "alteration": "Alteration",
+                   "draw": "Draw", "sample_id": "Sample", "day": "Day", "vaf": "VAF", "copy_number": "CN (copies)",
+                   "status": "Baseline / emerging", "evidence_direction": "Evidence", "citation": "Citation"}
+
+
+def _alert(exc: Exception) -> html.Div:
+    return html.Div(className="alert alert-error", role="alert",
+                    children=[html.Strong("The resistance analysis could not be shown. "), str(exc)])
+
+
+def draw_oncoprint(ready, sort, show):
+    """The oncoprint figure and its note (what was capped) for the sort and filter chosen."""
+    if ready is None:
+        raise PreventUpdate
+    service = get_analysis_service()
+    params = params_from_store(ready)
+    state = page_state(sort, show)
+
+    def build() -> dict:
+        cohort = service.cohort(params)
+        view = oncoprint_view(cohort.oncoprint, cohort.trajectories, service.study, state["sort"], state["show"])
+        figure = oncoprint_figure(view.patient_ids, view.rows, view.cells, view.tracks, view.details)
+        selection = view.selection
+        note = selection.note or (f"{len(selection.patient_ids)} of {selection.n_cohort} patients shown, "
+                                  f"{len(view.cells)} altered cells.")
+        return {"figure": figure.to_plotly_json(), "note": note}
+
+    try:
+        result = service.view("resistance-oncoprint", params, build, state["sort"], state["show"])
+    except (AnalysisError, OSError) as exc:
+        return no_update, _alert(exc)
+    return result["figure"], result["note"]
+
+
+def fill_tables(ready, show):
+    """Headline, mechanism / enrichment / evidence tables and the HER2 CN slope plot."""
+    if ready is None:
+        raise PreventUpdate
+    service = get_analysis_service()
+    params = params_from_store(ready)
+    state = page_state(None, show)
+
+    def build() -> dict:
+        cohort = service.cohort(params)
+        resistance = cohort.resistance
+        # The same patients as the oncoprint (capped on large studies), whatever their order.
+        shown = select_patients(cohort.oncoprint, show=state["show"])
+        slope = her2_progression_frame(cohort.trajectories)
+        return {
+            "headline": headline(resistance),
+            "mechanisms": mechanism_table(resistance),
+            "enrichment": enrichment_table(resistance),
+            "evidence": evidence_table(resistance, shown.patient_ids),
+            "slope": her2_slope_figure(slope, params.plasma_amplification_cn).to_plotly_json(),
+            "slope_left_out": progressors_without_paired_cn(cohort.trajectories),
+            "caveats": list(resistance.caveats) + list(cohort.oncoprint.caveats),
+            "kb_version": str(resistance.knowledge_base.version),
+            "kb_file": Path(resistance.knowledge_base.path).name,
+            "show_label": state["show"],
+        }
+
+    try:
+        view = service.view("resistance-tables", params, build, state["show"])
+    except (AnalysisError, OSError) as exc:
+        return None, _alert(exc), no_update, None
+    head = view["headline"]
+    cards = [
+        stat_card("progressors with at least one known resistance mechanism", head["value"], head["detail"],
+                  card_id="resistance-with-mechanism"),
+        stat_card("knowledge base version", view["kb_version"], view["kb_file"]),
+    ]
+    tables = [
+        html.Div(className="resistance-table-row", children=[
+            html.Section([
+                html.H2("Resistance mechanisms per progressor"),
+                data_table(view["mechanisms"], ids.RESISTANCE_MECHANISM_TABLE, MECHANISM_LABELS),
+                html.P("A mechanism is a pathway with at least one knowledge-base match in the baseline or "
+                       "progression plasma draw.", className="muted"),
+            ]),
+            html.Section([
+                html.H2("Enrichment in innate vs acquired resistance"),
+                data_table(view["enrichment"], ids.RESISTANCE_ENRICHMENT_TABLE, ENRICHMENT_LABELS, page_size=12),
+                html.P("Fisher exact test per mechanism, progressors only; p-values are not adjusted for multiple "
+                       "testing. An infinite odds ratio means no acquired-resistance carrier.", className="muted"),
+            ]),
+        ]),
+        html.Section([
+            html.H2(f"Evidence per patient ({len(view['evidence'])} knowledge-base matches in the patients of the "
+                    "oncoprint)"),
+            data_table(view["evidence"], ids.RESISTANCE_EVIDENCE_TABLE, EVIDENCE_LABELS, page_size=15),
+        ]),
+    ]
+    caveats = list(view["caveats"])
+    if view["slope_left_out"]:
+        caveats.append(f"HER2 CN slope plot: {view['slope_left_out']} progressor(s) without ERBB2 CN at both "
+                       "the baseline and the progression draw are not drawn.")
+    caveat_block = html.Details(className="caveats", children=[
+        html.Summary(f"Caveats ({len(caveats)})"), html.Ul([html.Li(c) for c in caveats])]) if caveats else None
+    return cards, tables, view["slope"], caveat_block
+
+
+def keep_state(sort, show):
+    """The sort and filter go into the URL (page state)."""
+    return page_state(sort, show)
+
+
+def open_patient(click, params_query):
+    """A click on a patient column opens that patient's page with the same parameters."""
+    if not click or not click.get("points"):
+        raise PreventUpdate
+    point = click["points"][0]
+    patient_id = point.get("customdata")
+    if isinstance(patient_id, list):
+        patient_id = patient_id[0] if patient_id else None
+    if not patient_id:
+        raise PreventUpdate
+    return f"/patient/{patient_id}{query_string(params_from_store(params_query))}"
+
+
+def register(app) -> None:
+    """Wire this module's callbacks to *app*."""
+    app.callback(
+        Output(ids.RESISTANCE_ONCOPRINT, "figure"),
+        Output(ids.RESISTANCE_ONCOPRINT_NOTE, "children"),
+        Input(ids.COHORT_READY, "data"),
+        Input(ids.RESISTANCE_SORT, "value"),
+        Input(ids.RESISTANCE_SHOW, "value"),
+    )(draw_oncoprint)
+    app.callback(
+        Output(ids.RESISTANCE_HEADLINE, "children"),
+        Output(ids.RESISTANCE_TABLES, "children"),
+        Output(ids.RESISTANCE_HER2_SLOPE, "figure"),
+        Output(ids.RESISTANCE_CAVEATS, "children"),
+        Input(ids.COHORT_READY, "data"),
+        Input(ids.RESISTANCE_SHOW, "value"),
+    )(fill_tables)
+    app.callback(
+        Output(ids.PAGE_STATE, "data", allow_duplicate=True),
+        Input(ids.RESISTANCE_SORT, "value"),
+        Input(ids.RESISTANCE_SHOW, "value"),
+        prevent_initial_call=True,
+    )(keep_state)
+    app.callback(
+        Output(ids.RESISTANCE_NAVIGATE, "href"),
+        Input(ids.RESISTANCE_ONCOPRINT, "clickData"),
+        State(ids.PARAMS, "data"),
+        prevent_initial_call=True,
+    )(open_patient)

@@ -1,0 +1,63 @@
+"""Resistance: oncoprint of resistance mechanisms, mechanism tables, HER2 CN at progression by class."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.components.graphs import graph
+from dashboard.page_frame import page_frame
+from dashboard.views.resistance import MAX_ONCOPRINT_PATIENTS, SHOWS, SORTS, page_state
+
+dash.register_page(__name__, path="/resistance", name="Resistance", order=5,
+                   title="Resistance mechanisms - HER2 liquid biopsy")
+
+LEAD = ("Known trastuzumab-resistance mechanisms (knowledge base matches) in each patient's baseline and "
+        "progression plasma draws, with tissue alongside. Percentages are over progressors.")
+
+
+def layout(sort: str | None = None, show: str | None = None, **query) -> html.Div:
+    """Headline, oncoprint controls and figure, mechanism tables, HER2 CN at progression vs baseline."""
+    state = page_state(sort, show)
+    return page_frame(
+        "Resistance mechanisms", query,
+        html.Div(id=ids.RESISTANCE_HEADLINE, className="stat-row"),
+        html.Section(className="resistance-oncoprint", children=[
+            html.H2("Oncoprint: patients x genes"),
+            html.Div(className="resistance-controls", children=[
+                html.Label(className="control", children=[
+                    html.Span("Sort patients by"),
+                    dcc.Dropdown(id=ids.RESISTANCE_SORT, value=state["sort"], clearable=False, searchable=False,
+                                 options=[{"label": label, "value": key} for key, label in SORTS.items()]),
+                ]),
+                html.Fieldset(className="control", children=[
+                    html.Legend("Show"),
+                    dcc.RadioItems(id=ids.RESISTANCE_SHOW, value=state["show"], inline=True,
+                                   options=[{"label": label, "value": key} for key, label in SHOWS.items()]),
+                ]),
+            ]),
+            html.Div(id=ids.RESISTANCE_ONCOPRINT_NOTE, className="muted oncoprint-note"),
+            graph(ids.RESISTANCE_ONCOPRINT, filename="oncoprint"),
+            html.P(className="muted figure-caption", children=[
+                "Each gene has a plasma row (baseline and progression draws) and a tissue row. Full cells: "
+                "copy-number change (amplification at or above the plasma / tissue cutoff, deep deletion, HER2 "
+                "loss at progression); thin inner bars: protein-altering mutations; yellow diamond: emerged at "
+                "progression. Right: share of the patients shown with an alteration in that row. "
+                f"At most {MAX_ONCOPRINT_PATIENTS} patients are drawn. Click a patient column to open the "
+                "patient's page."]),
+            dcc.Location(id=ids.RESISTANCE_NAVIGATE, refresh="callback-nav"),
+        ]),
+        html.Div(id=ids.RESISTANCE_TABLES, className="resistance-tables"),
+        html.Section([
+            html.H2("Plasma HER2 copy number at progression vs baseline, by resistance class"),
+            graph(ids.RESISTANCE_HER2_SLOPE, filename="her2_cn_progression_vs_baseline"),
+            html.P(className="muted figure-caption", children=(
+                "One line per progressor with an ERBB2 copy number at both the baseline and the progression "
+                "draw; the dotted black line joins the class medians. Wang et al. (Gut 2019) found HER2 CN at "
+                "progression mostly above baseline in innate and below baseline in acquired resistance.")),
+        ]),
+        html.Div(id=ids.RESISTANCE_CAVEATS),
+        page_state=state,
+        lead=LEAD,
+    )

@@ -1,0 +1,90 @@
+"""Survival: Kaplan-Meier by a chosen grouping, with the KMunicate risk table, medians, log-rank and Cox."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.analysis_service import get_analysis_service
+from dashboard.components.graphs import graph
+from dashboard.page_frame import page_frame
+from dashboard.parameters import DEFAULTS
+from dashboard.views.survival import (
+    ATTRIBUTE_GROUP,
+    ENDPOINTS,
+    GENE_GROUP,
+    GROUP_LABELS,
+    ON_REQUEST_LABELS,
+    OS_NOTE,
+    attribute_options,
+    choice_from_query,
+    gene_options,
+)
+
+dash.register_page(__name__, path="/survival", name="Survival", order=6, title="Survival - HER2 liquid biopsy")
+
+LEAD = ("Progression-free survival from the first trastuzumab dose, compared between groups of patients: "
+        "Kaplan-Meier estimates with 95% confidence bands, log-rank test and Cox hazard ratios.")
+
+
+def study_choices() -> tuple[list[str], list[str]]:
+    """Genes and categorical attributes of the open study (cached on the study's content hash)."""
+    service = get_analysis_service()
+    study = service.study
+    return service.view("survival-options", DEFAULTS, lambda: (gene_options(study), attribute_options(study)))
+
+
+def layout(group: str | None = None, gene: str | None = None, attribute: str | None = None,
+           endpoint: str | None = None, **query) -> html.Div:
+    """Grouping and endpoint pickers, the KM figure with its risk table, the statistics table."""
+    genes, attributes = study_choices()
+    choice, problems = choice_from_query({"group": group, "gene": gene, "attribute": attribute,
+                                          "endpoint": endpoint}, genes, attributes)
+    group_options = [{"label": label, "value": key} for key, label in GROUP_LABELS.items()]
+    group_options += [{"label": label, "value": key} for key, label in ON_REQUEST_LABELS.items()
+                      if key != ATTRIBUTE_GROUP or attributes]
+    return page_frame(
+        "Survival by group", query,
+        html.Section(className="survival-controls", children=[
+            html.Label(className="control control-wide", children=[
+                html.Span("Group patients by"),
+                dcc.Dropdown(id=ids.SURVIVAL_GROUP, options=group_options, value=choice.group, clearable=False),
+            ]),
+            html.Label(id=ids.SURVIVAL_GENE_FIELD, className="control", hidden=choice.group != GENE_GROUP, children=[
+                html.Span("Gene (mutation, amplification or deletion in any sample)"),
+                dcc.Dropdown(id=ids.SURVIVAL_GENE, options=genes, value=choice.gene, clearable=False),
+            ]),
+            html.Label(id=ids.SURVIVAL_ATTRIBUTE_FIELD, className="control", hidden=choice.group != ATTRIBUTE_GROUP,
+                       children=[
+                           html.Span("Clinical attribute"),
+                           dcc.Dropdown(id=ids.SURVIVAL_ATTRIBUTE, options=attributes, value=choice.attribute,
+                                        clearable=False),
+                       ]),
+            html.Fieldset(className="control", children=[
+                html.Legend("Endpoint"),
+                dcc.RadioItems(id=ids.SURVIVAL_ENDPOINT, value=choice.endpoint, inline=True, options=[
+                    {"label": ENDPOINTS["pfs"], "value": "pfs"},
+                    {"label": ENDPOINTS["os"] + " (not available)", "value": "os", "disabled": True},
+                ]),
+            ]),
+            html.P(OS_NOTE, className="muted survival-note"),
+            html.Ul([html.Li(p) for p in problems], className="param-problems") if problems else None,
+        ]),
+        html.Section([
+            html.H2(id=ids.SURVIVAL_TITLE),
+            html.P(id=ids.SURVIVAL_PVALUE, className="survival-pvalue"),
+            graph(ids.SURVIVAL_KM, filename="kaplan_meier"),
+            html.P(className="muted figure-caption", children=(
+                "Shaded: 95% confidence band (log-log). Ticks (|): censored patients. Under the plot, the "
+                "KMunicate table: patients still at risk after each time, and cumulative censored and events "
+                "up to it. Times in months from the first trastuzumab dose.")),
+        ]),
+        html.Section([
+            html.H2("Median PFS and hazard ratios"),
+            html.Div(id=ids.SURVIVAL_STATS),
+        ]),
+        html.Div(id=ids.SURVIVAL_CAVEATS),
+        page_state=choice.state(),
+        lead=LEAD,
+    )

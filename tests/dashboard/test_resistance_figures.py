@@ -1,0 +1,125 @@
+"""Oncoprint and HER2 slope figure builders: what is drawn equals the data given."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.figures.oncoprint import GLYPHS, N_TRACK_ROWS, glyph_count, oncoprint_figure
+from dashboard.figures.resistance import her2_slope_figure
+
+PATIENTS = ("A", "B", "C")
+ROWS = pd.DataFrame({
+    "gene": ["ERBB2", "ERBB2", "PIK3CA"],
+    "source": ["plasma", "tissue", "plasma"],
+    "pathway": ["HER_FAMILY", "HER_FAMILY", "PI3K"],
+    "n_altered": [2, 1, 1],
+    "pct_altered": [200 / 3, 100 / 3, 100 / 3],
+})
+TRACKS = pd.DataFrame({
+    "patient_id": ["C", "B", "A"],  # not in column order: the figure must reorder
+    "her2_status": ["POSITIVE", "POSITIVE", "NEGATIVE"],
+    "resistance_class": ["innate", "acquired", "none"],
+    "n_mechanisms": [2, 1, 0],
+    "mechanism_group": ["2+", "1", "0"],
+    "pfs_months": [1.5, 7.25, np.nan],
+    "pfs_event": pd.array([True, True, pd.NA], dtype="boolean"),
+})
+
+
+def _cells() -> pd.DataFrame:
+    return pd.DataFrame({
+        "patient_id": ["A", "B", "B", "C", "C", "Z", "A"],
+        "gene": ["ERBB2", "ERBB2", "ERBB2", "PIK3CA", "ERBB2", "ERBB2", "KRAS"],
+        "source": ["plasma", "plasma", "tissue", "plasma", "plasma", "plasma", "plasma"],
+        "alteration_type": ["amplification", "missense", "amplification", "missense", "her2_loss", "deletion",
+                            "truncating"],
+        "emerging": [False, True, False, True, True, False, False],
+        "label": ["CN 5.1", "L755S", "CN 9.0", "H1047R", "HER2 loss (CN 2.1)", "CN 0.5", "Q1000*"],
+        "timepoints": ["baseline", "progression", "tissue", "progression", "progression", "baseline", "baseline"],
+    })
+
+
+def _traces(fig, name):
+    return [t for t in fig.data if t.name == name]
+
+
+def test_every_cell_of_the_shown_patients_and_rows_is_one_glyph():
+    cells = _cells()
+    fig = oncoprint_figure(PATIENTS, ROWS, cells, TRACKS)
+    # Patient Z is not shown and KRAS is not a row: 5 of the 7 cells are drawn.
+    assert glyph_count(fig) == 5
+    amp = _traces(fig, GLYPHS["amplification"][0])[0]
+    # A (column 0) plasma ERBB2 = first gene row; B (column 1) tissue ERBB2 = second gene row.
+    assert list(amp.x) == [0, 1]
+    centres = np.asarray(amp.base) + np.asarray(amp.y) / 2
+    assert list(centres) == [N_TRACK_ROWS, N_TRACK_ROWS + 1]
+    missense = _traces(fig, GLYPHS["missense"][0])[0]
+    assert sorted(zip(missense.x, np.asarray(missense.base) + np.asarray(missense.y) / 2, strict=True)) == [
+        (1, N_TRACK_ROWS), (2, N_TRACK_ROWS + 2)]
+    # Mutations are thinner than copy-number cells.
+    assert missense.width < amp.width and missense.y[0] < amp.y[0]
+    assert not _traces(fig, GLYPHS["deletion"][0]) and not _traces(fig, GLYPHS["truncating"][0])
+
+
+def test_emerging_cells_carry_one_marker_each():
+    fig = oncoprint_figure(PATIENTS, ROWS, _cells(), TRACKS)
+    marker = _traces(fig, "Emerging at progression (plasma)")[0]
+    assert sorted(zip(marker.x, marker.y, strict=True)) == [(1, N_TRACK_ROWS), (2, N_TRACK_ROWS),
+                                                             (2, N_TRACK_ROWS + 2)]
+
+
+def test_hover_names_patient_gene_alteration_and_values():
+    details = pd.DataFrame({"patient_id": ["B"], "gene": ["ERBB2"], "source": ["plasma"],
+                            "detail": ["progression (B-D3): L755S, VAF 13.7%"]})
+    fig = oncoprint_figure(PATIENTS, ROWS, _cells(), TRACKS, details)
+    heat = _traces(fig, "cells")[0]
+    text = np.asarray(heat.text)
+    assert text.shape == (N_TRACK_ROWS + len(ROWS), 3)
+    cell = text[N_TRACK_ROWS, 1]
+    assert "<b>B</b>" in cell and "ERBB2</b> (plasma)" in cell and "Missense mutation: L755S" in cell
+    assert "emerging at progression" in cell and "VAF 13.7%" in cell and "acquired resistance" in cell
+    assert "present at baseline" in text[N_TRACK_ROWS, 0] and "no alteration" in text[N_TRACK_ROWS + 2, 0]
+    # Clicks find the patient in the heatmap's customdata.
+    assert list(np.asarray(heat.customdata)[0]) == list(PATIENTS)
+
+
+def test_tracks_follow_the_column_order():
+    fig = oncoprint_figure(PATIENTS, ROWS, _cells(), TRACKS)
+    assert list(_traces(fig, "innate")[0].x) == [2] and list(_traces(fig, "none")[0].x) == [0]
+    progression = _traces(fig, "PFS: progression")[0]
+    assert list(progression.x) == [1, 2] and list(progression.y) == [7.25, 1.5]
+    assert list(fig.layout.xaxis3.ticktext) == list(PATIENTS)
+
+
+def test_frequency_bars_show_the_rows_share():
+    fig = oncoprint_figure(PATIENTS, ROWS, _cells(), TRACKS)
+    freq = _traces(fig, "frequency")[0]
+    assert list(freq.x) == list(ROWS["pct_altered"]) and list(freq.text) == ["2", "1", "1"]
+
+
+def test_no_patient_gives_an_explaining_figure():
+    fig = oncoprint_figure((), ROWS, _cells(), TRACKS)
+    assert "No patient" in fig.layout.annotations[0].text
+
+
+def test_slope_plot_draws_each_pair_and_counts_rises_per_class():
+    frame = pd.DataFrame({
+        "patient_id": ["P1", "P2", "P3", "P4"],
+        "resistance_class": ["innate", "innate", "acquired", "acquired"],
+        "baseline_erbb2_cn": [4.0, 3.0, 6.0, 5.0],
+        "progression_erbb2_cn": [6.5, 2.5, 2.2, 2.1],
+    })
+    fig = her2_slope_figure(frame, cutoff=2.4)
+    titles = [a.text for a in fig.layout.annotations if a.text and "resistance" in a.text]
+    assert titles == ["Innate resistance: 1/2 above baseline at progression",
+                      "Acquired resistance: 0/2 above baseline at progression"]
+    innate = [t for t in fig.data if t.name == "innate (n=2)"][0]
+    assert list(innate.y) == [4.0, 6.5, None, 3.0, 2.5, None]
+    assert list(innate.x) == ["Baseline", "Progression", None] * 2
+    assert any(s.y0 == 2.4 and s.y1 == 2.4 for s in fig.layout.shapes)
+
+
+def test_slope_plot_without_pairs_explains_itself():
+    empty = pd.DataFrame(columns=["patient_id", "resistance_class", "baseline_erbb2_cn", "progression_erbb2_cn"])
+    assert "No progressor" in her2_slope_figure(empty, 2.4).layout.annotations[0].text

@@ -1,0 +1,52 @@
+"""The Survival page in a real headless Chromium on the demo cohort."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.server import create_app
+from dashboard.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+KM_NAMES_JS = ("return document.querySelector('#survival-km .js-plotly-plot')._fullData"
+               ".filter(t => t.meta && t.meta.role === 'km').map(t => t.name);")
+LEGEND_JS = "return Array.from(document.querySelectorAll('#survival-km .legendtext')).map(e => e.textContent);"
+
+
+def _rows(dash_duo, table_id: str) -> list[list[str]]:
+    rows = dash_duo.find_elements(f"#{table_id} tr")
+    return [[cell.text for cell in row.find_elements("css selector", "td")] for row in rows][1:]
+
+
+def test_choosing_a_grouping_redraws_the_km_plot_and_its_p_value(dash_duo, demo_study_dir, tmp_path):
+    app = create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache"))
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/survival")
+    dash_duo.wait_for_contains_text("#survival-pvalue", "Log-rank p = 1.5e-05 (3 groups", timeout=30)
+    assert dash_duo.driver.execute_script(KM_NAMES_JS) == ["0 (n=11)", "1 (n=7)", "2+ (n=6)"]
+    assert dash_duo.driver.execute_script(LEGEND_JS) == ["0 (n=11)", "1 (n=7)", "2+ (n=6)"]
+    stats = _rows(dash_duo, "survival-stats-table")
+    assert [row[:4] for row in stats] == [["0", "11", "4", "7"], ["1", "7", "7", "0"], ["2+", "6", "6", "0"]]
+    assert stats[0][5] == "1 (reference)"
+
+    dash_duo.select_dcc_dropdown("#survival-group", value="Baseline plasma PI3K or ERBB2/ERBB4 mutation")
+    dash_duo.wait_for_contains_text("#survival-pvalue", "Log-rank p = 3.1e-05 (2 groups", timeout=20)
+    assert dash_duo.driver.execute_script(KM_NAMES_JS) == ["no (n=16)", "yes (n=8)"]
+    assert dash_duo.driver.execute_script(LEGEND_JS) == ["no (n=16)", "yes (n=8)"]
+    assert "group=baseline_mutation" in dash_duo.driver.current_url
+
+    # "Any alteration in gene X": computed on request; a one-patient group is reported as too small.
+    dash_duo.select_dcc_dropdown("#survival-group", value="Any alteration in a gene ...")
+    dash_duo.wait_for_element("#survival-gene-field:not([hidden])", timeout=10)
+    dash_duo.select_dcc_dropdown("#survival-gene", value="KRAS")
+    dash_duo.wait_for_contains_text("#survival-pvalue", "not testable", timeout=20)
+    stats = _rows(dash_duo, "survival-stats-table")
+    assert stats[1][:6] == ["KRAS altered", "1", "1", "0", "too small to estimate", "too small"]
+    assert "group=gene" in dash_duo.driver.current_url and "gene=KRAS" in dash_duo.driver.current_url
+
+    # The page state is read back from a shared link.
+    dash_duo.driver.get(dash_duo.server_url + "/survival?group=attribute&attribute=lauren")
+    dash_duo.wait_for_contains_text("#survival-pvalue", "Log-rank p = 0.25 (3 groups", timeout=30)
+    assert dash_duo.driver.execute_script(KM_NAMES_JS) == ["diffuse (n=5)", "intestinal (n=17)", "mixed (n=2)"]
+    assert dash_duo.get_logs() == []

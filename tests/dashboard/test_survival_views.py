@@ -1,0 +1,112 @@
+"""Survival page view models: the choice in the URL, on-request groupings, statistics text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.cohort import analyse_cohort, survival_for
+from analysis.pfs_groups import by_clinical_attribute, by_gene
+from analysis.survival import kaplan_meier
+from dashboard.views.survival import (
+    DEFAULT_GROUP,
+    SurvivalChoice,
+    attribute_options,
+    choice_from_query,
+    gene_options,
+    logrank_sentence,
+    stats_table,
+    survival_view,
+)
+from tests.conftest import make_tiny_study
+
+GENES = ["ERBB2", "KRAS", "PIK3CA", "TP53"]
+ATTRIBUTES = ["her2_status", "lauren"]
+
+
+def test_default_choice_and_its_url_state():
+    choice, problems = choice_from_query({}, GENES, ATTRIBUTES)
+    assert choice == SurvivalChoice(DEFAULT_GROUP) and problems == []
+    assert choice.state() == {"group": "mechanism_count"}
+
+
+def test_gene_and_attribute_groupings_get_a_default_and_keep_it_in_the_url():
+    gene, _ = choice_from_query({"group": "gene"}, GENES, ATTRIBUTES)
+    assert gene.gene == "PIK3CA" and gene.state() == {"group": "gene", "gene": "PIK3CA"}
+    attribute, _ = choice_from_query({"group": "attribute", "attribute": "lauren"}, GENES, ATTRIBUTES)
+    assert attribute.state() == {"group": "attribute", "attribute": "lauren"}
+    # A gene left over from another grouping does not change the cache key of a default grouping.
+    assert SurvivalChoice("resistance_class", gene="KRAS").key() == SurvivalChoice("resistance_class").key()
+
+
+def test_unknown_url_values_fall_back_with_a_note():
+    choice, problems = choice_from_query({"group": "horoscope", "gene": "NOTAGENE", "endpoint": "os"},
+                                         GENES, ATTRIBUTES)
+    assert choice == SurvivalChoice(DEFAULT_GROUP)
+    assert len(problems) == 3 and "horoscope" in problems[0] and "NOTAGENE" in problems[1]
+    assert "PFS" in problems[2]
+
+
+def test_study_choices_list_genes_and_categorical_attributes_only():
+    study = make_tiny_study()
+    assert gene_options(study) == ["ERBB2", "KRAS", "PIK3CA", "TP53"]
+    attributes = attribute_options(study)
+    assert {"her2_status", "her2_ihc", "lauren"} <= set(attributes)
+    assert not {"patient_id", "pfs_months", "os_event", "age", "her2_fish_ratio"} & set(attributes)
+
+
+def test_statistics_table_and_logrank_sentence():
+    res = kaplan_meier([1, 2, 3, 4, 5, 6, 2.5], [1, 1, 0, 1, 1, 0, 1], ["a", "a", "a", "b", "b", "b", "c"],
+                       group_order=["a", "b", "c"])
+    table = stats_table(res)
+    assert table["group"].tolist() == ["a", "b", "c"]
+    assert table["hazard_ratio"].tolist()[0] == "1 (reference)"
+    assert table.iloc[2][["median", "hazard_ratio"]].tolist() == ["too small to estimate", "too small"]
+    sentence = logrank_sentence(res)
+    assert sentence.startswith(f"Log-rank p = {res.logrank.p_value:.2g} (2 groups compared, 1 df")
+
+
+@pytest.fixture(scope="module")
+def demo_like():
+    """The tiny study with 30 more HER2+ patients, so that groups are large enough to test."""
+    study = make_tiny_study()
+    n = 30
+    patients = pd.concat([study.patients, pd.DataFrame({
+        "patient_id": [f"X{i:02d}" for i in range(n)], "her2_status": "POSITIVE", "her2_ihc": "3+",
+        "her2_fish_ratio": 3.0, "pfs_months": [2.0 + (i * 7) % 13 for i in range(n)],
+        "pfs_event": [i % 4 != 0 for i in range(n)], "os_months": 20.0, "os_event": False, "age": 60.0,
+        "lauren": ["diffuse" if i % 3 == 0 else "intestinal" for i in range(n)],
+    })], ignore_index=True)
+    samples = pd.concat([study.samples, pd.DataFrame({
+        "sample_id": [f"X{i:02d}-B0" for i in range(n)], "patient_id": [f"X{i:02d}" for i in range(n)],
+        "sample_type": "plasma", "collection_day": -2.0, "timepoint": "BASELINE"})], ignore_index=True)
+    variants = pd.concat([study.variants, pd.DataFrame({
+        "sample_id": [f"X{i:02d}-B0" for i in range(0, n, 3)], "gene": "KRAS", "chromosome": "12",
+        "start_position": 25398284, "reference_allele": "C", "tumor_seq_allele": "T",
+        "variant_classification": "Missense_Mutation", "protein_change": "G12D", "t_ref_count": 900,
+        "t_alt_count": 100, "depth": 1000, "vaf": 0.1})], ignore_index=True)
+    bigger = type(study).from_tables(patients=patients, samples=samples, variants=variants,
+                                     copy_number=study.copy_number, timeline=study.timeline, meta=study.meta)
+    return bigger, analyse_cohort(bigger)
+
+
+def test_gene_grouping_is_computed_on_request_like_the_analysis_does(demo_like):
+    study, cohort = demo_like
+    view = survival_view(cohort, study, SurvivalChoice("gene", gene="KRAS"))
+    expected = survival_for(by_gene(study, cohort.trajectories, "KRAS", cohort.params))
+    assert view.stats["n"].tolist() == expected.summary["n"].tolist()
+    assert view.legend == tuple(f"{g} (n={n})" for g, n in zip(expected.summary["group"], expected.summary["n"],
+                                                                strict=True))
+    assert view.p_value_text.startswith(f"Log-rank p = {expected.logrank.p_value:.2g}")
+    assert view.title == "Any KRAS alteration (any samples)"
+
+
+def test_attribute_and_default_groupings_give_their_own_curves(demo_like):
+    study, cohort = demo_like
+    lauren = survival_view(cohort, study, SurvivalChoice("attribute", attribute="lauren"))
+    expected = survival_for(by_clinical_attribute(study, cohort.trajectories, "lauren"))
+    assert lauren.stats["group"].tolist() == expected.summary["group"].tolist() == ["diffuse", "intestinal"]
+    default = survival_view(cohort, study, SurvivalChoice("resistance_class"))
+    assert default.stats["group"].tolist() == cohort.survival["resistance_class"].summary["group"].tolist()
+    km_names = [t["name"] for t in default.figure["data"] if (t.get("meta") or {}).get("role") == "km"]
+    assert tuple(km_names) == default.legend
