@@ -162,24 +162,33 @@ def header_facts(patient: PatientAnalysis) -> list[tuple[str, str, str]]:
     fish = clinical.get("her2_fish_ratio")
     detail = ", ".join(x for x in (f"IHC {ihc}" if pd.notna(ihc) else "",
                                    f"FISH ratio {fish:g}" if pd.notna(fish) else "") if x)
-    facts.append((str(clinical.get("her2_status") or "not recorded"), "HER2 status (pathology)", detail))
+    facts.append((_text(clinical.get("her2_status"), "not recorded"), "HER2 status (pathology)", detail))
     if len(traj):
         row = traj.iloc[0]
         cls = row.get("resistance_class")
         facts.append(({"innate": "Innate", "acquired": "Acquired"}.get(cls, "No progression"),
-                      "resistance class", f"first evaluation: {row.get('first_evaluation_response') or 'none'}"))
+                      "resistance class", f"first evaluation: {_text(row.get('first_evaluation_response'), 'none')}"))
     pfs = clinical.get("pfs_months")
     if pd.notna(pfs):
-        facts.append((f"{pfs:.1f} mo", "PFS", "progressed" if clinical.get("pfs_event") else "censored"))
+        facts.append((f"{pfs:.1f} mo", "PFS", "progressed" if _true(clinical.get("pfs_event")) else "censored"))
     os_months = clinical.get("os_months")
     if pd.notna(os_months):
-        facts.append((f"{os_months:.1f} mo", "OS", "died" if clinical.get("os_event") else "censored"))
+        facts.append((f"{os_months:.1f} mo", "OS", "died" if _true(clinical.get("os_event")) else "censored"))
     n_plasma = int((patient.samples["sample_type"] == "plasma").sum())
     facts.append((str(n_plasma), "plasma draws", f"{int((patient.samples['sample_type'] == 'tissue').sum())} tissue"))
     calls = patient.resistance.patients
     n_mech = int(calls["n_mechanisms"].iloc[0]) if len(calls) else 0
     facts.append((str(n_mech), "resistance mechanisms", ""))
     return facts
+
+
+def _text(value, default: str) -> str:
+    """Text of a possibly missing value (pandas NA is not falsy-safe)."""
+    return default if value is None or pd.isna(value) or str(value) == "" else str(value)
+
+
+def _true(value) -> bool:
+    return bool(value) if value is not None and not pd.isna(value) else False
 
 
 def empty_frame(labels: dict[str, str]) -> pd.DataFrame:

@@ -10,7 +10,14 @@ from analysis.io.cbioportal import read_study
 from analysis.params import AnalysisParameters
 from analysis.patient import analyse_patient
 from dashboard.figures.patient import patient_timeline
-from dashboard.views.patient import alteration_table, evidence_table, mechanism_summary, neighbours, vaf_tracks
+from dashboard.views.patient import (
+    alteration_table,
+    evidence_table,
+    header_facts,
+    mechanism_summary,
+    neighbours,
+    vaf_tracks,
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +85,16 @@ def test_timeline_has_observed_and_adjusted_cn_and_cutoff(demo):
 def test_neighbours():
     assert neighbours(["A", "B"], "A") == (None, "B")
     assert neighbours(["A", "B"], "Z") == (None, None)
+
+
+def test_patient_without_follow_up_or_clinical_values(demo):
+    study, truth = demo
+    pid = next(pid for pid, p in sorted(truth["patients"].items())
+               if not p["followed"] and not p.get("baseline_driver"))
+    patient = analyse_patient(study, pid)
+    facts = header_facts(patient)
+    assert facts[0][1] == "HER2 status (pathology)"
+    assert any(label == "resistance class" and value == "No progression" for value, label, _ in facts)
+    figure = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters())
+    assert len(figure.data) >= 1
+    assert mechanism_summary(patient).startswith("No progression recorded")
