@@ -45,6 +45,10 @@ PAGES += [("concordance.png", "/concordance?slider=2.6", (1280, 2000), 30000),
 READY_SELECTORS.update({"concordance.png": "#concordance-roc .js-plotly-plot .scatterlayer",
                         "response.png": "#response-roc .js-plotly-plot .scatterlayer"})
 
+# Cohort (swimmer plot and patient table below the counts) and Data pages.
+PAGES += [("cohort.png", "/cohort", (1280, 1800), 30000), ("data.png", "/data", (1280, 2200), 15000)]
+READY_SELECTORS.update({"cohort.png": "#cohort-swimmer .barlayer .point", "data.png": "#data-provenance td"})
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -42,6 +42,8 @@ BAR_MIDDLE = BAR_TOP + BAR_WIDTH / 2
 IMAGING_Y = BAR_TOP - 0.02
 LANE_TOP, LANE_WIDTH, LANE_GAP = 0.16, 0.07, 0.1
 ROW_PIXELS = 26
+#: Plots with more patients than this repeat the time axis on top.
+TOP_AXIS_ROWS = 30
 
 
 def _scale(unit: str) -> tuple[float, str]:
@@ -89,8 +91,8 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             f"({_fmt(end / DAYS_PER_MONTH, 2)} months)<br>"
             f"PFS {_fmt(pfs, 2)} months<br>Mechanisms: {escape(mech) if mech else 'none called'}"
             for pid, her2, end, reason, pfs, mech in zip(
-                part["patient_id"], part["her2_status"], part["end_day"], part["end_reason"], part["pfs_months"],
-                part["mechanisms"], strict=True)
+                part["patient_id"], part["her2_status"], part["end_day"], part["end_reason"],
+                part["pfs_months"], part["mechanisms"], strict=True)
         ]
         fig.add_trace(go.Bar(
             name=label, orientation="h", y=position[part["patient_id"]].to_numpy(),
@@ -107,10 +109,12 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             name="Treatment (hover for agents)", orientation="h", y=y,
             x=((segments["stop_day"] - segments["start_day"]) * scale).to_numpy(),
             base=(segments["start_day"] * scale).to_numpy(), width=LANE_WIDTH, offset=0,
-            marker=dict(color=TREATMENT_COLOUR, line=dict(width=0)), customdata=segments["patient_id"].to_numpy(),
+            marker=dict(color=TREATMENT_COLOUR, line=dict(width=0)),
+            customdata=segments["patient_id"].to_numpy(),
             hovertext=[f"<b>{escape(pid)}</b> · {escape(agents)}<br>day {_fmt(a, 0)} to day {_fmt(b, 0)}"
                        for pid, agents, a, b in zip(segments["patient_id"], segments["agents"],
-                                                    segments["start_day"], segments["stop_day"], strict=True)],
+                                                    segments["start_day"], segments["stop_day"],
+                                                    strict=True)],
             hoverinfo="text",
         ))
 
@@ -160,14 +164,16 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             y=position[ends["patient_id"]].to_numpy() + BAR_MIDDLE,
             marker=dict(symbol="x-thin", size=13, color="#000000", line=dict(color="#000000", width=3)),
             customdata=ends["patient_id"].to_numpy(),
-            hovertext=[f"<b>{escape(pid)}</b> · progression day {_fmt(day, 0)} ({_fmt(day / DAYS_PER_MONTH, 2)} "
-                       "months)" for pid, day in zip(ends["patient_id"], ends["end_day"], strict=True)],
+            hovertext=[f"<b>{escape(pid)}</b> · progression day {_fmt(day, 0)} "
+                       f"({_fmt(day / DAYS_PER_MONTH, 2)} months)"
+                       for pid, day in zip(ends["patient_id"], ends["end_day"], strict=True)],
             hoverinfo="text",
         ))
     censored = rows[rows["end_reason"] != "progression"]
     if len(censored):
         fig.add_trace(go.Scatter(
-            name="No progression at last follow-up", mode="markers", x=(censored["end_day"] * scale).to_numpy(),
+            name="No progression at last follow-up", mode="markers",
+            x=(censored["end_day"] * scale).to_numpy(),
             y=position[censored["patient_id"]].to_numpy() + BAR_MIDDLE,
             marker=dict(symbol="triangle-right", size=10, color=OKABE_ITO["black"]),
             customdata=censored["patient_id"].to_numpy(),
@@ -179,16 +185,24 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
     labels = rows["patient_id"].astype(str).tolist()
     if patient_href is not None:
         labels = [f'<a href="{escape(patient_href(pid))}" target="_self">{escape(pid)}</a>' for pid in labels]
-    height = 150 + ROW_PIXELS * len(rows)
-    base_layout(fig, height=height, legend_below=False)
+    legend_px = min(140, 40 + 6 * len(fig.data))
+    top_axis_px = 34 if len(rows) > TOP_AXIS_ROWS else 0
+    plot_px = 94 + ROW_PIXELS * len(rows)
+    base_layout(fig, height=plot_px + legend_px + top_axis_px + 56, legend_below=False)
     fig.update_layout(
         barmode="overlay", bargap=0, clickmode="event", hovermode="closest",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=12)),
-        margin=dict(l=88, r=24, t=min(140, 40 + 6 * len(fig.data)), b=56),
-        height=height + min(140, 40 + 6 * len(fig.data)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0 + top_axis_px / plot_px, xanchor="left", x=0,
+                    font=dict(size=12)),
+        margin=dict(l=88, r=24, t=legend_px + top_axis_px, b=56),
     )
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(rows))), ticktext=labels,
                      range=[len(rows) - 0.5, -0.6], title_text="Patient (click a bar or an id to open it)",
                      showgrid=False, ticks="")
     fig.update_xaxes(title_text=axis_title, zeroline=True, zerolinecolor="#8a96a3", zerolinewidth=1)
+    if len(rows) > TOP_AXIS_ROWS:
+        # A tall plot also gets the time scale on top; the axis needs a (silent) trace of its own.
+        fig.add_trace(go.Scatter(x=[0], y=[0], xaxis="x2", mode="markers", marker=dict(opacity=0),
+                                 hoverinfo="skip", showlegend=False, name="time axis"))
+        fig.update_layout(xaxis2=dict(matches="x", overlaying="x", side="top", showline=True,
+                                      linecolor="#8a96a3", ticks="outside", showgrid=False, zeroline=False))
     return fig

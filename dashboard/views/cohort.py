@@ -62,7 +62,7 @@ def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     out = frame.reindex(columns=list(columns)).copy()
     for name, dtype in columns.items():
         if dtype == "bool":
-            out[name] = out[name].fillna(False).astype(bool)
+            out[name] = out[name].astype("boolean").fillna(False).astype(bool)
         elif dtype == "int64":
             out[name] = out[name].fillna(0).astype("int64")
         else:
@@ -79,7 +79,8 @@ def _last_event_day(trajectories, treatments: pd.DataFrame) -> pd.Series:
     if len(treatments):
         stops = treatments["stop_day"].fillna(treatments["start_day"])
         parts.append(pd.DataFrame({"patient_id": treatments["patient_id"], "day": stops}))
-    days = pd.concat(parts, ignore_index=True).dropna(subset=["day"])
+    days = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
+    days = days.dropna(subset=["day"])
     return days.groupby(days["patient_id"].astype(str))["day"].max()
 
 
@@ -296,18 +297,21 @@ def cohort_counts(rows: pd.DataFrame) -> pd.DataFrame:
     progressed = rows["progressed"]
     with_follow_up = int((rows["pfs_months"].notna() | progressed).sum())
     n_progressed = int(progressed.sum())
+    her2 = rows["her2_status"]
+    resistance_class = rows["resistance_class"]
+    with_mechanism = int((progressed & (rows["n_mechanisms"] > 0)).sum())
     items = [
         ("patients", "patients", n_patients, n_patients, "patients"),
-        ("her2_positive", "HER2-positive", int((rows["her2_status"] == "POSITIVE").sum()), n_patients, "patients"),
-        ("her2_negative", "HER2-negative", int((rows["her2_status"] == "NEGATIVE").sum()), n_patients, "patients"),
+        ("her2_positive", "HER2-positive", int((her2 == "POSITIVE").sum()), n_patients, "patients"),
+        ("her2_negative", "HER2-negative", int((her2 == "NEGATIVE").sum()), n_patients, "patients"),
         ("followed", "followed with serial plasma", int(rows["followed"].sum()), n_patients, "patients"),
         ("progressions", "progressions", n_progressed, with_follow_up, "patients with PFS follow-up"),
-        ("innate", "innate resistance", int((rows["resistance_class"] == INNATE).sum()), n_progressed,
+        ("innate", "innate resistance", int((resistance_class == INNATE).sum()), n_progressed,
          "progressions"),
-        ("acquired", "acquired resistance", int((rows["resistance_class"] == ACQUIRED).sum()), n_progressed,
+        ("acquired", "acquired resistance", int((resistance_class == ACQUIRED).sum()), n_progressed,
          "progressions"),
-        ("with_mechanism", "progressors with a known mechanism", int((progressed & (rows["n_mechanisms"] > 0)).sum()),
-         n_progressed, "progressions"),
+        ("with_mechanism", "progressors with a known mechanism", with_mechanism, n_progressed,
+         "progressions"),
     ]
     frame = pd.DataFrame(items, columns=["key", "label", "n", "denominator", "of"])
     frame["percent"] = [_percent(n, d) for n, d in zip(frame["n"], frame["denominator"], strict=True)]
@@ -378,9 +382,11 @@ def treatment_segments(treatments: pd.DataFrame, end_day: pd.Series) -> pd.DataF
                              zip(columns, ["string", "float64", "float64", "string", "int64"], strict=True)})
     events = treatments[["patient_id", "start_day", "stop_day", "agent"]].copy()
     events["patient_id"] = events["patient_id"].astype(str)
-    events["stop_day"] = events["stop_day"].fillna(events["patient_id"].map(end_day)).fillna(events["start_day"])
+    until_end = events["patient_id"].map(end_day)
+    events["stop_day"] = events["stop_day"].fillna(until_end).fillna(events["start_day"])
     events["agent"] = events["agent"].fillna("treatment (agent not recorded)").astype(str)
-    segments = (events.sort_values("agent").groupby(["patient_id", "start_day", "stop_day"], sort=False)["agent"]
+    spans = events.sort_values("agent").groupby(["patient_id", "start_day", "stop_day"], sort=False)
+    segments = (spans["agent"]
                 .agg(lambda agents: " + ".join(dict.fromkeys(agents))).rename("agents").reset_index()
                 .sort_values(["patient_id", "start_day", "stop_day"], kind="stable").reset_index(drop=True))
     lanes = np.zeros(len(segments), dtype="int64")

@@ -1,0 +1,116 @@
+"""Cohort page: filters -> URL state; analysis + filters -> counts, swimmer plot, table; click -> patient."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import dash
+from dash import Input, Output, State, html
+from dash.exceptions import PreventUpdate
+
+from dashboard import ids
+from dashboard.analysis_service import get_analysis_service
+from dashboard.components.tables import stat_card
+from dashboard.figures.swimmer import swimmer_figure
+from dashboard.parameters import params_from_store, query_string
+from dashboard.views.cohort import (
+    cohort_counts,
+    filter_patients,
+    filters_from_controls,
+    filters_to_query,
+    pathway_choices,
+    patient_from_click,
+    patient_rows,
+    patient_table,
+    percent_text,
+    swimmer_note,
+    swimmer_view,
+)
+
+FILTER_INPUTS = [ids.COHORT_FILTER_HER2, ids.COHORT_FILTER_CLASS, ids.COHORT_FILTER_PATHWAY,
+                 ids.COHORT_FILTER_FOLLOWED, ids.COHORT_UNIT]
+
+
+def patient_href(patient_id: str, params_query: dict | None) -> str:
+    """URL of a patient's page carrying the parameters in force."""
+    path = dash.get_relative_path(f"/patient/{quote(str(patient_id), safe='')}")
+    return path + query_string(params_from_store(params_query))
+
+
+def filters_to_page_state(her2, resistance_class, pathway, followed, unit) -> dict:
+    """The filters, as the page state the URL keeps."""
+    return filters_to_query(filters_from_controls(her2, resistance_class, pathway, followed, unit))
+
+
+def cohort_rows(params_query: dict | None):
+    """One row per patient under the parameters in force (cached beside the cohort analysis)."""
+    service = get_analysis_service()
+    params = params_from_store(params_query)
+    cohort = service.cohort(params)
+    treatments = service.study.events("TREATMENT")
+    rows = service.view("cohort-rows", params,
+                        lambda: patient_rows(cohort.trajectories, cohort.resistance, treatments))
+    return cohort, treatments, rows
+
+
+def render_cohort(ready, her2, resistance_class, pathway, followed, unit):
+    """Counts, matching line, swimmer plot, note, table rows and pathway choices for the filters."""
+    if ready is None:
+        raise PreventUpdate  # the cohort analysis is still being computed (progress bar shown)
+    cohort, treatments, rows = cohort_rows(ready)
+    filters = filters_from_controls(her2, resistance_class, pathway, followed, unit)
+    counts = cohort_counts(rows)
+    cards = [
+        stat_card(label, int(n), percent_text(int(n), int(d), of) if key != "patients" else "in the study",
+                  card_id=f"cohort-count-{key}")
+        for key, label, n, d, of in counts[["key", "label", "n", "denominator", "of"]].itertuples(index=False)
+    ]
+    matching = filter_patients(rows, filters)
+    view = swimmer_view(matching, cohort.trajectories, treatments)
+
+    def href(pid: str) -> str:
+        return patient_href(pid, ready)
+
+    figure = swimmer_figure(view, filters.unit, href)
+    by_follow_up = matching.sort_values(["end_day", "patient_id"], ascending=[False, True], kind="stable")
+    table = patient_table(by_follow_up, href)
+    records = table.astype(object).where(table.notna(), None).to_dict("records")
+    kb_pathways = cohort.resistance.knowledge_base.table["pathway"].unique()
+    options = [{"label": label, "value": value}
+               for value, label in pathway_choices(kb_pathways, filters.pathway)]
+    matching_text = html.Span([html.Strong(f"{len(matching)} of {len(rows)} patients"),
+                               " match the filters."])
+    return cards, matching_text, figure, swimmer_note(view), records, options
+
+
+def open_patient(click_data, params_query):
+    """A click on a swimmer bar (or any mark of that patient's row) opens the patient's page."""
+    patient_id = patient_from_click(click_data)
+    if patient_id is None:
+        raise PreventUpdate
+    return patient_href(patient_id, params_query)
+
+
+def register(app) -> None:
+    """Wire this module's callbacks to *app*."""
+    app.callback(
+        Output(ids.PAGE_STATE, "data", allow_duplicate=True),
+        *[Input(control, "value") for control in FILTER_INPUTS],
+        prevent_initial_call=True,
+    )(filters_to_page_state)
+    app.callback(
+        Output(ids.COHORT_COUNTS, "children"),
+        Output(ids.COHORT_MATCHING, "children"),
+        Output(ids.COHORT_SWIMMER, "figure"),
+        Output(ids.COHORT_SWIMMER_NOTE, "children"),
+        Output(ids.COHORT_TABLE, "data"),
+        Output(ids.COHORT_FILTER_PATHWAY, "options"),
+        Input(ids.COHORT_READY, "data"),
+        *[Input(control, "value") for control in FILTER_INPUTS],
+    )(render_cohort)
+    app.callback(
+        Output(ids.COHORT_NAVIGATE, "href"),
+        Input(ids.COHORT_SWIMMER, "clickData"),
+        State(ids.PARAMS, "data"),
+        prevent_initial_call=True,
+    )(open_patient)

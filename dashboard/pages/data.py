@@ -1,0 +1,97 @@
+"""Data: which study is open, where it came from, how it validated, the parameters in force; open another."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.analysis_service import get_analysis_service
+from dashboard.callbacks.data import field_list, parameter_sections
+from dashboard.components.tables import data_table
+from dashboard.page_frame import page_frame, parse_page_query
+from dashboard.study_service import get_service
+from dashboard.views.data import (
+    PROVENANCE_LABELS,
+    VALIDATION_LABELS,
+    fixed_thresholds,
+    provenance_table,
+    study_identity,
+    validation_table,
+)
+
+dash.register_page(__name__, path="/data", name="Data", order=7, title="Data - HER2 liquid biopsy")
+
+
+def open_study_section() -> html.Section:
+    """A folder path, an Open button, a progress bar, and what came of it."""
+    return html.Section(className="data-open", children=[
+        html.H2("Open another study"),
+        html.P("A study folder on this machine in the cBioPortal format (the folder holding meta_study.txt "
+               "and data_*.txt). It is read and validated first; the dashboard switches to it only if it has "
+               "no errors, otherwise the current study stays open and the full report is shown here.",
+               className="muted"),
+        html.Div(className="data-open-row", children=[
+            html.Label("Study folder", htmlFor=ids.DATA_OPEN_PATH),
+            dcc.Input(id=ids.DATA_OPEN_PATH, type="text", placeholder="/path/to/study", debounce=False,
+                      className="data-open-path", autoComplete="off", spellCheck=False),
+            html.Button("Open", id=ids.DATA_OPEN_BUTTON, className="button-primary", n_clicks=0),
+        ]),
+        html.Div(id=ids.DATA_OPEN_PROGRESS, className="cohort-progress", hidden=True, children=[
+            html.Span("Opening: ", className="muted"),
+            html.Progress(id=ids.DATA_OPEN_PROGRESS_BAR, value="0", max="4"),
+            html.Span(id=ids.DATA_OPEN_PROGRESS_LABEL, className="muted"),
+        ]),
+        dcc.Store(id=ids.DATA_OPEN_RESULT),
+        dcc.Location(id=ids.DATA_NAVIGATE, refresh=True),
+        html.Div(id=ids.DATA_OPEN_OUTCOME, role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.DATA_OPEN_REPORT),
+    ])
+
+
+def layout(opened: str | None = None, **query) -> html.Div:
+    """The Data page; parameters, knowledge base and cache are refreshed by dashboard.callbacks.data."""
+    service = get_service()
+    study = service.study
+    report = validation_table(study.report)
+    params = parse_page_query(query).params
+    notice = html.Div(className="alert alert-ok", role="status", children=[
+        f"Opened {opened}. Every page now shows this study."]) if opened else None
+    return page_frame(
+        "Data", query,
+        notice,
+        html.Section([
+            html.H2("Open study"),
+            field_list(study_identity(study, service.folder.resolve(), get_analysis_service().study_hash()),
+                       ids.DATA_STUDY),
+        ]),
+        open_study_section(),
+        html.Section([
+            html.H2(f"Provenance: {len(study.provenance)} file(s) read"),
+            html.P("Each file the reader used, with its size, the rows read and its SHA-256 checksum "
+                   "(compare with `sha256sum FILE`).", className="muted"),
+            data_table(provenance_table(study), ids.DATA_PROVENANCE, PROVENANCE_LABELS, page_size=50),
+        ]),
+        html.Section(id=ids.DATA_NOTES, children=[
+            html.H2("How the study was read"),
+            html.Ul([html.Li(note) for note in study.notes]) if study.notes
+            else html.P("Read as it is: no re-anchoring of timeline dates or other adjustment was needed."),
+        ]),
+        html.Section([
+            html.H2(f"Validation report: {len(study.report.errors)} error(s), {len(study.report.warnings)} "
+                    "warning(s)"),
+            data_table(report, ids.DATA_VALIDATION, VALIDATION_LABELS, page_size=25) if len(report)
+            else html.P("No findings: every file matched the study format.", id=ids.DATA_VALIDATION),
+        ]),
+        html.Div(id=ids.DATA_PARAMETERS, children=parameter_sections(params)),
+        html.Section([
+            html.H2("Fixed definitions"),
+            html.P("Not parameters, but they shape the results (see docs/methods.md).", className="muted"),
+            data_table(fixed_thresholds(), "data-fixed-thresholds",
+                       {"name": "Definition", "value": "Value", "unit": "Unit"}),
+        ]),
+        needs_cohort=False,
+        lead="Which study is open, where its numbers come from, and the settings every result was computed "
+             "with.",
+    )
+
