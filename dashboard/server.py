@@ -14,7 +14,7 @@ import dashboard.callbacks
 from dashboard.analysis_cache import AnalysisCache
 from dashboard.analysis_service import AnalysisService, set_analysis_service
 from dashboard.layout import shell
-from dashboard.settings import PROJECT_ROOT, Settings
+from dashboard.settings import PROJECT_ROOT, Settings, set_settings
 from dashboard.study_service import StudyService, set_service
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
@@ -34,6 +34,7 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     StudyValidationError
         The study has errors; it is refused whole (the report lists them).
     """
+    set_settings(settings)
     service = service or StudyService(settings.study)
     set_service(service)
     set_analysis_service(AnalysisService(service, AnalysisCache(settings.cache_dir / "results")))

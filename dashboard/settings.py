@@ -17,7 +17,8 @@ class Settings:
     """Where the study is, where to serve, where to cache.
 
     ``debug`` enables Dash's debug mode and must stay off outside development:
-    it exposes tracebacks (with data values) to the browser.
+    it exposes tracebacks (with data values) to the browser.  ``studies_root`` limits the folders the
+    Data page may open (None: any folder on this machine, allowed only when bound to loopback).
     """
 
     study: Path = DEFAULT_STUDY
@@ -25,6 +26,7 @@ class Settings:
     port: int = 8050
     cache_dir: Path = DEFAULT_CACHE_DIR
     debug: bool = False
+    studies_root: Path | None = None
 
 
 def parse_settings(argv: list[str] | None = None) -> Settings:
@@ -41,7 +43,30 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
                         help="port to serve on (default 8050)")
     parser.add_argument("--cache-dir", type=Path, default=Path(env.get("HER2DASH_CACHE_DIR", DEFAULT_CACHE_DIR)),
                         help="disk cache folder for analysis results (default .cache/)")
+    parser.add_argument("--studies-root", type=Path, default=env.get("HER2DASH_STUDIES_ROOT") or None,
+                        help="folder under which the Data page may open other studies (default: anywhere on "
+                             "this machine when bound to 127.0.0.1; the serving folder's parent otherwise)")
     parser.add_argument("--debug", action="store_true",
                         help="development only: Dash debug mode with hot reload and in-browser tracebacks")
     args = parser.parse_args(argv)
-    return Settings(study=args.study, host=args.host, port=args.port, cache_dir=args.cache_dir, debug=args.debug)
+    root = args.studies_root
+    if root is None and args.host not in LOOPBACK_HOSTS:
+        # Served beyond this machine: never let a browser open arbitrary server folders.
+        root = Path(args.study).resolve().parent
+    return Settings(study=args.study, host=args.host, port=args.port, cache_dir=args.cache_dir, debug=args.debug,
+                    studies_root=Path(root) if root is not None else None)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+_settings = Settings()
+
+
+def set_settings(settings: Settings) -> None:
+    """Install the settings the running app was built with."""
+    global _settings
+    _settings = settings
+
+
+def get_settings() -> Settings:
+    return _settings

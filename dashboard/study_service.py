@@ -36,6 +36,17 @@ class StudyService:
         self._fingerprint = study_file_fingerprint(self.folder)
         self.last_reload = ReloadOutcome(ok=True)
 
+    @classmethod
+    def from_study(cls, folder: Path, study: Study, fingerprint: str) -> StudyService:
+        """A service holding a study already read from *folder* (whose files had *fingerprint*)."""
+        service = cls.__new__(cls)
+        service.folder = Path(folder)
+        service._lock = threading.Lock()
+        service._study = study
+        service._fingerprint = fingerprint
+        service.last_reload = ReloadOutcome(ok=True)
+        return service
+
     @property
     def study(self) -> Study:
         """The current study, re-read first if its files changed since the last read."""

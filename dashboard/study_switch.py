@@ -27,7 +27,8 @@ from analysis.errors import AnalysisError, InputError, StudyValidationError
 from analysis.io.cbioportal import read_study, study_file_fingerprint
 from analysis.study import Study
 from dashboard.analysis_service import AnalysisService, get_analysis_service, set_analysis_service
-from dashboard.study_service import ReloadOutcome, StudyService, set_service
+from dashboard.settings import get_settings
+from dashboard.study_service import StudyService, set_service
 
 #: Steps reported by :func:`prepare_study` (the reader has no finer progress hook).
 STEPS = ("checking the folder", "validating and loading the files", "hashing the content", "handing over")
@@ -54,7 +55,11 @@ def resolve_folder(text: str) -> Path:
     if not folder.is_dir():
         raise InputError("not an existing folder on this machine; give the folder holding meta_study.txt and "
                          "data_*.txt", path=str(folder))
-    return folder.resolve()
+    folder = folder.resolve()
+    root = get_settings().studies_root
+    if root is not None and not folder.is_relative_to(root.resolve()):
+        raise InputError(f"only study folders under {root} may be opened here (--studies-root)", path=str(folder))
+    return folder
 
 
 def _folder_size(folder: Path) -> int:
@@ -131,20 +136,6 @@ def _records(report) -> list[dict]:
     return frame.to_dict("records")
 
 
-def _preloaded_service(folder: Path, study: Study, fingerprint: str) -> StudyService:
-    """A StudyService holding an already-read study: what ``StudyService(folder)`` builds, without the read.
-
-    Mirrors ``StudyService.__init__``; the switch tests check that the result behaves like a fresh service.
-    """
-    service = StudyService.__new__(StudyService)
-    service.folder = folder
-    service._lock = threading.Lock()
-    service._study = study
-    service._fingerprint = fingerprint
-    service.last_reload = ReloadOutcome(ok=True)
-    return service
-
-
 def take_handoff(handoff, token: str, folder: Path) -> Study | None:
     """The study a background job left under *token*, if it is for *folder* and its files did not change."""
     if handoff is None or not token:
@@ -185,7 +176,7 @@ def switch_study(text: str | Path, handoff=None, token: str = "") -> StudyServic
     with _switch_lock:
         study = take_handoff(handoff, token, folder)
         if study is not None:
-            service = _preloaded_service(folder, study, study_file_fingerprint(folder))
+            service = StudyService.from_study(folder, study, study_file_fingerprint(folder))
         else:
             service = StudyService(folder)  # reads and validates; raises before anything is switched
         cache = get_analysis_service().cache
