@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -71,8 +71,9 @@ class CohortAnalysis:
     caveats: tuple[str, ...] = ()
 
 
-def survival_for(grouping: PfsGrouping, at_times: list[float] | None = None) -> SurvivalResult:
-    """Kaplan-Meier, log-rank and Cox of one PFS grouping (:func:`analysis.survival.kaplan_meier`).
+def survival_for(grouping: PfsGrouping, at_times: list[float] | None = None, *, endpoint: str = "pfs",
+                 patients: pd.DataFrame | None = None) -> SurvivalResult:
+    """Kaplan-Meier, log-rank and Cox of one patient grouping (:func:`analysis.survival.kaplan_meier`).
 
     Parameters
     ----------
@@ -81,15 +82,44 @@ def survival_for(grouping: PfsGrouping, at_times: list[float] | None = None) -> 
         reference (the first group with an event).
     at_times
         Times (months) of the risk table; default round steps.
+    endpoint
+        ``"pfs"`` (the grouping's own ``pfs_months``/``pfs_event``) or ``"os"`` (overall survival:
+        ``os_months``/``os_event`` of *patients*, joined on ``patient_id``; patients without OS are
+        left out and counted in a caveat).
+    patients
+        The study's patients table; required for ``endpoint="os"``.
+
+    Raises
+    ------
+    ValueError
+        An unknown endpoint, or ``"os"`` without *patients*.
     """
     table = grouping.table
-    return kaplan_meier(
-        table["pfs_months"].to_numpy(float),
-        table["pfs_event"].astype(bool).to_numpy(),
+    if endpoint == "pfs":
+        durations, events = table["pfs_months"], table["pfs_event"]
+        dropped = 0
+    elif endpoint == "os":
+        if patients is None:
+            raise ValueError("overall survival needs the patients table")
+        table = table.merge(patients[["patient_id", "os_months", "os_event"]], on="patient_id", how="left")
+        known = table["os_months"].notna() & table["os_event"].notna()
+        dropped = int((~known).sum())
+        table = table[known]
+        durations, events = table["os_months"], table["os_event"]
+    else:
+        raise ValueError(f"unknown endpoint {endpoint!r}; expected 'pfs' or 'os'")
+    result = kaplan_meier(
+        durations.to_numpy(float),
+        events.astype(bool).to_numpy(),
         table["group"].astype(str).to_numpy(),
         at_times=at_times,
         group_order=list(grouping.group_order) or None,
     )
+    if dropped:
+        result = replace(result, caveats=(*result.caveats,
+                                          f"{dropped} patient(s) of this grouping have no overall-survival "
+                                          "time or status and are left out."))
+    return result
 
 
 def analyse_cohort(

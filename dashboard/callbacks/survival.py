@@ -18,21 +18,22 @@ from dashboard.views.survival import (
 )
 
 STATS_LABELS = {"group": "Group", "n": "Patients", "events": "Progressions", "censored": "Censored",
-                "median": "Median PFS, months (95% CI)", "hazard_ratio": "Cox HR vs reference (95% CI)",
+                "median": "Median, months (95% CI)", "hazard_ratio": "Cox HR vs reference (95% CI)",
                 "hr_p": "HR p (Wald)"}
 RISK_LABELS = {"group": "Group", "time": "Months", "at_risk": "At risk", "censored": "Censored (cumulative)",
                "events": "Events (cumulative)"}
 
 
-def _choice(group, gene, attribute) -> SurvivalChoice:
-    return SurvivalChoice(group=group or "mechanism_count", gene=gene or None, attribute=attribute or None)
+def _choice(group, gene, attribute, endpoint=None) -> SurvivalChoice:
+    return SurvivalChoice(group=group or "mechanism_count", gene=gene or None, attribute=attribute or None,
+                          endpoint=endpoint if endpoint in ("pfs", "os") else "pfs")
 
 
-def draw_survival(ready, group, gene, attribute):
+def draw_survival(ready, group, gene, attribute, endpoint="pfs"):
     """KM figure, title, p-value sentence, statistics tables and caveats of the chosen grouping."""
     if ready is None or not group:
         raise PreventUpdate
-    choice = _choice(group, gene, attribute)
+    choice = _choice(group, gene, attribute, endpoint)
     if (choice.group == GENE_GROUP and not choice.gene) or (choice.group == ATTRIBUTE_GROUP and not choice.attribute):
         raise PreventUpdate
     service = get_analysis_service()
@@ -62,9 +63,9 @@ def show_fields(group):
     return group != GENE_GROUP, group != ATTRIBUTE_GROUP
 
 
-def keep_state(group, gene, attribute):
-    """The grouping choice goes into the URL (page state)."""
-    return _choice(group, gene, attribute).state()
+def keep_state(group, gene, attribute, endpoint="pfs"):
+    """The grouping and endpoint choice go into the URL (page state)."""
+    return _choice(group, gene, attribute, endpoint).state()
 
 
 def register(app) -> None:
@@ -79,6 +80,7 @@ def register(app) -> None:
         Input(ids.SURVIVAL_GROUP, "value"),
         Input(ids.SURVIVAL_GENE, "value"),
         Input(ids.SURVIVAL_ATTRIBUTE, "value"),
+        Input(ids.SURVIVAL_ENDPOINT, "value"),
     )(draw_survival)
     app.callback(
         Output(ids.SURVIVAL_GENE_FIELD, "hidden"),
@@ -90,5 +92,6 @@ def register(app) -> None:
         Input(ids.SURVIVAL_GROUP, "value"),
         Input(ids.SURVIVAL_GENE, "value"),
         Input(ids.SURVIVAL_ATTRIBUTE, "value"),
+        Input(ids.SURVIVAL_ENDPOINT, "value"),
         prevent_initial_call=True,
     )(keep_state)

@@ -24,7 +24,7 @@ from dashboard.views.survival import (
 
 dash.register_page(__name__, path="/survival", name="Survival", order=6, title="Survival - HER2 liquid biopsy")
 
-LEAD = ("Progression-free survival from the first trastuzumab dose, compared between groups of patients: "
+LEAD = ("Progression-free (or overall) survival from the first trastuzumab dose, compared between groups of patients: "
         "Kaplan-Meier estimates with 95% confidence bands, log-rank test and Cox hazard ratios.")
 
 
@@ -65,7 +65,7 @@ def layout(group: str | None = None, gene: str | None = None, attribute: str | N
                 html.Legend("Endpoint"),
                 dcc.RadioItems(id=ids.SURVIVAL_ENDPOINT, value=choice.endpoint, inline=True, options=[
                     {"label": ENDPOINTS["pfs"], "value": "pfs"},
-                    {"label": ENDPOINTS["os"] + " (not available)", "value": "os", "disabled": True},
+                    {"label": ENDPOINTS["os"], "value": "os"},
                 ]),
             ]),
             html.P(OS_NOTE, className="muted survival-note"),
@@ -81,7 +81,7 @@ def layout(group: str | None = None, gene: str | None = None, attribute: str | N
                 "up to it. Times in months from the first trastuzumab dose.")),
         ]),
         html.Section([
-            html.H2("Median PFS and hazard ratios"),
+            html.H2("Median survival and hazard ratios"),
             html.Div(id=ids.SURVIVAL_STATS),
         ]),
         html.Div(id=ids.SURVIVAL_CAVEATS),

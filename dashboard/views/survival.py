@@ -36,9 +36,9 @@ PREFERRED_GENES = ("PIK3CA", "ERBB2", "KRAS")
 
 ENDPOINTS = {"pfs": "Progression-free survival (PFS)", "os": "Overall survival (OS)"}
 DEFAULT_ENDPOINT = "pfs"
-#: The analysis layer groups patients for PFS only (``analysis.pfs_groups``); OS is listed but disabled.
-OS_NOTE = ("Overall survival: the analysis groups patients for PFS only (analysis.pfs_groups), so OS curves "
-           "are not offered yet; the OS columns of the study are kept for when they are.")
+Y_LABELS = {"pfs": "Progression-free probability", "os": "Overall survival probability"}
+OS_NOTE = ("Groups are formed as for PFS (resistance class, mechanisms and HER2 copy number come from the "
+           "plasma draws); overall survival uses each patient's OS_MONTHS and OS_STATUS.")
 
 #: Patient columns that are never offered as a grouping attribute (ids, times, statuses).
 NOT_ATTRIBUTES = {"patient_id", "pfs_months", "pfs_event", "os_months", "os_event", "her2_fish_ratio"}
@@ -130,9 +130,8 @@ def choice_from_query(query: dict, genes: list[str], attributes: list[str],
         problems.append(f"URL attribute {attribute!r} is not a categorical patient attribute of this study.")
         attribute = None
     endpoint = query.get("endpoint") or DEFAULT_ENDPOINT
-    if endpoint not in ENDPOINTS or endpoint == "os":
-        if endpoint != DEFAULT_ENDPOINT:
-            problems.append("Only PFS can be shown (see the note on overall survival).")
+    if endpoint not in ENDPOINTS:
+        problems.append(f"URL endpoint {endpoint!r} is not pfs or os; showing PFS.")
         endpoint = DEFAULT_ENDPOINT
     if group == GENE_GROUP and gene is None:
         gene = default_gene(genes)
@@ -154,13 +153,20 @@ def grouping_and_result(cohort: CohortAnalysis, study: Study, choice: SurvivalCh
         if not choice.gene:
             raise ValueError("choose a gene")
         grouping = by_gene(study, cohort.trajectories, choice.gene, cohort.params)
-        return grouping, survival_for(grouping)
+        return grouping, _survival(grouping, study, choice)
     if choice.group == ATTRIBUTE_GROUP:
         if not choice.attribute:
             raise ValueError("choose a clinical attribute")
         grouping = by_clinical_attribute(study, cohort.trajectories, choice.attribute)
-        return grouping, survival_for(grouping)
-    return cohort.groupings[choice.group], cohort.survival[choice.group]
+        return grouping, _survival(grouping, study, choice)
+    grouping = cohort.groupings[choice.group]
+    if choice.endpoint == "os":
+        return grouping, _survival(grouping, study, choice)
+    return grouping, cohort.survival[choice.group]
+
+
+def _survival(grouping: PfsGrouping, study: Study, choice: SurvivalChoice) -> SurvivalResult:
+    return survival_for(grouping, endpoint=choice.endpoint, patients=study.patients)
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,7 @@ class SurvivalView:
 
 
 def stats_table(result: SurvivalResult) -> pd.DataFrame:
-    """Per group: n, events, censored, median PFS (95% CI), Cox HR (95% CI) vs the reference, HR p."""
+    """Per group: n, events, censored, median (95% CI), Cox HR (95% CI) vs the reference, HR p."""
     summary = result.summary
     return pd.DataFrame({
         "group": summary["group"].astype(str),
@@ -225,11 +231,12 @@ def survival_view(cohort: CohortAnalysis, study: Study, choice: SurvivalChoice) 
     grouping, result = grouping_and_result(cohort, study, choice)
     title = grouping.title
     figure = km_figure(result.curves, result.risk_table, result.summary, confidence=result.confidence,
-                       legend_title=title)
+                       legend_title=title, y_label=Y_LABELS[choice.endpoint])
     names = tuple(legend_name(str(g), int(n)) for g, n, has_curve in zip(
         result.summary["group"], result.summary["n"],
         result.summary["group"].astype(str).isin(set(result.curves["group"].astype(str))), strict=True) if has_curve)
     risk = result.risk_table[["group", "time", "at_risk", "censored", "events"]].copy()
     caveats = list(grouping.caveats) + [c for c in result.caveats if c not in grouping.caveats]
-    return SurvivalView(title=title, figure=figure.to_plotly_json(), stats=stats_table(result), risk=risk,
+    shown_title = title if choice.endpoint == "pfs" else f"Overall survival: {title}"
+    return SurvivalView(title=shown_title, figure=figure.to_plotly_json(), stats=stats_table(result), risk=risk,
                         p_value_text=logrank_sentence(result), legend=names, caveats=tuple(caveats))

@@ -40,11 +40,13 @@ def test_gene_and_attribute_groupings_get_a_default_and_keep_it_in_the_url():
 
 
 def test_unknown_url_values_fall_back_with_a_note():
-    choice, problems = choice_from_query({"group": "horoscope", "gene": "NOTAGENE", "endpoint": "os"},
+    choice, problems = choice_from_query({"group": "horoscope", "gene": "NOTAGENE", "endpoint": "dfs"},
                                          GENES, ATTRIBUTES)
     assert choice == SurvivalChoice(DEFAULT_GROUP)
     assert len(problems) == 3 and "horoscope" in problems[0] and "NOTAGENE" in problems[1]
     assert "PFS" in problems[2]
+    choice, problems = choice_from_query({"endpoint": "os"}, GENES, ATTRIBUTES)
+    assert choice.endpoint == "os" and problems == []
 
 
 def test_study_choices_list_genes_and_categorical_attributes_only():
@@ -110,3 +112,31 @@ def test_attribute_and_default_groupings_give_their_own_curves(demo_like):
     assert default.stats["group"].tolist() == cohort.survival["resistance_class"].summary["group"].tolist()
     km_names = [t["name"] for t in default.figure["data"] if (t.get("meta") or {}).get("role") == "km"]
     assert tuple(km_names) == default.legend
+
+
+@pytest.fixture(scope="module")
+def demo_cohort_for_os(demo_study_dir):
+    from analysis.io.cbioportal import read_study
+
+    study = read_study(demo_study_dir)
+    return analyse_cohort(study), study
+
+
+def test_overall_survival_uses_os_columns(demo_cohort_for_os):
+    cohort, study = demo_cohort_for_os
+    from dashboard.views.survival import SurvivalChoice, survival_view
+
+    pfs = survival_view(cohort, study, SurvivalChoice(group="resistance_class"))
+    os_view = survival_view(cohort, study, SurvivalChoice(group="resistance_class", endpoint="os"))
+    assert os_view.title.startswith("Overall survival")
+    assert os_view.figure != pfs.figure
+    # Independent check: lifelines on the OS columns of the same patients gives the same medians.
+    from lifelines import KaplanMeierFitter
+
+    grouping = cohort.groupings["resistance_class"].table.merge(study.patients, on="patient_id")
+    for group, rows in grouping.groupby("group"):
+        fitted = KaplanMeierFitter().fit(rows["os_months"], rows["os_event"].astype(bool))
+        shown = os_view.stats.set_index("group").loc[str(group), "median"]
+        expected = fitted.median_survival_time_
+        if expected != float("inf"):
+            assert shown.startswith(f"{expected:.3g} (")
