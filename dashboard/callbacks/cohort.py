@@ -53,34 +53,45 @@ def cohort_rows(params_query: dict | None):
     return cohort, treatments, rows
 
 
-def render_cohort(ready, her2, resistance_class, pathway, followed, unit):
-    """Counts, matching line, swimmer plot, note, table rows and pathway choices for the filters."""
-    if ready is None:
-        raise PreventUpdate  # the cohort analysis is still being computed (progress bar shown)
+def cohort_page_view(ready: dict, filters) -> dict:
+    """The cacheable content of the Cohort page for one parameter set and one filter set (plain values)."""
     cohort, treatments, rows = cohort_rows(ready)
-    filters = filters_from_controls(her2, resistance_class, pathway, followed, unit)
     counts = cohort_counts(rows)
-    cards = [
-        stat_card(label, int(n), percent_text(int(n), int(d), of) if key != "patients" else "in the study",
-                  card_id=f"cohort-count-{key}")
-        for key, label, n, d, of in counts[["key", "label", "n", "denominator", "of"]].itertuples(index=False)
-    ]
     matching = filter_patients(rows, filters)
     view = swimmer_view(matching, cohort.trajectories, treatments)
 
     def href(pid: str) -> str:
         return patient_href(pid, ready)
 
-    figure = swimmer_figure(view, filters.unit, href)
+    figure = swimmer_figure(view, filters.unit, href).to_plotly_json()
     by_follow_up = matching.sort_values(["end_day", "patient_id"], ascending=[False, True], kind="stable")
     table = patient_table(by_follow_up, href)
-    records = table.astype(object).where(table.notna(), None).to_dict("records")
     kb_pathways = cohort.resistance.knowledge_base.table["pathway"].unique()
-    options = [{"label": label, "value": value}
-               for value, label in pathway_choices(kb_pathways, filters.pathway)]
-    matching_text = html.Span([html.Strong(f"{len(matching)} of {len(rows)} patients"),
+    return {
+        "counts": counts[["key", "label", "n", "denominator", "of"]].values.tolist(),
+        "n_matching": len(matching), "n_rows": len(rows), "figure": figure, "note": swimmer_note(view),
+        "records": table.astype(object).where(table.notna(), None).to_dict("records"),
+        "options": [{"label": label, "value": value}
+                    for value, label in pathway_choices(kb_pathways, filters.pathway)],
+    }
+
+
+def render_cohort(ready, her2, resistance_class, pathway, followed, unit):
+    """Counts, matching line, swimmer plot, note, table rows and pathway choices for the filters."""
+    if ready is None:
+        raise PreventUpdate  # the cohort analysis is still being computed (progress bar shown)
+    filters = filters_from_controls(her2, resistance_class, pathway, followed, unit)
+    service = get_analysis_service()
+    content = service.view("cohort-page", params_from_store(ready), lambda: cohort_page_view(ready, filters),
+                           filters_to_query(filters), ready)
+    cards = [
+        stat_card(label, int(n), percent_text(int(n), int(d), of) if key != "patients" else "in the study",
+                  card_id=f"cohort-count-{key}")
+        for key, label, n, d, of in content["counts"]
+    ]
+    matching_text = html.Span([html.Strong(f"{content['n_matching']} of {content['n_rows']} patients"),
                                " match the filters."])
-    return cards, matching_text, figure, swimmer_note(view), records, options
+    return cards, matching_text, content["figure"], content["note"], content["records"], content["options"]
 
 
 def open_patient(click_data, params_query):
