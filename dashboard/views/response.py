@@ -318,6 +318,10 @@ def headline_facts(response: ResponseResult) -> list[tuple[str, str, str]]:
     return facts
 
 
+#: Rows of a table sent to the browser; larger cohorts are summarised by the figures and statistics.
+MAX_TABLE_ROWS = 1000
+
+
 def response_view(
     response: ResponseResult, params: AnalysisParameters, patients: pd.DataFrame | None = None
 ) -> dict:
@@ -343,6 +347,13 @@ def response_view(
     window = params.pairing_window_days
     correlations = response.correlations
     lead = lead_time_summary(response.lead_times)
+    caveats = list(response.caveats)
+    lead_rows = lead_time_table(response.lead_times, patients)
+    scan_rows = assessment_table(response.pairs, window)
+    for label, table in (("lead-time", lead_rows), ("scan", scan_rows)):
+        if len(table) > MAX_TABLE_ROWS:
+            caveats.append(f"The {label} table lists the first {MAX_TABLE_ROWS:,} of {len(table):,} rows; the "
+                           "statistics and figures use all of them.")
     return {
         "headline": headline_facts(response),
         "scatter_cn": change_scatter(
@@ -356,12 +367,12 @@ def response_view(
         "her2_slope": her2_slope(response.her2_at_progression, response.her2_by_class).to_dict(),
         "correlations": _records(correlation_table(correlations)),
         "auc": _records(auc_table(response.auc)),
-        "lead_table": _records(lead_time_table(response.lead_times, patients)),
+        "lead_table": _records(lead_rows.head(MAX_TABLE_ROWS)),
         "her2_table": _records(her2_class_table(response.her2_by_class)),
-        "assessments": _records(assessment_table(response.pairs, window)),
+        "assessments": _records(scan_rows.head(MAX_TABLE_ROWS)),
         "auc_her2_text": f"Plasma HER2 CN: {auc_text(response.auc, 'her2_cn')}",
         "auc_cea_text": f"CEA: {auc_text(response.auc, 'cea')}",
         "delong_text": delong_text(response.delong),
         "lead_text": lead["text"],
-        "caveats": list(response.caveats),
+        "caveats": caveats,
     }
