@@ -297,27 +297,32 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
         )
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.08)
     legend_seen: set[str] = set()
+    colours = {"higher": OKABE_ITO["vermillion"], "lower": OKABE_ITO["blue"]}
     for col, cls in enumerate((INNATE, ACQUIRED), start=1):
         sub = per_patient[per_patient["resistance_class"] == cls]
-        for rec in sub.itertuples(index=False):
-            direction = str(rec.direction)
-            colour = {"higher": OKABE_ITO["vermillion"], "lower": OKABE_ITO["blue"]}.get(
-                direction, OKABE_ITO["grey"]
-            )
+        # One trace per direction, patients separated by gaps: thousands of patients stay one small trace.
+        for direction, group in sub.groupby(sub["direction"].astype(str), sort=True):
+            x: list = []
+            y: list = []
+            custom: list = []
+            for rec in group.itertuples(index=False):
+                point = [str(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]
+                x += ["baseline", "progression", None]
+                y += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]
+                custom += [point, point, [None, None, None, None]]
+            colour = colours.get(direction, OKABE_ITO["grey"])
             fig.add_trace(
                 go.Scatter(
-                    x=["baseline", "progression"],
-                    y=[rec.baseline_erbb2_cn, rec.progression_erbb2_cn],
+                    x=x,
+                    y=y,
                     mode="lines+markers",
+                    connectgaps=False,
                     line=dict(color=colour, width=1.8),
                     marker=dict(size=8, color=colour),
                     name=f"{direction} at progression",
                     legendgroup=direction,
                     showlegend=direction not in legend_seen,
-                    customdata=[
-                        [str(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]
-                    ]
-                    * 2,
+                    customdata=custom,
                     hovertemplate=(
                         "%{customdata[0]}<br>baseline %{customdata[1]:.2f} copies<br>progression "
                         "%{customdata[2]:.2f} copies (change %{customdata[3]:+.2f})"

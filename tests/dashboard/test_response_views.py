@@ -269,12 +269,17 @@ def test_lead_time_plot_marks_median_and_progression(response):
 
 def test_her2_slope_one_line_per_progressor_per_class(response):
     fig = her2_slope(response.her2_at_progression, response.her2_by_class)
-    assert len(fig.data) == 3
+
+    def lines(traces):
+        # Each patient is a (baseline, progression) pair; pairs are separated by gaps (None).
+        return [(t.y[i], t.y[i + 1]) for t in traces for i in range(0, len(t.y), 3)]
+
+    assert len(lines(fig.data)) == 3
     titles = [a.text for a in fig.layout.annotations]
     assert titles[0].startswith("Innate resistance (n = 1): 1 higher, 0 lower")
     assert "Wilcoxon p = not computed" in titles[0] and "Wilcoxon p = 0.5" in titles[1]
-    acquired = [t for t in fig.data if t.xaxis == "x2"]
-    assert all(t.y[1] < t.y[0] for t in acquired)
+    acquired = lines([t for t in fig.data if t.xaxis == "x2"])
+    assert len(acquired) == 2 and all(progression < baseline for baseline, progression in acquired)
 
 
 def test_click_on_a_point_names_the_patient():
