@@ -35,6 +35,7 @@ from analysis.agreement import (
     correlation,
     wilson_interval,
 )
+from analysis.frames import typed_frame
 from analysis.params import (
     CHIP_GENES,
     CONFIDENCE_LEVEL,
@@ -80,12 +81,6 @@ CORRELATION_COLUMNS = {"gene": "string", "method": "string", "estimate": "float6
                        "ci_high": "float64", "p_value": "float64", "n": "int64"}
 
 
-def _typed(frame: pd.DataFrame | list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    if isinstance(frame, list):
-        frame = pd.DataFrame(frame, columns=list(columns))
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    return frame[list(columns)].astype(columns).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -354,7 +349,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
     her2_calls = her2_calls.rename(columns={
         "copy_number_plasma": "plasma_erbb2_cn", "copy_number_tissue": "tissue_erbb2_cn",
         "amplified_plasma": "plasma_amplified", "amplified_tissue": "tissue_amplified"})
-    her2_calls = _typed(her2_calls, HER2_CALL_COLUMNS)
+    her2_calls = typed_frame(her2_calls, HER2_CALL_COLUMNS)
     plasma_label = f"plasma ERBB2 CN >= {params.plasma_amplification_cn:g}"
     her2_ngs = agreement_table(her2_calls["plasma_amplified"], her2_calls["tissue_amplified"],
                                test_name=plasma_label,
@@ -400,7 +395,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
         }).reindex(sorted(amp_genes)).fillna(0).astype(int)
         counts["n_missing"] = len(pairs) - counts["n"]
         per_gene_rows += _per_gene_rows(counts, "amplification", counts["n"], confidence)
-    per_gene = _typed(per_gene_rows, PER_GENE_COLUMNS)
+    per_gene = typed_frame(per_gene_rows, PER_GENE_COLUMNS)
     if len(per_gene):
         per_gene = per_gene.sort_values(["alteration", "gene"]).reset_index(drop=True)
 
@@ -428,7 +423,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
                                  "n_found_in_plasma": found, "n_plasma_only": plasma_only,
                                  "fraction_found": found / n_t if n_t else np.nan,
                                  "ci_low": low, "ci_high": high})
-    per_patient = _typed(per_patient_rows, PER_PATIENT_COLUMNS)
+    per_patient = typed_frame(per_patient_rows, PER_PATIENT_COLUMNS)
 
     # Variant level: each tissue mutation, detected in the baseline plasma draw or not.
     plasma_vaf = plasma_mut.groupby(["patient_id", "variant_key"])["vaf"].max().rename("plasma_vaf")
@@ -439,7 +434,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
         ["patient_id", "variant_key"]).index.isin(plasma_vaf.index)
     detection = detection.merge(pairs[["patient_id", "plasma_tumour_fraction", "tumour_fraction_stratum"]],
                                 on="patient_id", how="left")
-    variant_detection = _typed(detection, VARIANT_COLUMNS)
+    variant_detection = typed_frame(detection, VARIANT_COLUMNS)
     detection_rows = []
     for stratum in stratum_labels(tumour_fraction_strata):
         sub = variant_detection[variant_detection["tumour_fraction_stratum"] == stratum]
@@ -449,12 +444,12 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
                                "n_patients": int(sub["patient_id"].nunique()), "n_variants": n_v,
                                "n_detected": n_d, "detection_rate": n_d / n_v if n_v else np.nan,
                                "ci_low": low, "ci_high": high})
-    detection_by_tf = _typed(detection_rows if len(pairs) else [], DETECTION_COLUMNS)
+    detection_by_tf = typed_frame(detection_rows if len(pairs) else [], DETECTION_COLUMNS)
 
     # Plasma vs tissue copy number, per gene.
     cn_pairs = cn_both.rename(columns={"copy_number_plasma": "plasma_cn", "copy_number_tissue": "tissue_cn"})
     cn_pairs = cn_pairs[cn_pairs["plasma_cn"].notna() & cn_pairs["tissue_cn"].notna()]
-    cn_pairs = _typed(cn_pairs.sort_values(["gene", "patient_id"]), CN_PAIR_COLUMNS)
+    cn_pairs = typed_frame(cn_pairs.sort_values(["gene", "patient_id"]), CN_PAIR_COLUMNS)
     correlation_rows = []
     for gene, sub in cn_pairs.groupby("gene", sort=True):
         if len(sub) < 3:
@@ -462,7 +457,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
         for method in ("spearman", "pearson"):
             res = correlation(sub["plasma_cn"], sub["tissue_cn"], method=method, confidence=confidence)
             correlation_rows.append({"gene": gene, **res.as_row()})
-    cn_correlation = _typed(correlation_rows, CORRELATION_COLUMNS)
+    cn_correlation = typed_frame(correlation_rows, CORRELATION_COLUMNS)
 
     # Plasma ERBB2 CN as a score for tissue NGS amplification.
     scored = her2_calls[her2_calls["plasma_erbb2_cn"].notna() & her2_calls["tissue_amplified"].notna()]
@@ -480,7 +475,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
     caveats += [f"HER2 ROC: {c}" for c in auc.caveats]
 
     return ConcordanceResult(
-        pairs=_typed(pairs, PAIR_COLUMNS), her2_calls=her2_calls, her2_tissue_ngs=her2_ngs,
+        pairs=typed_frame(pairs, PAIR_COLUMNS), her2_calls=her2_calls, her2_tissue_ngs=her2_ngs,
         her2_pathology=her2_path, per_gene=per_gene, per_patient=per_patient,
         variant_detection=variant_detection, detection_by_tf=detection_by_tf, cn_pairs=cn_pairs,
         cn_correlation=cn_correlation, roc=roc, auc=auc, youden=youden, sweep=sweep, params=params,

@@ -8,7 +8,6 @@ is replaced whole or not at all.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from analysis import schema
 from analysis.copy_number import discrete_call, purity_adjusted_cn
 from analysis.errors import InputError
 from analysis.io.bed import read_bed
-from analysis.io.cbioportal import _read_patients, _read_timeline, write_study
+from analysis.io.cbioportal import file_sha256, read_patients_file, read_timeline_file, write_study
 from analysis.io.cnvkit import cnvkit_gene_level, read_cnvkit
 from analysis.io.coverage import ReadFilter, count_reads, coverage_copy_number, read_reference
 from analysis.io.maf import read_maf
@@ -167,12 +166,6 @@ def _report_to_error(report: ValidationReport, what: str) -> None:
         )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _maf_variants(
@@ -256,10 +249,10 @@ def build_study(
     provenance: list[tuple[str, int, str, float]] = []
     if clinical is not None:
         report = ValidationReport()
-        patients = _read_patients(Path(clinical), report)
+        patients = read_patients_file(Path(clinical), report)
         _report_to_error(report, "clinical")
         provenance.append(
-            (str(clinical), Path(clinical).stat().st_size, _sha256(Path(clinical)), len(patients))
+            (str(clinical), Path(clinical).stat().st_size, file_sha256(Path(clinical)), len(patients))
         )
     else:
         patients = None
@@ -268,7 +261,7 @@ def build_study(
         known_patients=None if patients is None else set(patients["patient_id"].dropna()),
         clinical_path=str(clinical) if clinical else None,
     )
-    provenance.append((str(sheet), Path(sheet).stat().st_size, _sha256(Path(sheet)), len(samples)))
+    provenance.append((str(sheet), Path(sheet).stat().st_size, file_sha256(Path(sheet)), len(samples)))
     if patients is None:
         patients = pd.DataFrame({"patient_id": samples["patient_id"].drop_duplicates()})
         notes.append("no clinical table given: patients have ids only (no HER2 status or survival).")
@@ -352,7 +345,7 @@ def build_study(
             value = getattr(row, name)
             if pd.notna(value):
                 file_path = Path(value)
-                provenance.append((str(file_path), file_path.stat().st_size, _sha256(file_path), np.nan))
+                provenance.append((str(file_path), file_path.stat().st_size, file_sha256(file_path), np.nan))
         if progress is not None:
             progress(1)
     timeline_tables = [
@@ -367,11 +360,11 @@ def build_study(
     ]
     for path in timelines:
         report = ValidationReport()
-        timeline = _read_timeline(Path(path), report)
+        timeline = read_timeline_file(Path(path), report)
         _report_to_error(report, "timeline")
         timeline.attrs.clear()
         timeline_tables.append(timeline)
-        provenance.append((str(path), Path(path).stat().st_size, _sha256(Path(path)), len(timeline)))
+        provenance.append((str(path), Path(path).stat().st_size, file_sha256(Path(path)), len(timeline)))
     copy_number = pd.concat(cn_tables, ignore_index=True) if cn_tables else schema.COPY_NUMBER.empty()
     study = Study.from_tables(
         patients=patients,

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import params as P
+from analysis.frames import typed_frame
 from analysis.params import AnalysisParameters
 from analysis.resistance import PROTEIN_ALTERING, TRUNCATING, ResistanceResult, mutation_status
 from analysis.study import Study
@@ -245,7 +246,7 @@ def build_oncoprint(
         cells = cells.reset_index()
     else:
         cells = pd.DataFrame(columns=list(CELL_COLUMNS))
-    cells = _typed(cells, CELL_COLUMNS)
+    cells = typed_frame(cells, CELL_COLUMNS)
 
     # --- orderings -----------------------------------------------------------------------------------
     calls = resistance.calls
@@ -284,7 +285,7 @@ def build_oncoprint(
             "pfs_event": pts["pfs_event"],
         }
     )
-    tracks = _typed(tracks, TRACK_COLUMNS)
+    tracks = typed_frame(tracks, TRACK_COLUMNS)
     patient_order = _patient_order(tracks, cells, gene_order, pathway_order)
     if cells.empty:
         caveats.append("No alteration in the displayed genes.")
@@ -326,14 +327,3 @@ def _patient_order(
     keys = [ids, -n_mech] + [-matrix[:, j] for j in range(matrix.shape[1] - 1, -1, -1)] + [group]
     return tuple(ids[np.lexsort(keys)])
 
-
-def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    out = frame.reindex(columns=list(columns)).copy()
-    for name, dtype in columns.items():
-        if dtype == "bool":
-            out[name] = out[name].fillna(False).astype(bool)
-        elif dtype == "int64":
-            out[name] = out[name].fillna(0).astype("int64")
-        else:
-            out[name] = out[name].astype(dtype)
-    return out.reset_index(drop=True)

@@ -25,6 +25,7 @@ from scipy import stats
 
 from analysis import params as P
 from analysis.errors import InputError
+from analysis.frames import typed_frame
 from analysis.params import AnalysisParameters
 from analysis.study import Study
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, join_unique, upper_genes
@@ -532,7 +533,7 @@ def call_mechanisms(
         ignore_index=True,
     )
     evidence = (
-        _typed(evidence, EVIDENCE_COLUMNS)
+        typed_frame(evidence, EVIDENCE_COLUMNS)
         .sort_values(["patient_id", "day", "pathway", "gene", "alteration"], kind="stable")
         .reset_index(drop=True)
     )
@@ -690,9 +691,3 @@ def _enrichment(patients: pd.DataFrame, res: pd.DataFrame, caveats: list[str]) -
     caveats.append("Fisher exact p-values of the enrichment table are not adjusted for multiple testing.")
     return pd.DataFrame(records, columns=cols).astype({"level": "string", "mechanism": "string"})
 
-
-def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    out = frame.reindex(columns=list(columns)).copy()
-    for name, dtype in columns.items():
-        out[name] = out[name].astype(dtype)
-    return out.reset_index(drop=True)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.frames import typed_frame
 from analysis.params import CONFIDENCE_LEVEL, LEAD_RISE_ABSOLUTE_CN, LEAD_RISE_RELATIVE, AnalysisParameters
 from analysis.roc import AucResult, DeLongTestResult, auc_delong, delong_test
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult
@@ -53,11 +54,6 @@ PAIR_COLUMNS = {
 }
 
 
-def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    out = frame.reindex(columns=list(columns)).copy()
-    for name, dtype in columns.items():
-        out[name] = out[name].astype(dtype)
-    return out.reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -162,7 +158,7 @@ def pair_assessments(trajectories: TrajectoryResult, pairing_window_days: float)
     )
     post = post[post["baseline_imaging_day"].isna() | (post["day"] > post["baseline_imaging_day"])]
     if post.empty:
-        return _typed(pd.DataFrame(columns=list(PAIR_COLUMNS)), PAIR_COLUMNS)
+        return typed_frame(pd.DataFrame(columns=list(PAIR_COLUMNS)), PAIR_COLUMNS)
     left = pd.DataFrame(
         {
             "patient_id": post["patient_id"].astype(str),
@@ -218,7 +214,7 @@ def pair_assessments(trajectories: TrajectoryResult, pairing_window_days: float)
         base = paired["baseline_cea"].where(paired["baseline_cea"] > 0)
         paired["cea_pct_change"] = 100.0 * (paired["cea"] - base) / base
     paired = paired.sort_values(["patient_id", "imaging_day"], kind="stable")
-    return _typed(paired, PAIR_COLUMNS)
+    return typed_frame(paired, PAIR_COLUMNS)
 
 
 def lead_times(

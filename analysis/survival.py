@@ -24,6 +24,7 @@ from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import multivariate_logrank_test
 from lifelines.utils import median_survival_times
 
+from analysis.frames import typed_frame
 from analysis.params import CONFIDENCE_LEVEL, MIN_SURVIVAL_GROUP_SIZE
 
 ArrayLike = Sequence | np.ndarray | pd.Series
@@ -47,10 +48,6 @@ SUMMARY_COLUMNS = {"group": "string", "n": "int64", "events": "int64", "censored
                    "hr_ci_low": "float64", "hr_ci_high": "float64", "hr_p_value": "float64"}
 
 
-def _typed(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    return pd.DataFrame(rows, columns=list(columns)).astype(columns)
 
 
 @dataclass(frozen=True)
@@ -303,8 +300,8 @@ def kaplan_meier(durations: ArrayLike, events: ArrayLike, groups: ArrayLike | No
     if logrank is not None:
         reference_group = _cox_hazard_ratios(frame, summaries, reference, confidence, caveats)
 
-    return SurvivalResult(curves=_typed(curves, CURVE_COLUMNS), risk_table=_typed(risk, RISK_COLUMNS),
-                          summary=_typed(summaries, SUMMARY_COLUMNS), logrank=logrank,
+    return SurvivalResult(curves=typed_frame(curves, CURVE_COLUMNS), risk_table=typed_frame(risk, RISK_COLUMNS),
+                          summary=typed_frame(summaries, SUMMARY_COLUMNS), logrank=logrank,
                           reference_group=reference_group, confidence=confidence, caveats=tuple(caveats))
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import params as P
+from analysis.frames import empty_frame, typed_frame
 from analysis.params import AnalysisParameters
 from analysis.study import Study
 
@@ -138,20 +139,8 @@ def join_unique(frame: pd.DataFrame, keys: list[str], column: str, sort_values: 
     return joined.str[:-1]
 
 
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
-def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    out = frame.reindex(columns=list(columns)).copy()
-    for name, dtype in columns.items():
-        if dtype == "bool":
-            out[name] = out[name].fillna(False).astype(bool)
-        elif dtype == "int64":
-            out[name] = out[name].fillna(0).astype("int64")
-        else:
-            out[name] = out[name].astype(dtype)
-    return out.reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -241,14 +230,14 @@ def aggregate_cea(timeline: pd.DataFrame) -> pd.DataFrame:
         & timeline["start_day"].notna()
     ]
     if lab.empty:
-        return _empty(CEA_COLUMNS)
+        return empty_frame(CEA_COLUMNS)
     grouped = (
         lab.assign(day=lab["start_day"])
         .groupby(["patient_id", "day"], as_index=False, sort=True)["result"]
         .agg(cea="mean", n_values="size")
     )
     grouped["averaged"] = grouped["n_values"] > 1
-    return _typed(grouped, CEA_COLUMNS)
+    return typed_frame(grouped, CEA_COLUMNS)
 
 
 def derive_recist(
@@ -277,7 +266,7 @@ def derive_recist(
     caveats: list[str] = []
     img = imaging[imaging["start_day"].notna()]
     if img.empty:
-        return _empty(IMAGING_COLUMNS), caveats
+        return empty_frame(IMAGING_COLUMNS), caveats
     img = (
         pd.DataFrame(
             {
@@ -333,7 +322,7 @@ def derive_recist(
     img["response_source"] = np.where(
         recorded_ok, "recorded", np.where(img["recist_derived"].notna(), "derived", "none")
     )
-    return _typed(img, IMAGING_COLUMNS), caveats
+    return typed_frame(img, IMAGING_COLUMNS), caveats
 
 
 def analyse_trajectories(
@@ -579,7 +568,7 @@ def analyse_trajectories(
     patients["resistance_class"] = np.where(
         ~progressed, NO_PROGRESSION, np.where(at_first | short, INNATE, ACQUIRED)
     )
-    patients = _typed(patients.sort_values("patient_id", kind="stable"), PATIENT_COLUMNS)
+    patients = typed_frame(patients.sort_values("patient_id", kind="stable"), PATIENT_COLUMNS)
     if patients["pfs_months"].notna().any() and not patients["progressed"].any():
         caveats.append("No patient progressed (all censored): resistance classes are all 'none'.")
     no_base = int(patients["baseline_sample_id"].isna().sum())
@@ -589,7 +578,7 @@ def analyse_trajectories(
             f"[{low}, +{high}] days: changes from baseline are missing."
         )
 
-    draws = _typed(draws, DRAW_COLUMNS)
+    draws = typed_frame(draws, DRAW_COLUMNS)
     aligned = _aligned(draws, cea, imaging)
     summary = pd.DataFrame(
         {
@@ -679,6 +668,6 @@ def _aligned(draws: pd.DataFrame, cea: pd.DataFrame, imaging: pd.DataFrame) -> p
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
-        return _empty(ALIGNED_COLUMNS)
+        return empty_frame(ALIGNED_COLUMNS)
     out = pd.concat(parts, ignore_index=True).sort_values(["patient_id", "day", "measure"], kind="stable")
-    return _typed(out, ALIGNED_COLUMNS)
+    return typed_frame(out, ALIGNED_COLUMNS)

@@ -226,7 +226,8 @@ def _duplicates(report: ValidationReport, raw: RawTable, column: str, ids: pd.Se
 
 # --------------------------------------------------------------------------- clinical
 
-def _read_patients(path: Path, report: ValidationReport) -> pd.DataFrame:
+def read_patients_file(path: Path, report: ValidationReport) -> pd.DataFrame:
+    """A cBioPortal patient file -> the tidy patients table; findings go to *report*."""
     raw = read_raw_table(path)
     f = raw.frame
     id_col = find_column(f, "PATIENT_ID")
@@ -385,7 +386,9 @@ def _combine_copy_number(discrete: pd.DataFrame | None, log2: pd.DataFrame | Non
 
 # --------------------------------------------------------------------------- timeline
 
-def _read_timeline(path: Path, report: ValidationReport) -> pd.DataFrame:
+def read_timeline_file(path: Path, report: ValidationReport) -> pd.DataFrame:
+    """A cBioPortal timeline file -> tidy timeline rows (the raw table in ``.attrs["raw"]``); findings go to
+    *report*."""
     raw = read_raw_table(path)
     f = raw.frame
     cols = {file_col: find_column(f, file_col) for file_col in TIMELINE_COLUMNS}
@@ -448,7 +451,8 @@ def _reanchor(timeline: pd.DataFrame, samples: pd.DataFrame) -> tuple[pd.DataFra
 
 # --------------------------------------------------------------------------- read
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex), read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -513,7 +517,7 @@ def read_study(folder: str | Path) -> Study:
     used.append((files.sample, len(samples)))
 
     if files.patient is not None:
-        patients = guarded(_read_patients, files.patient)
+        patients = guarded(read_patients_file, files.patient)
         if patients is None:
             patients = schema.PATIENTS.empty()
         used.append((files.patient, len(patients)))
@@ -575,7 +579,7 @@ def read_study(folder: str | Path) -> Study:
 
     timelines = []
     for path in files.timelines:
-        timeline = guarded(_read_timeline, path)
+        timeline = guarded(read_timeline_file, path)
         if timeline is None:
             continue
         used.append((path, len(timeline)))
@@ -610,7 +614,7 @@ def read_study(folder: str | Path) -> Study:
         variants = variants.copy()
         variants.attrs.clear()
     provenance = pd.DataFrame([
-        {"file": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p), "rows": rows} for p, rows in used
+        {"file": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p), "rows": rows} for p, rows in used
     ], columns=["file", "bytes", "sha256", "rows"])
     meta = StudyMeta(
         study_id=files.meta_study.get("cancer_study_identifier", folder.name),

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.roc import AucResult, YoudenCutoff
-from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
+from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, chance_diagonal, empty_figure
 
 GE = "\u2265"
 EN_DASH = "\u2013"
@@ -181,16 +181,7 @@ def roc_figure(
         f"plasma CN {GE} {t:.2f} copies" if np.isfinite(t) else "no plasma call positive" for t in threshold
     ]
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[0, 1],
-            y=[0, 1],
-            mode="lines",
-            name="no agreement beyond chance",
-            line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
-            hoverinfo="skip",
-        )
-    )
+    fig.add_trace(chance_diagonal("no agreement beyond chance"))
     auc_text = "AUC undefined" if math.isnan(auc.auc) else f"AUC {auc.auc:.2f}"
     if not math.isnan(auc.ci_low):
         auc_text += f" (95% CI {auc.ci_low:.2f}{EN_DASH}{auc.ci_high:.2f}, DeLong)"

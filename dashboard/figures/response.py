@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from analysis.roc import DeLongTestResult, roc_curve_table
 from analysis.trajectory import ACQUIRED, INNATE
 from dashboard.figures.concordance import WEBGL_ABOVE, with_subtitle
-from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
+from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, chance_diagonal, empty_figure
 
 EN_DASH = "\u2013"
 GE_TEXT = "\u2265"
@@ -139,16 +139,7 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
     """
     labels = pairs["progression"].astype("boolean") if len(pairs) else pd.Series(dtype="boolean")
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[0, 1],
-            y=[0, 1],
-            mode="lines",
-            name="chance",
-            hoverinfo="skip",
-            line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
-        )
-    )
+    fig.add_trace(chance_diagonal())
     drawn = 0
     for measure, colour in (("her2_cn", COLOURS["erbb2_cn"]), ("cea", COLOURS["cea"])):
         column = MEASURES[measure][0]

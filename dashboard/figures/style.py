@@ -63,3 +63,9 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 def vaf_text(vaf: float) -> str:
     """VAF as a percentage with 3 significant digits (hover text)."""
     return f"{100 * vaf:.3g}%"
+
+
+def chance_diagonal(name: str = "chance") -> go.Scatter:
+    """The dotted diagonal of a ROC plot (an uninformative score)."""
+    return go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=name, hoverinfo="skip",
+                      line=dict(color=COLOURS["cutoff"], dash="dot", width=1))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from analysis.frames import typed_frame
 from analysis.params import DAYS_PER_MONTH
 from analysis.resistance import PATHWAYS
 from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION
@@ -58,16 +59,6 @@ PATIENT_ROW_COLUMNS = {
 
 # --------------------------------------------------------------------------- patient rows
 
-def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    out = frame.reindex(columns=list(columns)).copy()
-    for name, dtype in columns.items():
-        if dtype == "bool":
-            out[name] = out[name].astype("boolean").fillna(False).astype(bool)
-        elif dtype == "int64":
-            out[name] = out[name].fillna(0).astype("int64")
-        else:
-            out[name] = out[name].astype(dtype)
-    return out.reset_index(drop=True)
 
 
 def _last_event_day(trajectories, treatments: pd.DataFrame) -> pd.Series:
@@ -106,7 +97,7 @@ def patient_rows(trajectories, resistance, treatments: pd.DataFrame) -> pd.DataF
     """
     patients = trajectories.patients
     if not len(patients):
-        return _typed(pd.DataFrame(), PATIENT_ROW_COLUMNS)
+        return typed_frame(pd.DataFrame(), PATIENT_ROW_COLUMNS)
     rows = patients[["patient_id", "her2_status", "resistance_class", "n_draws", "progressed", "pfs_months",
                      "pfs_event", "progression_day"]].copy()
     rows["patient_id"] = rows["patient_id"].astype(str)
@@ -132,7 +123,7 @@ def patient_rows(trajectories, resistance, treatments: pd.DataFrame) -> pd.DataF
         rows["mechanisms"] = rows["patient_id"].map(joined)
     rows["mechanisms"] = rows.get("mechanisms", pd.Series(index=rows.index, dtype="string")).fillna("")
     rows["pathways"] = rows["pathways"].fillna("")
-    return _typed(rows, PATIENT_ROW_COLUMNS)
+    return typed_frame(rows, PATIENT_ROW_COLUMNS)
 
 
 # --------------------------------------------------------------------------- filters (page state in the URL)
