@@ -7,6 +7,7 @@ dashboard keeps serving the last good data.
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ class StudyService:
         self._lock = threading.Lock()
         self._study = read_study(self.folder)  # raises: a broken study is refused at start-up
         self._fingerprint = study_file_fingerprint(self.folder)
+        gc.freeze()  # the study lives as long as the server: keep it out of every garbage collection
         self.last_reload = ReloadOutcome(ok=True)
 
     @classmethod
