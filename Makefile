@@ -33,13 +33,14 @@ run: $(VENV)/.installed demo
 	$(BIN)/python app.py --study $(STUDY) --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test demo
+	$(BIN)/ruff check .
 	DASH_TEST_CHROMEPATH=$(CHROME) $(BIN)/python -m pytest --headless
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed demo
-	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+	for script in benchmarks/bench_*.py; do PYTHONPATH=. $(BIN)/python $$script || exit 1; done
 
 screenshots: $(VENV)/.installed-test demo
 	$(BIN)/python docs/take_screenshots.py
