@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: (file name, path, window size, most milliseconds to wait for the page to settle)
 PAGES = [
-    ("patient.png", "/patient/P009", (1280, 2000), 30000),
+    ("patient.png", "/patient/P007", (1280, 2000), 30000),
     ("patient-board.png", "/patient/P009", (1920, 1080), 30000),
     ("overview.png", "/", (1280, 800), 6000),
 ]
