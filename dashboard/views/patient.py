@@ -91,7 +91,8 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
     support = evidence[evidence["evidence_direction"] == "resistance"] if len(evidence) else evidence
     if len(support):
         support = support.assign(kind=np.where(support["alteration_type"] == "mutation", "mutation", "copy_number"))
-        support = support.groupby(["sample_id", "gene", "kind"])["pathway"].agg(lambda s: ", ".join(sorted(set(s))))
+        support = support.groupby(["sample_id", "gene", "kind"])["pathway"].agg(
+            lambda s: ", ".join(sorted({pathway_name(p) for p in s})))
         table = table.merge(support.rename("mechanism").reset_index(), on=["sample_id", "gene", "kind"], how="left")
     else:
         table["mechanism"] = pd.NA
