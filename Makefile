@@ -34,10 +34,12 @@ run: $(VENV)/.installed demo
 
 test: $(VENV)/.installed-test demo
 	$(BIN)/ruff check .
+	$(BIN)/mypy analysis
 	DASH_TEST_CHROMEPATH=$(CHROME) $(BIN)/python -m pytest --headless
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy analysis
 
 bench: $(VENV)/.installed demo
 	for script in benchmarks/bench_*.py; do PYTHONPATH=. $(BIN)/python $$script || exit 1; done

@@ -18,6 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -158,7 +159,7 @@ def load_knowledge_base(path: str | Path | None = None) -> KnowledgeBase:
                 f"{len(fields)} fields; expected at most {len(header)} (tab-separated)", path=name, line=i + 1
             )
         fields += [""] * (len(header) - len(fields))
-        row = dict(zip(header, fields, strict=False))
+        row: dict[str, Any] = dict(zip(header, fields, strict=False))  # text fields, plus the int "line"
         _validate_row(row, name, i + 1)
         row["gene"] = row["gene"].upper()
         row["line"] = i + 1

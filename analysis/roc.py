@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from scipy import stats
 from analysis.agreement import ROW_COLUMNS, agreement_from_counts
 from analysis.params import CONFIDENCE_LEVEL
 
-ArrayLike = Sequence | np.ndarray | pd.Series
+ArrayLike: TypeAlias = Sequence | np.ndarray | pd.Series
 
 #: Columns of :func:`roc_curve_table`.
 ROC_COLUMNS = ("threshold", "tpr", "fpr", "tp", "fp", "fn", "tn")

@@ -16,6 +16,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from lifelines.utils import median_survival_times
 from analysis.frames import typed_frame
 from analysis.params import CONFIDENCE_LEVEL, MIN_SURVIVAL_GROUP_SIZE
 
-ArrayLike = Sequence | np.ndarray | pd.Series
+ArrayLike: TypeAlias = Sequence | np.ndarray | pd.Series
 
 #: Label of the single group when no grouping is given.
 ALL_PATIENTS = "all"

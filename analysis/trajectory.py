@@ -314,7 +314,8 @@ def derive_recist(
         img["change_from_nadir_mm"] >= P.RECIST_PD_ABSOLUTE_MM
     )
     pr_call = img["pct_change_from_baseline"] <= 100.0 * P.RECIST_PR_CHANGE
-    derived = np.select([~after | size.isna(), size == 0, pd_call, pr_call], [None, "CR", "PD", "PR"], "SD")
+    # numpy stub: choicelist must be ArrayLike, which excludes None; numpy accepts it (object result).
+    derived = np.select([~after | size.isna(), size == 0, pd_call, pr_call], [None, "CR", "PD", "PR"], "SD")  # type: ignore[type-var]
     img["recist_derived"] = pd.Series(derived, dtype="object").where(after & size.notna(), None)
     img.loc[after & size.isna(), "recist_derived"] = "NE"
     recorded_ok = img["recist_recorded"].isin(["CR", "PR", "SD", "PD", "NE"]).fillna(False)

@@ -424,7 +424,7 @@ class _Rows:
     """Column lists of one table, appended row by row and turned into a DataFrame once."""
 
     def __init__(self, columns: tuple[str, ...]) -> None:
-        self.columns = {c: [] for c in columns}
+        self.columns: dict[str, list] = {c: [] for c in columns}
 
     def add(self, **values) -> None:
         for name, column in self.columns.items():

@@ -346,7 +346,7 @@ def _read_cna_long(path: Path, report: ValidationReport, known_samples: set[str]
     for col, name in ((gene_col, "Hugo_Symbol"), (sample_col, "Sample_Id"), (value_col, "Value")):
         if col is None:
             report.error(raw.name, None, name, "required column is missing", expected=f"a {name} column")
-    if None in (gene_col, sample_col, value_col):
+    if gene_col is None or sample_col is None or value_col is None:
         return pd.DataFrame(columns=["sample_id", "gene", "value"])
     samples = _text(raw, sample_col)
     _check_known(report, raw, sample_col, samples, known_samples, "sample", "data_clinical_sample.txt")
@@ -403,17 +403,19 @@ def read_timeline_file(path: Path, report: ValidationReport) -> pd.DataFrame:
         if tidy_col in ("start_day", "stop_day"):
             tidy[tidy_col] = _number(raw, cols[file_col], report, "days from the first trastuzumab dose (number)")
         elif tidy_col in ("result", "target_lesion_sum_mm"):
-            if cols[file_col] is None:
+            column = cols[file_col]
+            if column is None:
                 tidy[tidy_col] = np.nan
             else:
-                numbers, bad = to_number(f[cols[file_col]])
+                numbers, bad = to_number(f[column])
                 is_error = tidy_col == "target_lesion_sum_mm"
-                _bad_rows(report, raw, cols[file_col], bad, "a number" + (" of mm" if is_error else ""),
+                _bad_rows(report, raw, column, bad, "a number" + (" of mm" if is_error else ""),
                           level="error" if is_error else "warning", what="not a number:")
                 tidy[tidy_col] = numbers
         else:
             tidy[tidy_col] = _text(raw, cols[file_col])
     start = cols["START_DATE"]
+    assert start is not None  # the required columns were checked above
     _bad_rows(report, raw, start, tidy["start_day"].isna() & ~to_number(f[start])[1], "a day number",
               what="empty START_DATE")
     tidy["event_type"] = tidy["event_type"].str.upper()
@@ -585,8 +587,10 @@ def read_study(folder: str | Path) -> Study:
         used.append((path, len(timeline)))
         raw = timeline.attrs.get("raw")
         if raw is not None and len(timeline):
-            _check_known(report, raw, find_column(raw.frame, "PATIENT_ID"), timeline["patient_id"],
-                         known_patients, "patient", "the clinical files")
+            patient_col = find_column(raw.frame, "PATIENT_ID")
+            assert patient_col is not None  # read_timeline_file only attaches "raw" when PATIENT_ID is present
+            _check_known(report, raw, patient_col, timeline["patient_id"], known_patients, "patient",
+                         "the clinical files")
             specimen = timeline["event_type"].eq("SPECIMEN") & timeline["sample_id"].notna()
             sid_col = find_column(raw.frame, "SAMPLE_ID")
             if sid_col is not None:

@@ -87,6 +87,10 @@ def read_sample_sheet(
             line=header_line,
             field=missing[0],
         )
+    # Every required column was found (checked just above).
+    assert columns["sample_id"] is not None and columns["patient_id"] is not None
+    assert columns["sample_type"] is not None and columns["collection_day"] is not None
+    assert columns["timepoint"] is not None
     problems: list[tuple[int, str, str]] = []
 
     def text(name: str) -> pd.Series:
@@ -98,9 +102,9 @@ def read_sample_sheet(
 
     out = pd.DataFrame({"sample_id": text("sample_id"), "patient_id": text("patient_id")})
     lines = raw.lines
-    for i in np.flatnonzero(out["sample_id"].isna().to_numpy()):
+    for i in np.flatnonzero(out["sample_id"].isna().to_numpy()).tolist():
         problems.append((int(lines[i]), columns["sample_id"], "empty sample id; every row needs one."))
-    for i in np.flatnonzero(out["patient_id"].isna().to_numpy()):
+    for i in np.flatnonzero(out["patient_id"].isna().to_numpy()).tolist():
         problems.append((int(lines[i]), columns["patient_id"], "empty patient id; every row needs one."))
     first_line: dict[str, int] = {}
     for i, sample_id in enumerate(out["sample_id"]):
@@ -129,7 +133,7 @@ def read_sample_sheet(
                     )
                 )
     sample_type = text("sample_type").str.upper().map(SAMPLE_TYPE_SYNONYMS, na_action="ignore")
-    for i in np.flatnonzero((sample_type.isna() & text("sample_type").notna()).to_numpy()):
+    for i in np.flatnonzero((sample_type.isna() & text("sample_type").notna()).to_numpy()).tolist():
         problems.append(
             (
                 int(lines[i]),
@@ -138,13 +142,13 @@ def read_sample_sheet(
                 "tissue (or cfDNA, ctDNA, FFPE, biopsy, primary, metastasis).",
             )
         )
-    for i in np.flatnonzero(sample_type.isna().to_numpy() & text("sample_type").isna().to_numpy()):
+    for i in np.flatnonzero(sample_type.isna().to_numpy() & text("sample_type").isna().to_numpy()).tolist():
         problems.append(
             (int(lines[i]), columns["sample_type"], "empty sample type; expected plasma or tissue.")
         )
     out["sample_type"] = sample_type.astype("string")
     day, bad_day = to_number(frame[columns["collection_day"]])
-    for i in np.flatnonzero(bad_day.to_numpy()):
+    for i in np.flatnonzero(bad_day.to_numpy()).tolist():
         problems.append(
             (
                 int(lines[i]),
@@ -155,7 +159,7 @@ def read_sample_sheet(
         )
     out["collection_day"] = day
     timepoint = text("timepoint").str.upper().map(TIMEPOINT_SYNONYMS, na_action="ignore")
-    for i in np.flatnonzero((timepoint.isna() & text("timepoint").notna()).to_numpy()):
+    for i in np.flatnonzero((timepoint.isna() & text("timepoint").notna()).to_numpy()).tolist():
         problems.append(
             (
                 int(lines[i]),
@@ -175,10 +179,12 @@ def read_sample_sheet(
             file_path = Path(value).expanduser()
             file_path = file_path if file_path.is_absolute() else (path.parent / file_path)
             if not file_path.is_file():
+                file_column = columns[name]
+                assert file_column is not None  # text(name) is all missing when the column is absent
                 problems.append(
                     (
                         int(lines[i]),
-                        columns[name],
+                        file_column,
                         f"file {value!r} does not exist (looked for {file_path}); fix the path "
                         "(relative paths are relative to the sample sheet's folder).",
                     )
@@ -189,7 +195,7 @@ def read_sample_sheet(
     if columns["tumour_fraction"] is not None:
         fraction, bad = to_number(frame[columns["tumour_fraction"]])
         bad = bad | (fraction < 0) | (fraction > 1)
-        for i in np.flatnonzero(bad.to_numpy()):
+        for i in np.flatnonzero(bad.to_numpy()).tolist():
             problems.append(
                 (
                     int(lines[i]),

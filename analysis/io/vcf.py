@@ -224,7 +224,9 @@ def choose_tumour_column(
         )
     if len(samples) == 1:
         return samples[0]
-    meta = {rec.key.lower(): rec.value for rec in header.records if rec.value is not None}
+    meta = {
+        rec.key.lower(): rec.value for rec in header.records if rec.key is not None and rec.value is not None
+    }
     tagged = meta.get("tumor_sample") or meta.get("tumour_sample")
     if tagged in samples:
         return tagged
@@ -460,7 +462,8 @@ def read_vcf(
                 n_records += 1
                 if record.contig not in declared:
                     undeclared.add(record.contig)
-                filters = list(record.filter.keys())
+                # pysam stub types FILTER keys as int | str (lookup accepts an index); the keys are the names.
+                filters: list[str] = list(record.filter.keys())  # type: ignore[arg-type]
                 if not filters:
                     unfiltered += 1
                 elif keep_filters is not None and not set(filters) <= set(keep_filters):
@@ -472,15 +475,17 @@ def read_vcf(
                     continue
                 call = record.samples[column]
                 ref = record.ref
+                assert ref is not None  # the record has alternate alleles, so it has a REF allele
                 for alt_index, alt in enumerate(alts, start=1):
                     if alt in ("*", "<*>", "<NON_REF>"):
                         filtered["symbolic alternate allele"] += 1
                         continue
                     ref_n, alt_n = _allele_counts(call, ref, alt, alt_index, ad_number)
                     depth = _first(call["DP"]) if "DP" in call else None
-                    if depth is None and ref_n is not None:
+                    if depth is None and ref_n is not None and alt_n is not None:
                         depth = ref_n + alt_n
-                    if ref_n is not None and ref_n + alt_n > 0:
+                    vaf: float | None
+                    if ref_n is not None and alt_n is not None and ref_n + alt_n > 0:
                         vaf = alt_n / (ref_n + alt_n)
                     else:
                         vaf = _fraction_field(call, alt_index)
