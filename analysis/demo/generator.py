@@ -18,7 +18,9 @@ The biology is a small mixing model, so that the analyses have something true to
   only and heterozygous germline SNPs at VAF about 0.5 in plasma and tissue;
 * innate resistance: tumour and f grow, plasma ERBB2 copy number at progression is above
   baseline; acquired resistance: an ERBB2-poorer clone takes over, copy number at progression
-  is below baseline (below 2.4 copies in the HER2-loss patients).
+  is below baseline (below 2.4 copies in the HER2-loss patients); ctDNA rises one draw
+  (about 6 weeks) before the scan that shows progression (``molecular_lead_draw_day`` in the
+  truth), so the lead time of design.md section 3 has something to find.
 
 Every random draw comes from one ``numpy.random.default_rng(seed)`` consumed in a fixed order,
 so the same seed gives identical tables and truth.  Coordinates are GRCh37; those of hotspots
@@ -137,6 +139,10 @@ _TISSUE_MIN_ALT, _TISSUE_MIN_VAF = 5, 0.02
 #: f = f0 (size / baseline size)^_BURDEN_EXPONENT.
 _BURDEN_EXPONENT = 2.0
 _MAX_FRACTION = 0.6
+#: Acquired resistance: ctDNA rises before the scan shows progression.  At the last draw before the
+#: progression draw the tumour fraction is at least this share of the progression draw's, so the
+#: ERBB2 copy-number rise (design.md lead time) comes one draw (about 6 weeks) before radiology.
+_LEAD_FRACTION_OF_PROGRESSION = 1.0
 _CN_NOISE_SD = {"plasma": 0.015, "tissue": 0.05}  # log2 units
 
 
@@ -695,8 +701,10 @@ class _Builder:
             else:
                 target_cn = 2 + max(excess0 * rng.uniform(0.6, 0.92), 0.65)
             tumour_at_progression = 2 + (target_cn - 2) / f_p
-        draws = []
         n = len(course.draw_days)
+        if profile.resistance_class == "acquired" and progression_day is not None and n >= 4:
+            fractions[-2] = min(_MAX_FRACTION, max(fractions[-2], _LEAD_FRACTION_OF_PROGRESSION * fractions[-1]))
+        draws = []
         for j, day in enumerate(course.draw_days):
             f = fractions[j]
             # The ERBB2-poorer clone of acquired resistance takes over late.
@@ -821,6 +829,8 @@ class _Builder:
             "progression_sample_id": progression_id,
             "erbb2_cn_baseline": round(draws[0]["erbb2_cn"], 4),
             "erbb2_cn_progression": round(draws[-1]["erbb2_cn"], 4) if progressed else None,
+            "molecular_lead_draw_day": (draws[-2]["day"] if progressed and profile is not None
+                                        and profile.resistance_class == "acquired" and len(draws) >= 4 else None),
             "cea_secretor": course.cea_secretor if course else None,
             "truncal_variant": f"{truncal[0]} {truncal[1]}",
             "chip_variant": f"{chip[0]} {chip[1]}" if chip else None,

@@ -162,3 +162,16 @@ def test_demo_her2_at_progression_matches_truth(demo):
             planted["erbb2_cn_progression"], rel=1e-3
         )
     assert isinstance(res.oncoprint.cells, pd.DataFrame) and len(res.oncoprint.patient_order) == 78
+
+
+def test_demo_lead_time_recovered_in_acquired_resistance(demo):
+    """The generator plants a ctDNA rise one draw before radiological progression in acquired resistance."""
+    cohort, result = demo
+    truth = cohort.truth
+    leads = result.response.lead_times.set_index("patient_id")
+    planted = {pid: p["molecular_lead_draw_day"] for pid, p in truth["patients"].items()
+               if p.get("molecular_lead_draw_day") is not None}
+    assert planted, "the demo plants lead times"
+    recovered = [pid for pid, day in planted.items()
+                 if pid in leads.index and leads.loc[pid, "rise_day"] == day and leads.loc[pid, "lead_time_days"] > 30]
+    assert len(recovered) >= len(planted) // 2
