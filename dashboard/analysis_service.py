@@ -31,6 +31,7 @@ class AnalysisService:
         self.studies = studies
         self.cache = cache
         self._hash_for: tuple[int, str] | None = None
+        self._kb_hashes: dict[tuple[str, int, int], str] = {}
 
     # ------------------------------------------------------------------ study identity
     @property
@@ -65,7 +66,14 @@ class AnalysisService:
             path = PROJECT_ROOT / "data" / "resistance_kb.tsv"
         else:
             path = Path(params.knowledge_base)
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        if not path.is_file():
+            return "missing"
+        # Every cached lookup asks for this: hash the file only when its size or time changed.
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if key not in self._kb_hashes:
+            self._kb_hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return self._kb_hashes[key]
 
     # ------------------------------------------------------------------ results
     def cohort_key(self, params: AnalysisParameters) -> str:

@@ -51,10 +51,11 @@ def page_frame(title: str, query: dict, *children, needs_cohort: bool = True, pa
     page_state
         Page-specific values to keep in the URL (e.g. the chosen survival grouping).
     """
-    parsed = parse_page_query(query)
+    knowledge_bases = get_analysis_service().knowledge_bases()
+    parsed = params_from_query(query, knowledge_bases)
     return html.Div([
         study_alert(),
-        parameter_panel(parsed, get_analysis_service().knowledge_bases()),
+        parameter_panel(parsed, knowledge_bases),
         cohort_progress() if needs_cohort else None,
         html.Div(id=ids.COHORT_ERROR) if needs_cohort else None,
         dcc.Store(id=ids.COHORT_READY) if needs_cohort else None,

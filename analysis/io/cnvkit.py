@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.copy_number import discrete_call, gene_level, log2_to_cn
 from analysis.errors import InputError
-from analysis.io.tables import find_column, read_raw_table, to_number
+from analysis.io.tables import find_column, numbers_or_error, read_raw_table
 
 REQUIRED_COLUMNS = ("chromosome", "start", "end", "gene", "log2")
 OPTIONAL_NUMERIC = ("depth", "weight", "probes", "cn")
@@ -69,16 +69,7 @@ def read_cnvkit(path: str | Path) -> pd.DataFrame:
         source = columns.get(name) or find_column(frame, name)
         if source is None:
             continue
-        numbers, bad = to_number(frame[source])
-        if bad.any():
-            row = int(np.argmax(bad.to_numpy()))
-            raise InputError(
-                f"expected a number, got {frame[source].iloc[row]!r}.",
-                path=str(path),
-                line=int(raw.lines[row]),
-                field=source,
-            )
-        out[name] = numbers
+        out[name] = numbers_or_error(raw, source)
     for name in ("start", "end"):
         if out[name].isna().any():
             row = int(np.argmax(out[name].isna().to_numpy()))

@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.copy_number import discrete_call, log2_to_cn, weighted_median
 from analysis.errors import InputError
 from analysis.io.bed import strip_chr
-from analysis.io.tables import read_raw_table, to_number
+from analysis.io.tables import numbers_or_error, read_raw_table
 
 SEGMENT_COLUMNS = ("sample_id", "chromosome", "start", "end", "n_probes", "log2_ratio")
 
@@ -60,18 +60,7 @@ def read_seg(path: str | Path) -> pd.DataFrame:
         if source is None:
             out[name] = pd.NA
             continue
-        numbers, bad = to_number(frame[source])
-        missing = numbers.isna() & (name != "n_probes")
-        problem = (bad | missing).to_numpy()
-        if problem.any():
-            row = int(np.argmax(problem))
-            raise InputError(
-                f"expected a number, got {frame[source].iloc[row]!r}.",
-                path=str(path),
-                line=int(raw.lines[row]),
-                field=source,
-            )
-        out[name] = numbers
+        out[name] = numbers_or_error(raw, source, allow_missing=name == "n_probes")
     out = out.astype({"start": "int64", "end": "int64", "n_probes": "Int64", "log2_ratio": "float64"})
     backwards = (out["end"] < out["start"]).to_numpy()
     if backwards.any():

@@ -119,3 +119,20 @@ def find_column(frame: pd.DataFrame, *candidates: str) -> str | None:
         if candidate.upper() in by_upper:
             return by_upper[candidate.upper()]
     return None
+
+
+def numbers_or_error(raw: RawTable, column: str, allow_missing: bool = True) -> pd.Series:
+    """The column *column* of *raw* as floats; raises at the first value that is not a number.
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and field of the first non-number (or missing value, when not allowed).
+    """
+    numbers, bad = to_number(raw.frame[column])
+    problem = (bad if allow_missing else bad | numbers.isna()).to_numpy()
+    if problem.any():
+        row = int(np.argmax(problem))
+        raise InputError(f"expected a number, got {raw.frame[column].iloc[row]!r}.", path=str(raw.path),
+                         line=int(raw.lines[row]), field=column)
+    return numbers
