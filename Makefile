@@ -7,9 +7,8 @@ BIN    := $(VENV)/bin
 STUDY  ?= data/demo
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
-CHROME ?= $(firstword $(wildcard /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome))
 
-.PHONY: run test demo lint bench screenshots clean
+.PHONY: run test demo lint bench screenshots clean system-run system-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +28,23 @@ data/demo/meta_study.txt: $(VENV)/.installed $(wildcard analysis/demo/*.py) data
 
 demo: data/demo/meta_study.txt
 
-run: $(VENV)/.installed demo
+# Debian packages declared in system-packages.txt: installed when missing (root or passwordless sudo),
+# otherwise one message with the command to run. Instant when all are present.
+system-run:
+	.ci/system-packages run
+
+system-test:
+	.ci/system-packages test
+
+run: system-run $(VENV)/.installed demo
 	$(BIN)/python app.py --study $(STUDY) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test demo
+# Under make test a test whose system tool is missing fails instead of skipping (tests/system_tools.py).
+test: system-test $(VENV)/.installed-test demo
 	$(BIN)/ruff check .
 	$(BIN)/mypy analysis
-	DASH_TEST_CHROMEPATH=$(CHROME) $(BIN)/python -m pytest --headless
+	HER2_REQUIRE_SYSTEM_TOOLS=1 DASH_TEST_CHROMEPATH="$${DASH_TEST_CHROMEPATH:-$$(command -v chromium)}" \
+	  $(BIN)/python -m pytest --headless
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -94,3 +94,15 @@ def demo_study_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "demo"
     write_demo(out, out.parent / "demo.truth.json", n_patients=78, seed=2019)
     return out
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tools a test needs: skip naming the package on a developer's machine, fail under make test / CI."""
+    from tests.system_tools import BROWSER_TOOLS, missing_tool_message, tools_required
+
+    commands = [arg for mark in item.iter_markers("needs_tool") for arg in mark.args]
+    if "dash_duo" in getattr(item, "fixturenames", ()):
+        commands.extend(BROWSER_TOOLS)
+    problems = [message for command in commands if (message := missing_tool_message(command))]
+    if problems:
+        (pytest.fail if tools_required() else pytest.skip)("; ".join(problems))

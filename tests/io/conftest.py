@@ -55,4 +55,4 @@ def samtools_bedcov_counts(bed: Path, bam: Path, *options: str) -> list[int]:
     return [int(line.split("\t")[-1]) for line in result.stdout.splitlines() if line.strip()]
 
 
-needs_samtools = pytest.mark.skipif(SAMTOOLS is None, reason="samtools not installed (Debian package)")
+needs_samtools = pytest.mark.needs_tool("samtools")
