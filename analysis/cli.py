@@ -224,13 +224,39 @@ def _build_reference(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from analysis.io.cbioportal import validate_study
+    from analysis.io.cbioportal import inspect_study
 
-    report = validate_study(args.study)
+    report, files, study = inspect_study(args.study)
     text = report.format()
     print(text if text else "no problems found")
-    print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    if study is not None:
+        print("read: " + ", ".join(f"{n} {what}" for what, n in study_counts(study)))
+    data_files = files[~files["read_as"].eq("meta file")] if len(files) else files
+    read = data_files[data_files["read_as"].notna()]
+    unread = data_files[data_files["read_as"].isna()]
+    if len(read):
+        print(f"files read ({len(read)}):")
+        for row in read.itertuples():
+            how = f"; {row.reason}" if row.reason else ""
+            print(f"  {row.file}: {row.read_as} (found by {row.found_by}{how})")
+    if len(unread):
+        print(f"files not read ({len(unread)}):")
+        for row in unread.itertuples():
+            print(f"  {row.file}: {row.reason}")
+    print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+          + ("" if study is not None else ": the study is refused"))
     return 1 if report.errors else 0
+
+
+def study_counts(study) -> list[tuple[str, int]]:
+    """What a study holds, as (what, count) pairs for a one-line summary."""
+    counts = [("patients", len(study.patients)), ("samples", len(study.samples)),
+              ("mutations", len(study.variants)), ("gene-level copy-number values", len(study.copy_number)),
+              ("structural variants", len(study.structural_variants)), ("CN segments", len(study.segments)),
+              ("gene-panel assignments", len(study.gene_panels)), ("case lists",
+                                                                   study.case_lists["case_list"].nunique()),
+              ("timeline events", len(study.timeline))]
+    return [(what, n) for what, n in counts if n]
 
 
 def _demo(argv: list[str]) -> int:

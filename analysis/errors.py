@@ -31,10 +31,12 @@ class InputError(AnalysisError):
 
 
 class StudyValidationError(AnalysisError):
-    """A study folder has errors and was refused whole.  ``.report`` lists them all."""
+    """A study folder has errors and was refused whole.  ``.report`` lists them all; ``.files`` (when
+    the folder was read) lists every file with what it was read as, or why not."""
 
-    def __init__(self, report: ValidationReport) -> None:
+    def __init__(self, report: ValidationReport, files=None) -> None:
         self.report = report
+        self.files = files
         n = len(report.errors)
         first = report.errors[0].format() if report.errors else ""
         super().__init__(f"study refused: {n} error(s); first: {first}")

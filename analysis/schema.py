@@ -163,8 +163,69 @@ TIMELINE = TableSchema(
 
 ALL_TABLES: tuple[TableSchema, ...] = (PATIENTS, SAMPLES, VARIANTS, COPY_NUMBER, TIMELINE)
 
+STRUCTURAL_VARIANTS = TableSchema(
+    "structural_variants",
+    (
+        Column("sample_id", "string", "", "Sample the structural variant was called in (SV Sample_Id)."),
+        Column("gene1", "string", "", "HUGO symbol at the first breakpoint (Site1_Hugo_Symbol)."),
+        Column("gene2", "string", "", "HUGO symbol at the second breakpoint (Site2_Hugo_Symbol); missing "
+               "for an intragenic event."),
+        Column("chromosome1", "string", "", "Chromosome of the first breakpoint, without 'chr'."),
+        Column("position1", "Int64", "bp, 1-based", "Position of the first breakpoint."),
+        Column("chromosome2", "string", "", "Chromosome of the second breakpoint, without 'chr'."),
+        Column("position2", "Int64", "bp, 1-based", "Position of the second breakpoint."),
+        Column("sv_class", "string", "", "Class: FUSION, DELETION, DUPLICATION, INVERSION, TRANSLOCATION, ..."),
+        Column("event_info", "string", "", "Free description, e.g. 'ERBB2-GRB7 fusion'."),
+        Column("supporting_reads", "Int64", "reads", "Tumour reads supporting the event (split + paired-end, "
+               "or Tumor_Variant_Count / Tumor_Read_Count), where given."),
+        Column("sv_status", "string", "", "SOMATIC or GERMLINE, where given."),
+    ),
+)
+
+GENE_PANELS = TableSchema(
+    "gene_panels",
+    (
+        Column("sample_id", "string", "", "Sample."),
+        Column("profile", "string", "", "Which data it profiled: mutations, cna or structural_variants."),
+        Column("panel_id", "string", "", "Gene-panel stable id (data_gene_panel_matrix.txt / GENE_PANEL "
+               "attribute); missing = not profiled for that data."),
+    ),
+)
+
+PANEL_GENES = TableSchema(
+    "panel_genes",
+    (
+        Column("panel_id", "string", "", "Gene-panel stable id (data_gene_panel_*.txt stable_id)."),
+        Column("gene", "string", "", "A gene on that panel (gene_list)."),
+    ),
+)
+
+CASE_LISTS = TableSchema(
+    "case_lists",
+    (
+        Column("case_list", "string", "", "Case-list stable id, e.g. <study>_sequenced."),
+        Column("category", "string", "", "case_list_category, where given (e.g. all_cases_with_mutation_data)."),
+        Column("sample_id", "string", "", "A sample on that list."),
+    ),
+)
+
+SEGMENTS = TableSchema(
+    "segments",
+    (
+        Column("sample_id", "string", "", "Sample (SEG ID column)."),
+        Column("chromosome", "string", "", "Chromosome, without 'chr'."),
+        Column("start", "Int64", "bp, 1-based", "Segment start."),
+        Column("end", "Int64", "bp, inclusive", "Segment end."),
+        Column("n_probes", "Int64", "", "Probes or bins in the segment, where given."),
+        Column("log2_ratio", "float64", "log2", "Segment mean log2 copy ratio."),
+    ),
+)
+
+#: Tables a study may carry beside the five core ones (empty when its files do not have them).
+EXTRA_TABLES: tuple[TableSchema, ...] = (STRUCTURAL_VARIANTS, GENE_PANELS, PANEL_GENES, CASE_LISTS, SEGMENTS)
+
 #: Canonical values.
-SAMPLE_TYPES = ("plasma", "tissue")
+SAMPLE_TYPES = ("plasma", "tissue", "normal")
 TIMEPOINTS = ("BASELINE", "ON_TREATMENT", "PROGRESSION")
 EVENT_TYPES = ("TREATMENT", "LAB_TEST", "IMAGING", "STATUS", "SPECIMEN")
 HER2_STATUSES = ("POSITIVE", "NEGATIVE")

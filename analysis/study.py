@@ -25,6 +25,9 @@ class StudyMeta:
     type_of_cancer: str = "stad"
 
 
+FILE_LISTING_COLUMNS = ["file", "read_as", "found_by", "reason"]
+
+
 @dataclass(frozen=True)
 class Study:
     """A whole study.
@@ -42,6 +45,11 @@ class Study:
         One row per file read: ``file``, ``bytes``, ``sha256``, ``rows``.
     notes
         Things the reader did that a user should know (re-anchoring, synonyms).
+    structural_variants, gene_panels, panel_genes, case_lists, segments
+        The optional tables of :data:`analysis.schema.EXTRA_TABLES` (empty when the study has none).
+    files
+        Every file of the study folder: ``file``, ``read_as`` (missing when not read), ``found_by``
+        and ``reason`` (why it was not read, or how its kind was decided).
     path
         The folder it was read from, or None when built in memory.
     """
@@ -57,6 +65,12 @@ class Study:
         default_factory=lambda: pd.DataFrame(columns=["file", "bytes", "sha256", "rows"]))
     notes: tuple[str, ...] = ()
     path: str | None = None
+    structural_variants: pd.DataFrame = field(default_factory=schema.STRUCTURAL_VARIANTS.empty)
+    gene_panels: pd.DataFrame = field(default_factory=schema.GENE_PANELS.empty)
+    panel_genes: pd.DataFrame = field(default_factory=schema.PANEL_GENES.empty)
+    case_lists: pd.DataFrame = field(default_factory=schema.CASE_LISTS.empty)
+    segments: pd.DataFrame = field(default_factory=schema.SEGMENTS.empty)
+    files: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FILE_LISTING_COLUMNS))
 
     @classmethod
     def from_tables(cls, *, patients: pd.DataFrame | None = None,
@@ -67,6 +81,12 @@ class Study:
         """Build a study from (possibly partial) tables, conforming each to its schema."""
         def conform(table_schema: schema.TableSchema, frame: pd.DataFrame | None) -> pd.DataFrame:
             return table_schema.empty() if frame is None else table_schema.conform(frame)
+
+        for extra in schema.EXTRA_TABLES:
+            if kwargs.get(extra.name) is not None:
+                kwargs[extra.name] = conform(extra, kwargs[extra.name])
+            else:
+                kwargs.pop(extra.name, None)
 
         return cls(
             patients=conform(schema.PATIENTS, patients),
@@ -96,4 +116,10 @@ class Study:
             digest.update(name.encode())
             digest.update(",".join(map(str, frame.columns)).encode())
             digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+        for extra in schema.EXTRA_TABLES:  # only when present, so studies without them hash as before
+            frame = getattr(self, extra.name)
+            if len(frame):
+                frame = frame.sort_values(extra.names, kind="stable", na_position="last")
+                digest.update(extra.name.encode())
+                digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
         return digest.hexdigest()

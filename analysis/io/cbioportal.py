@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,10 @@ import pandas as pd
 from analysis import schema
 from analysis.errors import InputError, StudyValidationError
 from analysis.io.maf import read_maf
+from analysis.io.profiling import read_case_list, read_gene_panel_definition, read_gene_panel_matrix
+from analysis.io.seg import read_seg
+from analysis.io.structural_variants import read_structural_variants
+from analysis.io.study_files import ROLE_LABELS, StudyFiles, locate_study_files, read_meta
 from analysis.io.tables import (
     MAX_MESSAGES_PER_COLUMN,
     RawTable,
@@ -34,7 +38,7 @@ from analysis.io.tables import (
 from analysis.study import Study, StudyMeta
 from analysis.validation import ValidationReport
 
-#: Default data file names, used when no meta file names them.
+#: Conventional data file names (the full list of names and patterns is in analysis.io.study_files).
 DEFAULT_FILES = {
     "patient": "data_clinical_patient.txt",
     "sample": "data_clinical_sample.txt",
@@ -43,18 +47,31 @@ DEFAULT_FILES = {
     "log2": "data_log2_cna.txt",
 }
 
-SAMPLE_TYPE_SYNONYMS = {
-    "PLASMA": "plasma", "CFDNA": "plasma", "CTDNA": "plasma", "BLOOD": "plasma", "LIQUID BIOPSY": "plasma",
-    "TISSUE": "tissue", "FFPE": "tissue", "BIOPSY": "tissue", "PRIMARY": "tissue", "METASTASIS": "tissue",
-    "TUMOR": "tissue", "TUMOUR": "tissue", "PRIMARY TUMOR": "tissue", "RECURRENCE": "tissue",
-}
+#: Words (lower case, matched on word boundaries) that say what a sample is. A matched normal is
+#: never plasma: whole blood, buffy coat and germline samples are normals.
+SAMPLE_TYPE_WORDS: tuple[tuple[str, str], ...] = (
+    ("normal", r"whole blood|buffy|normal|germline|pbmc|white blood|leukocyte|granulocyte"),
+    ("plasma", r"plasma|cfdna|ctdna|cell[- ]free|liquid biopsy|liquid"),
+    ("tissue", r"tissue|ffpe|biopsy|primary|metasta\w*|tumou?r|recurren\w*|resection|surgical|solid"),
+)
+#: Columns that may say what a sample is, in the order they are consulted.
+SAMPLE_TYPE_COLUMNS = ("SAMPLE_TYPE", "SAMPLE_CLASS", "SPECIMEN_TYPE", "SAMPLE_SOURCE", "TISSUE_SOURCE",
+                       "SPECIMEN_SOURCE")
 TIMEPOINT_SYNONYMS = {
     "BASELINE": "BASELINE", "PRE-TREATMENT": "BASELINE", "PRETREATMENT": "BASELINE",
     "ON_TREATMENT": "ON_TREATMENT", "ON-TREATMENT": "ON_TREATMENT", "ON TREATMENT": "ON_TREATMENT",
     "ONTREATMENT": "ON_TREATMENT", "PROGRESSION": "PROGRESSION", "PD": "PROGRESSION",
 }
 HER2_STATUS_SYNONYMS = {"POSITIVE": "POSITIVE", "POS": "POSITIVE", "NEGATIVE": "NEGATIVE", "NEG": "NEGATIVE"}
-HER2_IHC_SYNONYMS = {"0": "0", "1": "1+", "1+": "1+", "2": "2+", "2+": "2+", "3": "3+", "3+": "3+"}
+#: Survival status words without the 0:/1: code -> event (True) or censored (False).
+STATUS_WORDS = {
+    "LIVING": False, "ALIVE": False, "CENSORED": False, "CENSOR": False, "NO PROGRESSION": False,
+    "PROGRESSION FREE": False, "NOT PROGRESSED": False, "DISEASE FREE": False, "NO": False, "FALSE": False,
+    "DECEASED": True, "DEAD": True, "DIED": True, "DEATH": True, "PROGRESSED": True, "PROGRESSION": True,
+    "RECURRED": True, "RECURRED/PROGRESSED": True, "EVENT": True, "YES": True, "TRUE": True,
+}
+#: Time values that mean "not known" rather than a number.
+UNKNOWN_TIMES = frozenset({"UNKNOWN", "INF", "-INF", "+INF", "INFINITY", "-INFINITY", "NOT KNOWN", "UNK"})
 TRASTUZUMAB_NAMES = ("TRASTUZUMAB", "HERCEPTIN")
 
 #: Timeline file column -> tidy column.
@@ -64,93 +81,6 @@ TIMELINE_COLUMNS = {
     "TARGET_LESION_SUM_MM": "target_lesion_sum_mm", "RECIST_RESPONSE": "recist_response",
     "STATUS": "status", "SAMPLE_ID": "sample_id",
 }
-
-
-# --------------------------------------------------------------------------- meta files
-
-def read_meta(path: Path) -> dict[str, str]:
-    """Parse a ``meta_*.txt`` file (``key: value`` lines)."""
-    meta: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
-        if ":" in line and not line.lstrip().startswith("#"):
-            key, value = line.split(":", 1)
-            meta[key.strip()] = value.strip()
-    return meta
-
-
-@dataclass
-class _StudyFiles:
-    """Which data file holds what, found through meta files or default names."""
-
-    patient: Path | None = None
-    sample: Path | None = None
-    mutations: Path | None = None
-    cna_discrete: Path | None = None
-    cna_discrete_long: Path | None = None
-    cna_log2: Path | None = None
-    cna_continuous: Path | None = None
-    seg: list[Path] = field(default_factory=list)
-    timelines: list[Path] = field(default_factory=list)
-    meta_study: dict[str, str] = field(default_factory=dict)
-
-
-def _locate_files(folder: Path, report: ValidationReport) -> _StudyFiles:
-    files = _StudyFiles()
-    meta_study = folder / "meta_study.txt"
-    if meta_study.is_file():
-        files.meta_study = read_meta(meta_study)
-    else:
-        report.warning("meta_study.txt", None, None, "no meta_study.txt; the folder name is used as study id")
-    for meta_path in sorted(folder.glob("meta_*.txt")):
-        if meta_path.name == "meta_study.txt":
-            continue
-        meta = read_meta(meta_path)
-        alteration = meta.get("genetic_alteration_type", "").upper()
-        datatype = meta.get("datatype", "").upper()
-        filename = meta.get("data_filename")
-        if not filename:
-            if alteration not in ("CANCER_TYPE",):
-                report.warning(meta_path.name, None, "data_filename", "meta file names no data file; ignored")
-            continue
-        data_path = folder / filename
-        if not data_path.is_file():
-            report.error(meta_path.name, None, "data_filename", f"names {filename!r}, which does not exist",
-                         expected="an existing file in the study folder")
-            continue
-        if alteration == "CLINICAL" and datatype == "PATIENT_ATTRIBUTES":
-            files.patient = data_path
-        elif alteration == "CLINICAL" and datatype == "SAMPLE_ATTRIBUTES":
-            files.sample = data_path
-        elif alteration == "CLINICAL" and datatype == "TIMELINE":
-            files.timelines.append(data_path)
-        elif alteration == "MUTATION_EXTENDED":
-            files.mutations = data_path
-        elif alteration == "COPY_NUMBER_ALTERATION" and datatype == "DISCRETE":
-            files.cna_discrete = data_path
-        elif alteration == "COPY_NUMBER_ALTERATION" and datatype == "DISCRETE_LONG":
-            files.cna_discrete_long = data_path
-        elif alteration == "COPY_NUMBER_ALTERATION" and datatype == "LOG2-VALUE":
-            files.cna_log2 = data_path
-        elif alteration == "COPY_NUMBER_ALTERATION" and datatype == "CONTINUOUS":
-            files.cna_continuous = data_path
-        elif alteration == "COPY_NUMBER_ALTERATION" and datatype == "SEG":
-            files.seg.append(data_path)
-    # Fall back on the conventional names for anything no meta file named.
-    fallbacks = (("patient", "patient"), ("sample", "sample"), ("mutations", "mutations"),
-                 ("cna_discrete", "cna"), ("cna_log2", "log2"))
-    for attr, key in fallbacks:
-        if getattr(files, attr) is None and (folder / DEFAULT_FILES[key]).is_file():
-            setattr(files, attr, folder / DEFAULT_FILES[key])
-    if files.cna_continuous is None and (folder / "data_linear_cna.txt").is_file():
-        files.cna_continuous = folder / "data_linear_cna.txt"
-    if files.cna_discrete_long is None and (folder / "data_cna_long.txt").is_file():
-        files.cna_discrete_long = folder / "data_cna_long.txt"
-    # Timeline files without a meta file are still read (several are common).
-    named = set(files.timelines)
-    files.timelines += [p for p in sorted(folder.glob("data_timeline*.txt")) if p not in named]
-    if not files.seg:
-        files.seg = sorted(folder.glob("*.seg"))
-    return files
 
 
 # --------------------------------------------------------------------------- helpers
@@ -194,14 +124,119 @@ def _number(raw: RawTable, column: str | None, report: ValidationReport, expecte
 
 
 def _status_event(raw: RawTable, column: str | None, report: ValidationReport, expected: str) -> pd.Series:
-    """``1:PROGRESSION`` -> True, ``0:CENSORED`` -> False; anything else not of the form ``0:``/``1:`` is an error."""
+    """``1:PROGRESSION`` -> True, ``0:CENSORED`` -> False.
+
+    The bare words of :data:`STATUS_WORDS` (``DECEASED``, ``LIVING``, ``PROGRESSED``, ...) are accepted
+    with one warning counting them; ``UNKNOWN`` and the missing-value words are missing (counted in a
+    warning), never censored; anything else is an error naming the line.
+    """
     text = _text(raw, column)
     if column is None:
         return pd.Series(pd.NA, index=raw.frame.index, dtype="boolean")
     code = text.str.extract(r"^\s*([01])\s*:", expand=False)
-    bad = text.notna() & code.isna()
+    event = code.map({"1": True, "0": False})
+    upper = text.str.upper().str.strip()
+    by_word = code.isna() & upper.isin(list(STATUS_WORDS))
+    event = event.where(~by_word, upper.map(STATUS_WORDS))
+    if by_word.any():
+        _count_rows(report, raw, column, by_word,
+                    f"status given as a bare word (e.g. {text[by_word].iloc[0]!r}) without the 0:/1: code: "
+                    "read as " + ", ".join(sorted({f"{w} = {'event' if STATUS_WORDS[w] else 'censored'}"
+                                                   for w in upper[by_word].unique()})), expected)
+    unknown = code.isna() & ~by_word & upper.isin(["UNKNOWN", "UNK", "NOT KNOWN", "[UNKNOWN]"])
+    if unknown.any():
+        _count_rows(report, raw, column, unknown, "status unknown: missing (not censored)", expected)
+    bad = text.notna() & code.isna() & ~by_word & ~unknown
     _bad_rows(report, raw, column, bad, expected)
-    return code.map({"1": True, "0": False}).astype("boolean")
+    return event.where(~unknown).astype("boolean")
+
+
+def _count_rows(report: ValidationReport, raw: RawTable, column: str, rows: pd.Series, message: str,
+                expected: str = "") -> None:
+    """One warning for many rows: the count and the first lines."""
+    lines = raw.lines[np.flatnonzero(rows.fillna(False).to_numpy())]
+    shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
+    report.warning(raw.name, int(lines[0]) if len(lines) == 1 else None, column,
+                   f"{message} ({len(lines)} row(s): line(s) {shown})", expected)
+
+
+def _survival_time(raw: RawTable, column: str | None, report: ValidationReport) -> pd.Series:
+    """Months; ``UNKNOWN``, ``Inf``, ``-Inf`` and blanks are missing (counted in a warning), not errors."""
+    if column is None:
+        return pd.Series(np.nan, index=raw.frame.index, dtype="float64")
+    upper = raw.frame[column].astype(str).str.strip().str.upper()
+    unknown = upper.isin(list(UNKNOWN_TIMES))
+    numbers, bad = to_number(raw.frame[column].where(~unknown, ""))
+    infinite = numbers.notna() & ~np.isfinite(numbers)
+    unknown = unknown | infinite
+    if unknown.any():
+        _count_rows(report, raw, column, unknown, "time not known (UNKNOWN / Inf): missing, the patient is "
+                    "left out of survival analyses of this endpoint")
+    _bad_rows(report, raw, column, bad, "a number of months", what="not a number:")
+    return numbers.where(~unknown)
+
+
+def _her2_ihc(raw: RawTable, column: str | None, report: ValidationReport) -> pd.Series:
+    """``IHC 3+``, ``3+``, ``3``, ``Positive (3+)``, ``Score 2+`` -> ``3+`` / ``2+``; ``0`` stays ``0``."""
+    text = _text(raw, column)
+    if column is None:
+        return text
+    with_plus = text.str.extract(r"(?<![\d.])([0-3])\s*\+", expand=False)
+    bare = text.str.extract(r"^\s*(?:IHC|SCORE)?\s*:?\s*([0-3])\s*$", flags=re.IGNORECASE, expand=False)
+    digit = with_plus.where(with_plus.notna(), bare)
+    score = digit.map({"0": "0", "1": "1+", "2": "2+", "3": "3+"}).astype("string")
+    unknown = text.notna() & score.isna()
+    _bad_rows(report, raw, column, unknown, "0, 1+, 2+ or 3+ (also IHC 3+, 3, Positive (3+))", level="warning",
+              what="unrecognised value")
+    restyled = text.notna() & score.notna() & (text != score)
+    if restyled.any():
+        _count_rows(report, raw, column, restyled,
+                    f"HER2 IHC written as e.g. {text[restyled].iloc[0]!r}: read as {score[restyled].iloc[0]!r}")
+    return score
+
+
+def classify_sample_type(values: pd.Series) -> pd.Series:
+    """Text -> ``plasma`` / ``tissue`` / ``normal`` by words, case-insensitive; missing when none applies.
+
+    >>> classify_sample_type(pd.Series(["cfDNA", "Blood plasma", "Whole Blood", "Unknown Tumor", "Blood"])).tolist()
+    ['plasma', 'plasma', 'normal', 'tissue', <NA>]
+    """
+    lower = values.astype("string").str.lower()
+    result = pd.Series(pd.NA, index=values.index, dtype="string")
+    for kind, pattern in SAMPLE_TYPE_WORDS:
+        hit = result.isna() & lower.str.contains(rf"\b(?:{pattern})", regex=True).fillna(False)
+        result = result.where(~hit, kind)
+    return result
+
+
+def _sample_types(raw: RawTable, report: ValidationReport, notes: list[str]) -> tuple[pd.Series, list[str]]:
+    """The sample type of each row from every column that may say it: a normal or plasma word in any of
+    them wins over a tissue word (``SAMPLE_TYPE`` = Primary with ``SAMPLE_CLASS`` = cfDNA is plasma)."""
+    columns = [c for c in (find_column(raw.frame, name) for name in SAMPLE_TYPE_COLUMNS) if c is not None]
+    result = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+    source = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+    for kind in ("normal", "plasma", "tissue"):
+        for column in columns:
+            hit = result.isna() & classify_sample_type(_text(raw, column)).eq(kind).fillna(False)
+            result = result.where(~hit, kind)
+            source = source.where(~hit, column)
+    if columns:
+        primary = columns[0]
+        unknown = _text(raw, primary).notna() & result.isna()
+        _bad_rows(report, raw, primary, unknown,
+                  "plasma (cfDNA, ctDNA, plasma), tissue (FFPE, biopsy, primary, metastasis, tumour) or a matched "
+                  "normal (whole blood, buffy coat, normal, germline)", level="warning", what="unrecognised value")
+        others = source.notna() & (source != primary)
+        for column in sorted(set(source[others].dropna())):
+            rows = source.eq(column).fillna(False)
+            notes.append(f"Sample type of {int(rows.sum())} sample(s) taken from {column}, because "
+                         f"{primary} names no plasma or normal for them (e.g. {primary} "
+                         f"{_text(raw, primary)[rows].iloc[0]!r}, {column} {_text(raw, column)[rows].iloc[0]!r}).")
+        normals = int(result.eq("normal").sum())
+        if normals:
+            notes.append(f"{normals} matched normal sample(s) (whole blood, buffy coat, normal or germline) are "
+                         "kept as normals: never counted as plasma or tissue.")
+    return result, columns
 
 
 def _extras(raw: RawTable, interpreted: Iterable[str | None]) -> pd.DataFrame:
@@ -226,9 +261,16 @@ def _duplicates(report: ValidationReport, raw: RawTable, column: str, ids: pd.Se
 
 # --------------------------------------------------------------------------- clinical
 
+def _read_table(path: Path, report: ValidationReport) -> RawTable:
+    """:func:`read_raw_table`, with the repairs it made reported as warnings."""
+    raw = read_raw_table(path)
+    raw.report_warnings(report)
+    return raw
+
+
 def read_patients_file(path: Path, report: ValidationReport) -> pd.DataFrame:
     """A cBioPortal patient file -> the tidy patients table; findings go to *report*."""
-    raw = read_raw_table(path)
+    raw = _read_table(path, report)
     f = raw.frame
     id_col = find_column(f, "PATIENT_ID")
     if id_col is None:
@@ -242,11 +284,11 @@ def read_patients_file(path: Path, report: ValidationReport) -> pd.DataFrame:
     tidy = pd.DataFrame({
         "patient_id": ids,
         "her2_status": _mapped(raw, cols["HER2_STATUS"], HER2_STATUS_SYNONYMS, report, "POSITIVE or NEGATIVE"),
-        "her2_ihc": _mapped(raw, cols["HER2_IHC"], HER2_IHC_SYNONYMS, report, "0, 1+, 2+ or 3+"),
+        "her2_ihc": _her2_ihc(raw, cols["HER2_IHC"], report),
         "her2_fish_ratio": _number(raw, cols["HER2_FISH_RATIO"], report, "an ERBB2/CEP17 ratio (number)"),
-        "pfs_months": _number(raw, cols["PFS_MONTHS"], report, "a number of months"),
+        "pfs_months": _survival_time(raw, cols["PFS_MONTHS"], report),
         "pfs_event": _status_event(raw, cols["PFS_STATUS"], report, "0:CENSORED or 1:PROGRESSION"),
-        "os_months": _number(raw, cols["OS_MONTHS"], report, "a number of months"),
+        "os_months": _survival_time(raw, cols["OS_MONTHS"], report),
         "os_event": _status_event(raw, cols["OS_STATUS"], report, "0:LIVING or 1:DECEASED"),
     })
     for months in ("pfs_months", "os_months"):
@@ -257,8 +299,8 @@ def read_patients_file(path: Path, report: ValidationReport) -> pd.DataFrame:
     return pd.concat([tidy, _extras(raw, [id_col, *cols.values()])], axis=1)
 
 
-def _read_samples(path: Path, report: ValidationReport) -> tuple[pd.DataFrame, RawTable]:
-    raw = read_raw_table(path)
+def _read_samples(path: Path, report: ValidationReport, notes: list[str]) -> tuple[pd.DataFrame, RawTable]:
+    raw = _read_table(path, report)
     f = raw.frame
     sid_col, pid_col = find_column(f, "SAMPLE_ID"), find_column(f, "PATIENT_ID")
     for col, name in ((sid_col, "SAMPLE_ID"), (pid_col, "PATIENT_ID")):
@@ -266,7 +308,8 @@ def _read_samples(path: Path, report: ValidationReport) -> tuple[pd.DataFrame, R
             report.error(raw.name, None, name, "required column is missing", expected=f"a {name} column")
     if sid_col is None or pid_col is None:
         return schema.SAMPLES.empty(), raw
-    type_col = find_column(f, "SAMPLE_TYPE", "SAMPLE_CLASS")
+    sample_types, type_cols = _sample_types(raw, report, notes)
+    type_col = type_cols[0] if type_cols else None
     day_col = find_column(f, "COLLECTION_DAY")
     tp_col = find_column(f, "TIMEPOINT")
     ids = _text(raw, sid_col)
@@ -275,8 +318,7 @@ def _read_samples(path: Path, report: ValidationReport) -> tuple[pd.DataFrame, R
     tidy = pd.DataFrame({
         "sample_id": ids,
         "patient_id": _text(raw, pid_col),
-        "sample_type": _mapped(raw, type_col, SAMPLE_TYPE_SYNONYMS, report,
-                               "plasma (cfDNA, ctDNA) or tissue (FFPE, biopsy, primary, metastasis)"),
+        "sample_type": sample_types,
         "collection_day": _number(raw, day_col, report, "days from the first trastuzumab dose (number)"),
         "timepoint": _mapped(raw, tp_col, TIMEPOINT_SYNONYMS, report, "BASELINE, ON_TREATMENT or PROGRESSION"),
     })
@@ -294,7 +336,7 @@ def _check_known(report: ValidationReport, raw: RawTable, column: str, ids: pd.S
 
 def _read_cna_matrix(path: Path, report: ValidationReport, known_samples: set[str], kind: str) -> pd.DataFrame:
     """A gene x sample matrix -> long (sample_id, gene, value)."""
-    raw = read_raw_table(path)
+    raw = _read_table(path, report)
     f = raw.frame
     gene_col = find_column(f, "Hugo_Symbol")
     if gene_col is None:
@@ -306,7 +348,7 @@ def _read_cna_matrix(path: Path, report: ValidationReport, known_samples: set[st
         if col not in known_samples:
             report.error(raw.name, int(raw.lines[0]) - 1 if len(raw.lines) else None, col,
                          f"column for unknown sample {col!r}",
-                         expected="a SAMPLE_ID listed in data_clinical_sample.txt")
+                         expected="a SAMPLE_ID of the sample file")
     genes = _text(raw, gene_col)
     _bad_rows(report, raw, gene_col, genes.isna(), "a HUGO gene symbol", what="empty gene symbol")
     if not sample_cols:
@@ -339,7 +381,7 @@ def _read_cna_matrix(path: Path, report: ValidationReport, known_samples: set[st
 
 def _read_cna_long(path: Path, report: ValidationReport, known_samples: set[str]) -> pd.DataFrame:
     """cBioPortal DISCRETE_LONG (Hugo_Symbol, Sample_Id, Value) -> (sample_id, gene, value)."""
-    raw = read_raw_table(path)
+    raw = _read_table(path, report)
     f = raw.frame
     gene_col, sample_col, value_col = (find_column(f, "Hugo_Symbol"), find_column(f, "Sample_Id", "SAMPLE_ID"),
                                        find_column(f, "Value"))
@@ -389,7 +431,7 @@ def _combine_copy_number(discrete: pd.DataFrame | None, log2: pd.DataFrame | Non
 def read_timeline_file(path: Path, report: ValidationReport) -> pd.DataFrame:
     """A cBioPortal timeline file -> tidy timeline rows (the raw table in ``.attrs["raw"]``); findings go to
     *report*."""
-    raw = read_raw_table(path)
+    raw = _read_table(path, report)
     f = raw.frame
     cols = {file_col: find_column(f, file_col) for file_col in TIMELINE_COLUMNS}
     for required in ("PATIENT_ID", "START_DATE", "EVENT_TYPE"):
@@ -464,25 +506,37 @@ def file_sha256(path: Path) -> str:
 
 def validate_study(folder: str | Path) -> ValidationReport:
     """Validate a study folder without keeping it.  Returns the full report (errors and warnings)."""
+    return inspect_study(folder)[0]
+
+
+def inspect_study(folder: str | Path) -> tuple[ValidationReport, pd.DataFrame, Study | None]:
+    """Read a study folder for its report: (report, file listing, the study or None when refused)."""
     try:
-        return read_study(folder).report
+        study = read_study(folder)
     except StudyValidationError as exc:
-        return exc.report
+        files = exc.files if exc.files is not None else pd.DataFrame(columns=["file", "read_as", "found_by",
+                                                                              "reason"])
+        return exc.report, files, None
+    return study.report, study.files, study
 
 
 def read_study(folder: str | Path) -> Study:
     """Read and validate a cBioPortal study folder.
 
+    Every file is read before the study is refused, so the report lists every problem at once.
+
     Parameters
     ----------
     folder
-        The study folder (``meta_*.txt`` + ``data_*.txt``).
+        The study folder (``meta_*.txt`` + data files; see :mod:`analysis.io.study_files` for how
+        files are found with and without meta files).
 
     Returns
     -------
     Study
-        Tidy tables (see :mod:`analysis.schema`), warnings in ``.report``,
-        file checksums in ``.provenance`` and reader notes in ``.notes``.
+        Tidy tables (see :mod:`analysis.schema`), warnings in ``.report``, file checksums in
+        ``.provenance``, every file of the folder with what it was read as (or why not) in ``.files``,
+        reader notes in ``.notes``.
 
     Raises
     ------
@@ -496,139 +550,275 @@ def read_study(folder: str | Path) -> Study:
     if not folder.is_dir():
         raise InputError("study folder not found; give the folder holding meta_study.txt and data_*.txt",
                          path=str(folder))
-    report = ValidationReport()
-    files = _locate_files(folder, report)
-    notes: list[str] = []
-    used: list[tuple[Path, int]] = []
+    reading = _StudyReading(folder)
+    return reading.read()
 
-    def guarded(reader, path: Path, *args):
+
+class _StudyReading:
+    """One read of one study folder, in named steps; every step reports into one report."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.report = ValidationReport()
+        self.files: StudyFiles = locate_study_files(folder, self.report)
+        self.notes: list[str] = []
+        self.used: list[tuple[Path, int]] = []
+
+    def guarded(self, reader, path: Path, *args):
         try:
-            return reader(path, report, *args)
+            return reader(path, self.report, *args)
         except InputError as exc:
-            report.error(path.name, exc.line, exc.field, str(exc).split(": ", 1)[-1])
+            self.report.error(self._name(path), exc.line, exc.field, str(exc).split(": ", 1)[-1])
             return None
 
-    if files.sample is None:
-        report.error(DEFAULT_FILES["sample"], None, None, "no sample file",
-                     expected="data_clinical_sample.txt or a meta file with datatype SAMPLE_ATTRIBUTES")
-        raise StudyValidationError(report)
-    sample_result = guarded(_read_samples, files.sample)
-    if sample_result is None:
-        raise StudyValidationError(report)
-    samples, sample_raw = sample_result
-    used.append((files.sample, len(samples)))
+    @property
+    def sample_source(self) -> str:
+        path = self.files.one("sample")
+        return path.name if path is not None else "the sample file"
 
-    if files.patient is not None:
-        patients = guarded(read_patients_file, files.patient)
+    def _name(self, path: Path) -> str:
+        return path.relative_to(self.folder).as_posix() if path.is_relative_to(self.folder) else path.name
+
+    def read(self) -> Study:
+        samples, sample_raw = self.read_samples()
+        patients = self.read_patients(samples, sample_raw)
+        known_samples = set(samples["sample_id"].dropna())
+        known_patients = set(patients["patient_id"].dropna())
+        variants = self.read_mutations(known_samples)
+        copy_number = self.read_copy_number(known_samples)
+        segments = self.read_segments(known_samples)
+        structural = self.read_structural_variants(known_samples)
+        gene_panels, panel_genes = self.read_gene_panels(known_samples, samples, sample_raw)
+        case_lists = self.read_case_lists(known_samples)
+        timeline = self.read_timelines(known_patients, known_samples)
+        if not self.report.ok:
+            raise StudyValidationError(self.report, files=self.file_listing())
+        timeline, samples = self.anchor_days(timeline, samples)
+        return Study.from_tables(
+            patients=patients, samples=samples, variants=variants, copy_number=copy_number, timeline=timeline,
+            meta=self.study_meta(), report=self.report, provenance=self.provenance(), notes=tuple(self.notes),
+            path=str(self.folder.resolve()), structural_variants=structural, gene_panels=gene_panels,
+            panel_genes=panel_genes, case_lists=case_lists, segments=segments, files=self.file_listing())
+
+    # ---------------------------------------------------------------- clinical
+    def read_samples(self) -> tuple[pd.DataFrame, RawTable | None]:
+        path = self.files.one("sample")
+        if path is None:
+            self.report.error(DEFAULT_FILES["sample"], None, None, "no sample file",
+                              expected="data_clinical_sample.txt, data_samples.txt or a meta file with "
+                                       "datatype SAMPLE_ATTRIBUTES")
+            return schema.SAMPLES.empty(), None
+        result = self.guarded(_read_samples, path, self.notes)
+        if result is None:
+            return schema.SAMPLES.empty(), None
+        samples, raw = result
+        self.used.append((path, len(samples)))
+        return samples, raw
+
+    def read_patients(self, samples: pd.DataFrame, sample_raw: RawTable | None) -> pd.DataFrame:
+        path = self.files.one("patient")
+        if path is None:
+            self.report.warning(DEFAULT_FILES["patient"], None, None,
+                                "no patient file: patients are taken from the sample file, without clinical "
+                                "attributes")
+            return pd.DataFrame({"patient_id": samples["patient_id"].dropna().unique()})
+        patients = self.guarded(read_patients_file, path)
         if patients is None:
-            patients = schema.PATIENTS.empty()
-        used.append((files.patient, len(patients)))
-        pid_col = find_column(sample_raw.frame, "PATIENT_ID")
-        if pid_col is not None and len(patients):
-            _check_known(report, sample_raw, pid_col, samples["patient_id"], set(patients["patient_id"].dropna()),
-                         "patient", "data_clinical_patient.txt")
-    else:
-        report.warning(DEFAULT_FILES["patient"], None, None,
-                       "no patient file: patients are taken from the sample file, without clinical attributes")
-        patients = pd.DataFrame({"patient_id": samples["patient_id"].dropna().unique()})
-    known_patients = set(patients["patient_id"].dropna())
-    known_samples = set(samples["sample_id"].dropna())
+            return schema.PATIENTS.empty()
+        self.used.append((path, len(patients)))
+        if sample_raw is not None and len(patients):
+            pid_col = find_column(sample_raw.frame, "PATIENT_ID")
+            if pid_col is not None:
+                _check_known(self.report, sample_raw, pid_col, samples["patient_id"],
+                             set(patients["patient_id"].dropna()), "patient", path.name)
+        return patients
 
-    variants = None
-    if files.mutations is not None:
+    # ---------------------------------------------------------------- alterations
+    def read_mutations(self, known_samples: set[str]) -> pd.DataFrame | None:
+        path = self.files.one("mutations")
+        if path is None:
+            return None
         try:
-            variants, maf_report = read_maf(files.mutations)
+            variants, maf_report = read_maf(path)
         except InputError as exc:
-            report.error(files.mutations.name, exc.line, exc.field, str(exc).split(": ", 1)[-1])
-        else:
-            report.messages.extend(maf_report.messages)
-            if len(variants):
-                maf_raw = RawTable(files.mutations, pd.DataFrame(
-                    {"Tumor_Sample_Barcode": variants["sample_id"].astype(object)}),
-                    variants.attrs["lines"], ())
-                _check_known(report, maf_raw, "Tumor_Sample_Barcode", variants["sample_id"], known_samples,
-                             "sample", "data_clinical_sample.txt")
-            used.append((files.mutations, len(variants)))
-
-    discrete = log2 = continuous = None
-    if files.cna_discrete is not None:
-        discrete = guarded(_read_cna_matrix, files.cna_discrete, known_samples, "discrete")
-        used.append((files.cna_discrete, 0 if discrete is None else len(discrete)))
-    if files.cna_discrete_long is not None:
-        long_discrete = guarded(_read_cna_long, files.cna_discrete_long, known_samples)
-        used.append((files.cna_discrete_long, 0 if long_discrete is None else len(long_discrete)))
-        if long_discrete is not None:
-            discrete = long_discrete if discrete is None else pd.concat([discrete, long_discrete])
-    if files.cna_log2 is not None:
-        log2 = guarded(_read_cna_matrix, files.cna_log2, known_samples, "log2")
-        used.append((files.cna_log2, 0 if log2 is None else len(log2)))
-    if files.cna_continuous is not None:
-        continuous = guarded(_read_cna_matrix, files.cna_continuous, known_samples, "continuous")
-        if continuous is not None and len(continuous):
-            values = continuous["value"]
-            if (values < 0).any() or not 1.5 <= values.median() <= 2.5:
-                report.warning(files.cna_continuous.name, None, None,
-                               "continuous copy-number values do not look like absolute copy numbers "
-                               "(negative values or median far from 2); the file is ignored",
-                               expected="absolute copy number, 2 = diploid")
-                continuous = None
-        used.append((files.cna_continuous, 0 if continuous is None else len(continuous)))
-    for seg in files.seg:
-        report.warning(seg.name, None, None,
-                       "segment file not converted to gene level here; use `python -m analysis ingest` with a "
-                       "panel BED to summarise it")
-    copy_number = _combine_copy_number(discrete, log2, continuous)
-
-    timelines = []
-    for path in files.timelines:
-        timeline = guarded(read_timeline_file, path)
-        if timeline is None:
-            continue
-        used.append((path, len(timeline)))
-        raw = timeline.attrs.get("raw")
-        if raw is not None and len(timeline):
-            patient_col = find_column(raw.frame, "PATIENT_ID")
-            assert patient_col is not None  # read_timeline_file only attaches "raw" when PATIENT_ID is present
-            _check_known(report, raw, patient_col, timeline["patient_id"], known_patients, "patient",
-                         "the clinical files")
-            specimen = timeline["event_type"].eq("SPECIMEN") & timeline["sample_id"].notna()
-            sid_col = find_column(raw.frame, "SAMPLE_ID")
-            if sid_col is not None:
-                _check_known(report, raw, sid_col, timeline["sample_id"].where(specimen), known_samples, "sample",
-                             "data_clinical_sample.txt", level="warning")
-        timeline.attrs.clear()
-        timelines.append(timeline)
-    timeline_table = (pd.concat(timelines, ignore_index=True) if timelines else schema.TIMELINE.empty())
-
-    if not report.ok:
-        raise StudyValidationError(report)
-
-    timeline_table, samples, anchor_notes = _reanchor(schema.TIMELINE.conform(timeline_table),
-                                                       schema.SAMPLES.conform(samples))
-    notes.extend(anchor_notes)
-    # Samples without a collection day take it from their SPECIMEN event.
-    specimen_days = (timeline_table[timeline_table["event_type"] == "SPECIMEN"]
-                     .dropna(subset=["sample_id"]).groupby("sample_id")["start_day"].min())
-    no_day = samples["collection_day"].isna() & samples["sample_id"].isin(specimen_days.index)
-    if no_day.any():
-        samples.loc[no_day, "collection_day"] = samples.loc[no_day, "sample_id"].map(specimen_days)
-        notes.append(f"{int(no_day.sum())} sample collection day(s) taken from SPECIMEN timeline events.")
-
-    if variants is not None:
+            self.report.error(path.name, exc.line, exc.field, str(exc).split(": ", 1)[-1])
+            return None
+        self.report.messages.extend(maf_report.messages)
+        if len(variants) and known_samples:
+            maf_raw = RawTable(path, pd.DataFrame({"Tumor_Sample_Barcode": variants["sample_id"].astype(object)}),
+                               variants.attrs["lines"], ())
+            _check_known(self.report, maf_raw, "Tumor_Sample_Barcode", variants["sample_id"], known_samples,
+                         "sample", self.sample_source)
+        self.used.append((path, len(variants)))
         variants = variants.copy()
         variants.attrs.clear()
-    provenance = pd.DataFrame([
-        {"file": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p), "rows": rows} for p, rows in used
-    ], columns=["file", "bytes", "sha256", "rows"])
-    meta = StudyMeta(
-        study_id=files.meta_study.get("cancer_study_identifier", folder.name),
-        name=files.meta_study.get("name", folder.name),
-        description=files.meta_study.get("description", ""),
-        type_of_cancer=files.meta_study.get("type_of_cancer", ""),
-    )
-    return Study.from_tables(patients=patients, samples=samples, variants=variants, copy_number=copy_number,
-                             timeline=timeline_table, meta=meta, report=report, provenance=provenance,
-                             notes=tuple(notes), path=str(folder.resolve()))
+        return variants
+
+    def read_copy_number(self, known_samples: set[str]) -> pd.DataFrame:
+        discrete = log2 = continuous = None
+        path = self.files.one("cna_discrete")
+        if path is not None:
+            discrete = self.guarded(_read_cna_matrix, path, known_samples, "discrete")
+            self.used.append((path, 0 if discrete is None else len(discrete)))
+        path = self.files.one("cna_discrete_long")
+        if path is not None:
+            long_discrete = self.guarded(_read_cna_long, path, known_samples)
+            self.used.append((path, 0 if long_discrete is None else len(long_discrete)))
+            if long_discrete is not None:
+                discrete = long_discrete if discrete is None else pd.concat([discrete, long_discrete])
+        path = self.files.one("cna_log2")
+        if path is not None:
+            log2 = self.guarded(_read_cna_matrix, path, known_samples, "log2")
+            self.used.append((path, 0 if log2 is None else len(log2)))
+        path = self.files.one("cna_continuous")
+        if path is not None:
+            continuous = self.guarded(_read_cna_matrix, path, known_samples, "continuous")
+            if continuous is not None and len(continuous):
+                values = continuous["value"]
+                if (values < 0).any() or not 1.5 <= values.median() <= 2.5:
+                    reason = ("continuous copy-number values do not look like absolute copy numbers "
+                              "(negative values or median far from 2)")
+                    self.report.warning(path.name, None, None, reason + "; the file is not used",
+                                        expected="absolute copy number, 2 = diploid")
+                    self.files.mark_unread(path, reason)
+                    continuous = None
+            if continuous is not None:
+                self.used.append((path, len(continuous)))
+        return _combine_copy_number(discrete, log2, continuous)
+
+    def read_segments(self, known_samples: set[str]) -> pd.DataFrame:
+        parts = []
+        for path in self.files.all("seg"):
+            try:
+                segments = read_seg(path)
+            except InputError as exc:
+                self.report.error(path.name, exc.line, exc.field, str(exc).split(": ", 1)[-1])
+                continue
+            segments = segments.assign(chromosome=segments["chromosome"].astype(str).str.replace(
+                r"^chr", "", regex=True, case=False))
+            unknown = sorted(set(segments["sample_id"].astype(str)) - known_samples) if known_samples else []
+            if unknown:
+                self.report.warning(path.name, None, "ID", f"{len(unknown)} sample(s) not in the sample file, "
+                                    f"e.g. {unknown[0]!r}: their segments are not used", "a SAMPLE_ID")
+                segments = segments[~segments["sample_id"].astype(str).isin(unknown)]
+            self.used.append((path, len(segments)))
+            parts.append(segments)
+        if parts:
+            self.notes.append("Copy-number segments (SEG) are kept as segments; gene-level copy number comes from "
+                              "the study's gene-level files (or `python -m analysis ingest` with a panel BED).")
+        return pd.concat(parts, ignore_index=True) if parts else schema.SEGMENTS.empty()
+
+    def read_structural_variants(self, known_samples: set[str]) -> pd.DataFrame:
+        parts = []
+        for path in self.files.all("structural_variants"):
+            events = self.guarded(read_structural_variants, path)
+            if events is None:
+                continue
+            if len(events) and known_samples:
+                lines = events.attrs.get("lines", np.arange(len(events)))
+                sv_raw = RawTable(path, pd.DataFrame({"Sample_Id": events["sample_id"].astype(object)}), lines, ())
+                _check_known(self.report, sv_raw, "Sample_Id", events["sample_id"], known_samples, "sample",
+                             self.sample_source)
+            events.attrs.clear()
+            self.used.append((path, len(events)))
+            parts.append(events)
+        return pd.concat(parts, ignore_index=True) if parts else schema.STRUCTURAL_VARIANTS.empty()
+
+    def read_gene_panels(self, known_samples: set[str], samples: pd.DataFrame,
+                         sample_raw: RawTable | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        panels = schema.GENE_PANELS.empty()
+        path = self.files.one("gene_panel_matrix")
+        if path is not None:
+            matrix = self.guarded(read_gene_panel_matrix, path, known_samples)
+            if matrix is not None:
+                panels = matrix
+                self.used.append((path, len(matrix)))
+        elif sample_raw is not None and (column := find_column(sample_raw.frame, "GENE_PANEL")) is not None:
+            panel_ids = _text(sample_raw, column)
+            panels = schema.GENE_PANELS.conform(pd.DataFrame({
+                "sample_id": samples["sample_id"], "profile": "mutations", "panel_id": panel_ids}))
+            self.notes.append(f"Gene panels taken from the sample attribute {column} (for mutations).")
+        definitions = []
+        for path in self.files.all("gene_panel"):
+            genes = self.guarded(read_gene_panel_definition, path)
+            if genes is not None:
+                definitions.append(genes)
+                self.used.append((path, len(genes)))
+        panel_genes = pd.concat(definitions, ignore_index=True) if definitions else schema.PANEL_GENES.empty()
+        named = set(panels["panel_id"].dropna()) - {"WES", "WGS"}
+        undefined = sorted(named - set(panel_genes["panel_id"]))
+        if undefined:
+            self.report.warning(path.name if path is not None else "gene panels", None, None,
+                                f"gene panel(s) {', '.join(undefined)} named but not defined by a "
+                                "data_gene_panel_<id>.txt file: the genes they cover are unknown, so those samples "
+                                "count as profiled for every gene", "a gene-panel file per panel")
+        return panels, panel_genes
+
+    def read_case_lists(self, known_samples: set[str]) -> pd.DataFrame:
+        parts = []
+        for path in self.files.all("case_list"):
+            lists = self.guarded(read_case_list, path, known_samples)
+            if lists is not None:
+                parts.append(lists)
+                self.used.append((path, len(lists)))
+        return pd.concat(parts, ignore_index=True) if parts else schema.CASE_LISTS.empty()
+
+    # ---------------------------------------------------------------- timeline
+    def read_timelines(self, known_patients: set[str], known_samples: set[str]) -> pd.DataFrame:
+        timelines = []
+        for path in self.files.all("timeline"):
+            timeline = self.guarded(read_timeline_file, path)
+            if timeline is None:
+                continue
+            self.used.append((path, len(timeline)))
+            raw = timeline.attrs.get("raw")
+            if raw is not None and len(timeline) and known_patients:
+                patient_col = find_column(raw.frame, "PATIENT_ID")
+                assert patient_col is not None  # read_timeline_file only attaches "raw" when PATIENT_ID is present
+                _check_known(self.report, raw, patient_col, timeline["patient_id"], known_patients, "patient",
+                             "the clinical files")
+                specimen = timeline["event_type"].eq("SPECIMEN") & timeline["sample_id"].notna()
+                sid_col = find_column(raw.frame, "SAMPLE_ID")
+                if sid_col is not None:
+                    _check_known(self.report, raw, sid_col, timeline["sample_id"].where(specimen), known_samples,
+                                 "sample", self.sample_source, level="warning")
+            timeline.attrs.clear()
+            timelines.append(timeline)
+        return pd.concat(timelines, ignore_index=True) if timelines else schema.TIMELINE.empty()
+
+    def anchor_days(self, timeline: pd.DataFrame, samples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        timeline, samples, anchor_notes = _reanchor(schema.TIMELINE.conform(timeline),
+                                                    schema.SAMPLES.conform(samples))
+        self.notes.extend(anchor_notes)
+        # Samples without a collection day take it from their SPECIMEN event.
+        specimen_days = (timeline[timeline["event_type"] == "SPECIMEN"]
+                         .dropna(subset=["sample_id"]).groupby("sample_id")["start_day"].min())
+        no_day = samples["collection_day"].isna() & samples["sample_id"].isin(specimen_days.index)
+        if no_day.any():
+            samples.loc[no_day, "collection_day"] = samples.loc[no_day, "sample_id"].map(specimen_days)
+            self.notes.append(f"{int(no_day.sum())} sample collection day(s) taken from SPECIMEN timeline events.")
+        return timeline, samples
+
+    # ---------------------------------------------------------------- provenance
+    def study_meta(self) -> StudyMeta:
+        meta_study = self.files.meta_study
+        return StudyMeta(
+            study_id=meta_study.get("cancer_study_identifier", self.folder.name),
+            name=meta_study.get("name", self.folder.name),
+            description=meta_study.get("description", ""),
+            type_of_cancer=meta_study.get("type_of_cancer", ""),
+        )
+
+    def provenance(self) -> pd.DataFrame:
+        return pd.DataFrame([
+            {"file": self._name(p), "bytes": p.stat().st_size, "sha256": file_sha256(p), "rows": rows}
+            for p, rows in self.used
+        ], columns=["file", "bytes", "sha256", "rows"])
+
+    def file_listing(self) -> pd.DataFrame:
+        rows = [{"file": e.file, "read_as": ROLE_LABELS.get(e.role, e.role) if e.role else None,
+                 "found_by": e.found_by, "reason": e.reason} for e in self.files.entries]
+        return pd.DataFrame(rows, columns=["file", "read_as", "found_by", "reason"])
 
 
 # --------------------------------------------------------------------------- write
@@ -859,5 +1049,6 @@ def study_file_fingerprint(folder: str | Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["read_study", "validate_study", "write_study", "read_meta", "study_file_fingerprint", "replace_folder"]
+__all__ = ["read_study", "validate_study", "inspect_study", "write_study", "read_meta", "study_file_fingerprint",
+           "replace_folder", "classify_sample_type"]
 

@@ -87,6 +87,7 @@ def read_maf(path: str | Path, *, display_name: str | None = None) -> tuple[pd.D
     raw = read_raw_table(Path(path))
     name = display_name or raw.name
     report = ValidationReport()
+    raw.report_warnings(report, name)
     frame = raw.frame
     columns = {key: find_column(frame, *alts) for key, alts in MAF_COLUMNS.items()}
     for key in REQUIRED:

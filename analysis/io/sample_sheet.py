@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.io.cbioportal import SAMPLE_TYPE_SYNONYMS, TIMEPOINT_SYNONYMS
+from analysis.io.cbioportal import TIMEPOINT_SYNONYMS, classify_sample_type
 from analysis.io.errors import SampleSheetError
 from analysis.io.tables import find_column, missing_mask, read_raw_table, to_number
 
@@ -132,14 +132,15 @@ def read_sample_sheet(
                         f"{clinical_path or ''}; add the patient there or fix the id.",
                     )
                 )
-    sample_type = text("sample_type").str.upper().map(SAMPLE_TYPE_SYNONYMS, na_action="ignore")
+    sample_type = classify_sample_type(text("sample_type"))
     for i in np.flatnonzero((sample_type.isna() & text("sample_type").notna()).to_numpy()).tolist():
         problems.append(
             (
                 int(lines[i]),
                 columns["sample_type"],
                 f"unknown sample type {frame[columns['sample_type']].iloc[i]!r}; expected plasma or "
-                "tissue (or cfDNA, ctDNA, FFPE, biopsy, primary, metastasis).",
+                "tissue (or cfDNA, ctDNA, FFPE, biopsy, primary, metastasis), or a matched normal (whole blood, "
+                "buffy coat, normal, germline).",
             )
         )
     for i in np.flatnonzero(sample_type.isna().to_numpy() & text("sample_type").isna().to_numpy()).tolist():

@@ -29,27 +29,38 @@ class RawTable:
 
     ``frame`` has one column per header field, every value a ``str`` (``""``
     when empty); ``lines`` gives the 1-based file line of each row;
-    ``comments`` holds the leading ``#`` lines without the ``#``.
+    ``comments`` holds the leading ``#`` lines without the ``#``; ``warnings`` holds
+    (line, column, message) of harmless defects that were repaired (blank trailing header cells).
     """
 
     path: Path
     frame: pd.DataFrame
     lines: np.ndarray
     comments: tuple[str, ...]
+    warnings: tuple[tuple[int | None, str | None, str], ...] = ()
 
     @property
     def name(self) -> str:
         return self.path.name
 
+    def report_warnings(self, report, name: str | None = None) -> None:
+        """Copy the repairs made while reading into a :class:`~analysis.validation.ValidationReport`."""
+        for line, column, message in self.warnings:
+            report.warning(name or self.name, line, column, message)
+
 
 def read_raw_table(path: Path) -> RawTable:
     """Read a tab-separated file with optional leading ``#`` lines and one header row.
 
+    Blank header cells at the end of the header whose columns are empty in every row are dropped
+    (a warning in ``warnings``); a blank header cell elsewhere, or over values, and a column name
+    that appears twice are errors naming the column positions.
+
     Raises
     ------
     InputError
-        The file is missing, empty, has no header, or a row has more fields
-        than the header.
+        The file is missing, empty, has no header, a row has more fields
+        than the header, a header cell is blank over values, or a column repeats.
     """
     path = Path(path)
     if not path.is_file():
@@ -86,13 +97,39 @@ def read_raw_table(path: Path) -> RawTable:
             line_numbers.append(line_no)
     if header is None:
         raise InputError("file has no header row", path=str(path))
-    duplicated = sorted(name for name, n in Counter(header).items() if n > 1)
+    header, rows, warnings = _drop_blank_trailing_columns(path, header, rows, header_line_no)
+    duplicated = [name for name, n in Counter(header).items() if n > 1]
     if duplicated:
-        raise InputError(f"header repeats column(s) {', '.join(duplicated)}", path=str(path),
-                         line=header_line_no)
+        name = duplicated[0]
+        positions = [i + 1 for i, h in enumerate(header) if h == name]
+        raise InputError(f"column {name!r} appears {len(positions)} times in the header (columns "
+                         f"{', '.join(map(str, positions))}); each column once", path=str(path),
+                         line=header_line_no, field=name)
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
         {h: pd.Series(dtype=object) for h in header})
-    return RawTable(path, frame, np.asarray(line_numbers, dtype=np.int64), tuple(comments))
+    return RawTable(path, frame, np.asarray(line_numbers, dtype=np.int64), tuple(comments), tuple(warnings))
+
+
+def _drop_blank_trailing_columns(path: Path, header: list[str], rows: list[list[str]], header_line_no: int):
+    """Drop blank header cells at the end whose columns hold nothing; any other blank header is an error."""
+    warnings: list[tuple[int | None, str | None, str]] = []
+    keep = len(header)
+    while keep > 0 and header[keep - 1] == "" and all(row[keep - 1] == "" for row in rows):
+        keep -= 1
+    if keep < len(header):
+        dropped = len(header) - keep
+        warnings.append((header_line_no, None,
+                         f"{dropped} blank header cell(s) at the end of the header (column(s) {keep + 1}-"
+                         f"{len(header)}) over empty columns: dropped"))
+        header = header[:keep]
+        rows = [row[:keep] for row in rows]
+    blank = [i + 1 for i, h in enumerate(header) if h == ""]
+    if blank:
+        raise InputError(f"header cell in column {blank[0]} is blank"
+                         + (" and its column holds values" if blank[0] == len(header) else "")
+                         + "; every column needs a name", path=str(path), line=header_line_no,
+                         field=f"column {blank[0]}")
+    return header, rows, warnings
 
 
 def missing_mask(values: pd.Series) -> pd.Series:

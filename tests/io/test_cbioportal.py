@@ -96,8 +96,8 @@ def test_non_numeric_pfs_months(tiny_study_dir):
     assert error.expected == "a number of months"
 
 
-def test_pfs_status_must_be_coded(tiny_study_dir):
-    _replace_in(tiny_study_dir / "data_clinical_patient.txt", "\t0:CENSORED\t", "\tCENSORED\t")
+def test_pfs_status_must_be_a_status(tiny_study_dir):
+    _replace_in(tiny_study_dir / "data_clinical_patient.txt", "\t0:CENSORED\t", "\tMAYBE\t")
     (error,) = _errors(tiny_study_dir)
     assert (error.file, error.line, error.column) == ("data_clinical_patient.txt", 7, "PFS_STATUS")
     assert error.expected == "0:CENSORED or 1:PROGRESSION"
