@@ -44,6 +44,7 @@ from analysis.params import (
     TUMOUR_FRACTION_STRATA,
     AnalysisParameters,
 )
+from analysis.profiling import Profiling, panel_difference_caveat
 from analysis.roc import (
     AucResult,
     YoudenCutoff,
@@ -359,7 +360,8 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
                                 test_name=plasma_label, comparator_name="pathology HER2 (IHC/FISH)",
                                 confidence=confidence)
 
-    # Per gene: mutations (absence = wild type) and amplifications (absence = missing).
+    # Per gene: mutations (absence = wild type where profiled) and amplifications (absence = missing).
+    profiling = Profiling.of(study)
     per_gene_rows: list[dict] = []
     plasma_mut = _sample_mutations(study, pairs["plasma_sample_id"]).merge(
         pairs[["patient_id", "plasma_sample_id"]], left_on="sample_id", right_on="plasma_sample_id")
@@ -377,9 +379,34 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
         counts = pd.DataFrame({"a": (in_plasma & in_tissue).groupby(genes).sum(),
                                "b": (in_plasma & ~in_tissue).groupby(genes).sum(),
                                "c": (~in_plasma & in_tissue).groupby(genes).sum()})
-        per_gene_rows += _per_gene_rows(counts, "mutation", len(pairs), confidence)
-        caveats.append("mutation agreement reads a gene without a reported variant as wild type "
-                       "(assumes the panel covers it in both samples).")
+        if profiling.says("mutations"):
+            # Only pairs with the gene profiled in both samples count; elsewhere it is not profiled.
+            located = gene_calls.merge(pairs[["patient_id", "plasma_sample_id", "tissue_sample_id"]], on="patient_id")
+            both = (profiling.profiled(located["plasma_sample_id"], located["gene"])
+                    & profiling.profiled(located["tissue_sample_id"], located["gene"]))
+            kept = located[both.to_numpy()]
+            kept_plasma, kept_tissue = kept["plasma"].astype(bool), kept["tissue"].astype(bool)
+            counts = pd.DataFrame({"a": (kept_plasma & kept_tissue).groupby(kept["gene"]).sum(),
+                                   "b": (kept_plasma & ~kept_tissue).groupby(kept["gene"]).sum(),
+                                   "c": (~kept_plasma & kept_tissue).groupby(kept["gene"]).sum()}
+                                  ).reindex(sorted(genes.unique())).fillna(0).astype(int)
+            n_profiled = profiling.pairs_profiled_per_gene(pairs["plasma_sample_id"], pairs["tissue_sample_id"],
+                                                           counts.index).reindex(counts.index)
+            counts["n_missing"] = len(pairs) - n_profiled
+            per_gene_rows += _per_gene_rows(counts, "mutation", n_profiled, confidence)
+            caveats.append(
+                f"mutation agreement counts a gene in a pair only when both samples were profiled for it "
+                f"({profiling.sources['mutations']}); {int((~both).sum())} plasma or tissue mutation call(s) in a "
+                "gene not profiled in the other sample were left out, and pairs without the gene on both panels "
+                "are counted as not profiled.")
+            panel_caveat = panel_difference_caveat(profiling, pairs["plasma_sample_id"], pairs["tissue_sample_id"])
+            if panel_caveat:
+                caveats.append(panel_caveat)
+        else:
+            per_gene_rows += _per_gene_rows(counts, "mutation", len(pairs), confidence)
+            caveats.append("mutation agreement reads a gene without a reported variant as wild type "
+                           "(the study has no gene-panel matrix or case list saying what was sequenced, so the "
+                           "panel is assumed to cover it in both samples).")
     amp_measured = cn_both[cn_both["amplified_plasma"].notna() & cn_both["amplified_tissue"].notna()]
     amp_genes = cn_both.loc[cn_both["amplified_plasma"].fillna(False).astype(bool)
                             | cn_both["amplified_tissue"].fillna(False).astype(bool), "gene"].unique()
@@ -406,6 +433,13 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
         amps = amps.assign(alteration="AMP:" + amps["gene"].astype("string"))[["patient_id", "alteration"]]
         return pd.concat([muts, amps]).drop_duplicates()
 
+    if profiling.says("mutations"):
+        # A tissue mutation in a gene the plasma panel does not cover is not "missed" (and vice versa).
+        paired = pairs.set_index("patient_id")
+        tissue_mut = tissue_mut[profiling.profiled(
+            tissue_mut["patient_id"].map(paired["plasma_sample_id"]), tissue_mut["gene"]).to_numpy()]
+        plasma_mut = plasma_mut[profiling.profiled(
+            plasma_mut["patient_id"].map(paired["tissue_sample_id"]), plasma_mut["gene"]).to_numpy()]
     tissue_alts = alteration_sets(tissue_mut, tissue_cn).assign(in_tissue=True)
     plasma_alts = alteration_sets(plasma_mut, plasma_cn).assign(in_plasma=True)
     alts = tissue_alts.merge(plasma_alts, on=["patient_id", "alteration"], how="outer")

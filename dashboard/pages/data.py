@@ -12,11 +12,16 @@ from dashboard.components.tables import data_table
 from dashboard.page_frame import page_frame, parse_page_query
 from dashboard.study_service import get_service
 from dashboard.views.data import (
+    CONTENT_LABELS,
+    FILE_LABELS,
     PROVENANCE_LABELS,
     VALIDATION_LABELS,
+    decided_files_table,
     fixed_thresholds,
     provenance_table,
+    study_contents,
     study_identity,
+    unread_files_table,
     validation_table,
 )
 
@@ -49,6 +54,22 @@ def open_study_section() -> html.Section:
     ])
 
 
+def files_section(study) -> html.Section:
+    """Files not read (with why), and files whose kind was decided without a meta file."""
+    unread = unread_files_table(study)
+    decided = decided_files_table(study)
+    return html.Section(id=ids.DATA_FILES, children=[
+        html.H2(f"Files not read: {len(unread)}"),
+        html.P("Every file in the study folder that the dashboard did not use, and why. Nothing in the folder "
+               "is ignored without a word.", className="muted"),
+        data_table(unread, ids.DATA_UNREAD, {k: FILE_LABELS[k] for k in ("file", "found_by", "reason")},
+                   page_size=25) if len(unread) else html.P("None: every file in the folder was read."),
+        *([html.H3(f"Read without a meta file: {len(decided)}"),
+           html.P("No meta file says what these hold; their name or header decided it.", className="muted"),
+           data_table(decided, ids.DATA_DECIDED, FILE_LABELS)] if len(decided) else []),
+    ])
+
+
 def layout(opened: str | None = None, **query) -> html.Div:
     """The Data page; parameters, knowledge base and cache are refreshed by dashboard.callbacks.data."""
     service = get_service()
@@ -67,6 +88,11 @@ def layout(opened: str | None = None, **query) -> html.Div:
         ]),
         open_study_section(),
         html.Section([
+            html.H2("What the study holds"),
+            data_table(study_contents(study), ids.DATA_CONTENTS, CONTENT_LABELS),
+        ]),
+        files_section(study),
+        html.Section([
             html.H2(f"Provenance: {len(study.provenance)} file(s) read"),
             html.P("Each file the reader used, with its size, the rows read and its SHA-256 checksum "
                    "(compare with `sha256sum FILE`).", className="muted"),
@@ -80,6 +106,8 @@ def layout(opened: str | None = None, **query) -> html.Div:
         html.Section([
             html.H2(f"Validation report: {len(study.report.errors)} error(s), {len(study.report.warnings)} "
                     "warning(s)"),
+            html.P("Warnings say what was recovered (e.g. status words without a 0:/1: code), set missing "
+                   "(unknown times) or flagged, with the rows they concern.", className="muted"),
             data_table(report, ids.DATA_VALIDATION, VALIDATION_LABELS, page_size=25) if len(report)
             else html.P("No findings: every file matched the study format.", id=ids.DATA_VALIDATION),
         ]),

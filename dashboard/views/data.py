@@ -54,6 +54,8 @@ PARAMETER_INFO: dict[str, tuple[str, str, str]] = {
 PARAMETER_LABELS = {"label": "Parameter", "value": "Value", "unit": "Unit", "default": "Default",
                     "status": "Default or changed", "field": "Name in code", "meaning": "Meaning and source"}
 PROVENANCE_LABELS = {"file": "File", "bytes": "Size (bytes)", "rows": "Rows read", "sha256": "SHA-256"}
+FILE_LABELS = {"file": "File", "read_as": "Read as", "found_by": "Found by", "reason": "Why not read / how decided"}
+CONTENT_LABELS = {"what": "Data", "count": "Count", "detail": "Detail"}
 VALIDATION_LABELS = {"level": "Level", "file": "File", "line": "Line", "column": "Column",
                      "message": "Finding", "expected": "Expected"}
 
@@ -117,6 +119,51 @@ def study_identity(study: Study, folder, content_hash: str | None = None) -> pd.
         ("Validation", f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"),
     ]
     return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def unread_files_table(study: Study) -> pd.DataFrame:
+    """Every file of the study folder that was not read, with why (``file, found_by, reason``)."""
+    files = study.files
+    if files.empty:
+        return pd.DataFrame(columns=["file", "found_by", "reason"])
+    return files[files["read_as"].isna()][["file", "found_by", "reason"]].reset_index(drop=True)
+
+
+def decided_files_table(study: Study) -> pd.DataFrame:
+    """Data files whose kind was decided without a meta file (by name or content): ``file, read_as, found_by,
+    reason``."""
+    files = study.files
+    if files.empty:
+        return pd.DataFrame(columns=list(FILE_LABELS))
+    decided = files["read_as"].notna() & ~files["read_as"].eq("meta file") & ~files["found_by"].str.startswith(
+        "meta file") & ~files["found_by"].eq("case_lists/ folder")
+    return files[decided].reset_index(drop=True)
+
+
+def study_contents(study: Study) -> pd.DataFrame:
+    """What the study holds (``what, count, detail``): patients, samples by type, each alteration kind."""
+    samples = study.samples
+    by_type = samples["sample_type"].fillna("type unknown").value_counts()
+    sv = study.structural_variants
+    panels = study.gene_panels
+    rows = [
+        ("Patients", study.patients["patient_id"].nunique(), ""),
+        ("Samples", len(samples), ", ".join(f"{n} {kind}" for kind, n in by_type.items())),
+        ("Undated samples", int(samples["collection_day"].isna().sum()),
+         "no collection day: left out of every timeline and draw-based analysis"),
+        ("Mutations", len(study.variants), f"in {study.variants['sample_id'].nunique()} sample(s)"),
+        ("Gene-level copy-number values", len(study.copy_number),
+         f"{study.copy_number['gene'].nunique()} gene(s), {study.copy_number['sample_id'].nunique()} sample(s)"),
+        ("Structural variants", len(sv), f"in {sv['sample_id'].nunique()} sample(s)" if len(sv) else ""),
+        ("Copy-number segments", len(study.segments),
+         f"{study.segments['sample_id'].nunique()} sample(s)" if len(study.segments) else ""),
+        ("Gene-panel assignments", len(panels),
+         f"{panels['panel_id'].nunique()} panel(s), {study.panel_genes['panel_id'].nunique()} defined"
+         if len(panels) else "none: every sample counts as profiled for every gene"),
+        ("Case lists", study.case_lists["case_list"].nunique(), ""),
+        ("Timeline events", len(study.timeline), ""),
+    ]
+    return pd.DataFrame(rows, columns=["what", "count", "detail"]).astype({"count": "int64"})
 
 
 def provenance_table(study: Study) -> pd.DataFrame:
