@@ -100,7 +100,7 @@ class ConcordanceResult:
     her2_tissue_ngs, her2_pathology
         Plasma HER2 vs tissue NGS, and vs pathology HER2 status (2x2 agreement).
     per_gene
-        ``gene, alteration`` ("mutation" or "amplification"), ``chip_gene`` and the
+        ``gene, alteration`` ("mutation", "amplification" or "structural variant"), ``chip_gene`` and the
         agreement columns of :data:`analysis.agreement.ROW_COLUMNS`; genes altered in at
         least one paired sample.
     per_patient
@@ -276,6 +276,50 @@ def _per_gene_rows(counts: pd.DataFrame, alteration: str, n_pairs: pd.Series | i
     return rows
 
 
+def _paired_svs(study: Study, pairs: pd.DataFrame, sample_column: str) -> pd.DataFrame:
+    """Structural variants of one side of the pairs: ``patient_id, sample_id, gene`` (one row per gene
+    involved) and ``alteration`` (``SV:GENE1-GENE2``)."""
+    sv = study.structural_variants.merge(pairs[["patient_id", sample_column]], left_on="sample_id",
+                                         right_on=sample_column)
+    if sv.empty:
+        return pd.DataFrame(columns=["patient_id", "sample_id", "gene", "alteration"])
+    gene1 = sv["gene1"].astype("string").str.upper()
+    gene2 = sv["gene2"].astype("string").str.upper()
+    label = "SV:" + gene1 + ("-" + gene2).fillna("")
+    long = pd.concat([pd.DataFrame({"patient_id": sv["patient_id"], "sample_id": sv["sample_id"], "gene": g,
+                                    "alteration": label}) for g in (gene1, gene2)])
+    return long.dropna(subset=["gene"]).drop_duplicates().reset_index(drop=True)
+
+
+def _structural_variant_rows(study: Study, pairs: pd.DataFrame, profiling: Profiling, confidence: float,
+                             caveats: list[str]) -> list[dict]:
+    """Per-gene agreement for structural variants (a gene counts when it is either partner)."""
+    if study.structural_variants.empty or pairs.empty:
+        return []
+    plasma = _paired_svs(study, pairs, "plasma_sample_id")[["patient_id", "gene"]].drop_duplicates()
+    tissue = _paired_svs(study, pairs, "tissue_sample_id")[["patient_id", "gene"]].drop_duplicates()
+    calls = plasma.assign(plasma=True).merge(tissue.assign(tissue=True), on=["patient_id", "gene"], how="outer")
+    if calls.empty:
+        return []
+    calls = calls.merge(pairs[["patient_id", "plasma_sample_id", "tissue_sample_id"]], on="patient_id")
+    both = (profiling.profiled(calls["plasma_sample_id"], calls["gene"], "structural_variants")
+            & profiling.profiled(calls["tissue_sample_id"], calls["gene"], "structural_variants"))
+    kept = calls[both.to_numpy()]
+    in_plasma = kept["plasma"].astype("boolean").fillna(False).astype(bool)
+    in_tissue = kept["tissue"].astype("boolean").fillna(False).astype(bool)
+    genes = sorted(calls["gene"].unique())
+    counts = pd.DataFrame({"a": (in_plasma & in_tissue).groupby(kept["gene"]).sum(),
+                           "b": (in_plasma & ~in_tissue).groupby(kept["gene"]).sum(),
+                           "c": (~in_plasma & in_tissue).groupby(kept["gene"]).sum()}).reindex(genes).fillna(0)
+    counts = counts.astype(int)
+    n_profiled = profiling.pairs_profiled_per_gene(pairs["plasma_sample_id"], pairs["tissue_sample_id"], genes,
+                                                   "structural_variants").reindex(genes)
+    counts["n_missing"] = len(pairs) - n_profiled
+    caveats.append("structural-variant agreement counts a gene when it is either partner of a structural variant "
+                   "or fusion; a profiled gene without one is read as not rearranged.")
+    return _per_gene_rows(counts, "structural variant", n_profiled, confidence)
+
+
 def concordance_analysis(study: Study, params: AnalysisParameters | None = None, *,
                          confidence: float = CONFIDENCE_LEVEL,
                          sweep_cutoffs: np.ndarray | list[float] | None = None,
@@ -407,6 +451,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
             caveats.append("mutation agreement reads a gene without a reported variant as wild type "
                            "(the study has no gene-panel matrix or case list saying what was sequenced, so the "
                            "panel is assumed to cover it in both samples).")
+    per_gene_rows += _structural_variant_rows(study, pairs, profiling, confidence, caveats)
     amp_measured = cn_both[cn_both["amplified_plasma"].notna() & cn_both["amplified_tissue"].notna()]
     amp_genes = cn_both.loc[cn_both["amplified_plasma"].fillna(False).astype(bool)
                             | cn_both["amplified_tissue"].fillna(False).astype(bool), "gene"].unique()
@@ -427,11 +472,14 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
         per_gene = per_gene.sort_values(["alteration", "gene"]).reset_index(drop=True)
 
     # Per patient: fraction of tissue alterations found in plasma.
-    def alteration_sets(mutations: pd.DataFrame, cn_calls: pd.DataFrame) -> pd.DataFrame:
+    def alteration_sets(mutations: pd.DataFrame, cn_calls: pd.DataFrame, svs: pd.DataFrame) -> pd.DataFrame:
         muts = mutations[["patient_id", "variant_key"]].rename(columns={"variant_key": "alteration"})
         amps = cn_calls.loc[cn_calls["amplified"].fillna(False).astype(bool), ["patient_id", "gene"]]
         amps = amps.assign(alteration="AMP:" + amps["gene"].astype("string"))[["patient_id", "alteration"]]
-        return pd.concat([muts, amps]).drop_duplicates()
+        parts = [part for part in (muts, amps, svs[["patient_id", "alteration"]]) if len(part)]
+        if not parts:
+            return pd.DataFrame({"patient_id": pd.Series(dtype="string"), "alteration": pd.Series(dtype="string")})
+        return pd.concat(parts).drop_duplicates()
 
     if profiling.says("mutations"):
         # A tissue mutation in a gene the plasma panel does not cover is not "missed" (and vice versa).
@@ -440,8 +488,10 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
             tissue_mut["patient_id"].map(paired["plasma_sample_id"]), tissue_mut["gene"]).to_numpy()]
         plasma_mut = plasma_mut[profiling.profiled(
             plasma_mut["patient_id"].map(paired["tissue_sample_id"]), plasma_mut["gene"]).to_numpy()]
-    tissue_alts = alteration_sets(tissue_mut, tissue_cn).assign(in_tissue=True)
-    plasma_alts = alteration_sets(plasma_mut, plasma_cn).assign(in_plasma=True)
+    tissue_alts = alteration_sets(tissue_mut, tissue_cn, _paired_svs(study, pairs, "tissue_sample_id")
+                                  ).assign(in_tissue=True)
+    plasma_alts = alteration_sets(plasma_mut, plasma_cn, _paired_svs(study, pairs, "plasma_sample_id")
+                                  ).assign(in_plasma=True)
     alts = tissue_alts.merge(plasma_alts, on=["patient_id", "alteration"], how="outer")
     for col in ("in_tissue", "in_plasma"):
         alts[col] = alts[col].astype("boolean").fillna(False).astype(bool)

@@ -75,3 +75,19 @@ def test_case_lists_say_which_samples_were_sequenced():
     assert (tp53["n"], tp53["n_missing"]) == (1, 1)
     kras = _per_gene(result, "KRAS")
     assert (kras["c"], kras["n"]) == (0, 1)
+
+
+def test_structural_variants_are_a_third_alteration_kind_in_concordance():
+    study = make_tiny_study()
+    sv = pd.DataFrame({"sample_id": ["P1-T", "P1-B0", "P2-T"], "gene1": ["ERBB2", "ERBB2", "MET"],
+                       "gene2": ["GRB7", "GRB7", pd.NA], "sv_class": "FUSION"})
+    result = concordance_analysis(dataclasses.replace(study, structural_variants=sv))
+    rows = result.per_gene[result.per_gene["alteration"] == "structural variant"].set_index("gene")
+    assert set(rows.index) == {"ERBB2", "GRB7", "MET"}
+    assert (rows.loc["ERBB2", "a"], rows.loc["ERBB2", "d"], rows.loc["ERBB2", "n"]) == (1, 1, 2)
+    assert (rows.loc["MET", "c"], rows.loc["MET", "n"]) == (1, 2)
+    # The fusion found in both samples counts once per patient; P2's MET event is a tissue alteration not in plasma.
+    per_patient = result.per_patient.set_index("patient_id")
+    assert per_patient.loc["P2", "n_tissue_alterations"] == 2  # KRAS mutation + MET SV
+    assert per_patient.loc["P1", "n_found_in_plasma"] == 3  # TP53 R175H, ERBB2 amplification, ERBB2-GRB7 fusion
+    assert per_patient.loc["P2", "n_found_in_plasma"] == 0
