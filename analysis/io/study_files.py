@@ -254,6 +254,14 @@ def _claim_meta_files(folder: Path, files: StudyFiles, report: ValidationReport,
             report.warning(meta_path.name, None, "data_filename", "meta file names no data file; nothing read")
             continue
         data_path = folder / filename
+        if not data_path.resolve().is_relative_to(folder.resolve()):
+            report.error(meta_path.name, None, "data_filename", f"names {filename!r}, outside the study folder; "
+                         "not opened", expected="a file inside the study folder")
+            continue
+        if data_path.exists() and not data_path.is_file():
+            report.error(meta_path.name, None, "data_filename", f"names {filename!r}, which is not a regular "
+                         "file; not opened", expected="a regular file in the study folder")
+            continue
         if not data_path.is_file():
             report.error(meta_path.name, None, "data_filename", f"names {filename!r}, which does not exist",
                          expected="an existing file in the study folder")

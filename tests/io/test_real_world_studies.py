@@ -271,3 +271,23 @@ def test_every_file_is_read_before_refusing(tiny_study_dir):
     errors = _refused(tiny_study_dir).report.errors
     files = {e.file for e in errors}
     assert {"data_clinical_sample.txt", "data_clinical_patient.txt", "data_timeline_imaging.txt"} <= files
+
+
+def test_a_meta_file_cannot_name_a_file_outside_the_study_folder(tiny_study_dir, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Hugo_Symbol\tP1-T\nERBB2\t2\n")
+    meta = tiny_study_dir / "meta_cna.txt"
+    meta.write_text(meta.read_text().replace("data_filename: data_cna.txt", "data_filename: ../secret.txt"))
+    (error,) = _refused(tiny_study_dir).report.errors
+    assert (error.file, error.column) == ("meta_cna.txt", "data_filename")
+    assert "outside the study folder" in error.message
+
+
+def test_a_meta_file_naming_a_fifo_is_refused_without_opening_it(tiny_study_dir):
+    import os
+
+    os.mkfifo(tiny_study_dir / "pipe.txt")
+    meta = tiny_study_dir / "meta_cna.txt"
+    meta.write_text(meta.read_text().replace("data_filename: data_cna.txt", "data_filename: pipe.txt"))
+    (error,) = _refused(tiny_study_dir).report.errors  # would hang if the FIFO were opened
+    assert "not a regular file" in error.message
