@@ -13,7 +13,8 @@ from dashboard.study_service import get_service
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview - HER2 liquid biopsy")
 
-SAMPLE_LABELS = {"sample_type": "Sample type", "timepoint": "Timepoint", "samples": "Samples", "patients": "Patients"}
+SAMPLE_LABELS = {"sample_type": "Sample type", "timepoint": "Timepoint", "samples": "Samples", "patients": "Patients",
+                 "undated": "Undated (no collection day)"}
 HER2_LABELS = {"her2_status": "Pathology HER2 status", "patients": "Patients"}
 WARNING_LABELS = {"file": "File", "line": "Line", "column": "Column", "message": "Finding", "expected": "Expected"}
 

@@ -150,7 +150,8 @@ def study_contents(study: Study) -> pd.DataFrame:
         ("Patients", study.patients["patient_id"].nunique(), ""),
         ("Samples", len(samples), ", ".join(f"{n} {kind}" for kind, n in by_type.items())),
         ("Undated samples", int(samples["collection_day"].isna().sum()),
-         "no collection day: left out of every timeline and draw-based analysis"),
+         "no collection day: left out of timelines and trajectories (an undated BASELINE plasma sample "
+         "can still pair with tissue for concordance)"),
         ("Mutations", len(study.variants), f"in {study.variants['sample_id'].nunique()} sample(s)"),
         ("Gene-level copy-number values", len(study.copy_number),
          f"{study.copy_number['gene'].nunique()} gene(s), {study.copy_number['sample_id'].nunique()} sample(s)"),

@@ -29,3 +29,13 @@ def test_missing_values_are_counted_as_not_recorded(tiny_study):
 def test_empty_study_gives_zero_counts():
     summary = study_summary(Study.from_tables())
     assert summary.n_patients == 0 and summary.samples_by_type_timepoint.empty
+
+
+def test_undated_samples_are_counted_and_not_serial_draws(tiny_study):
+    samples = tiny_study.samples.copy()
+    samples.loc[samples["sample_id"] == "P1-D1", "collection_day"] = None
+    summary = study_summary(Study.from_tables(patients=tiny_study.patients, samples=samples))
+    table = summary.samples_by_type_timepoint.set_index(["sample_type", "timepoint"])
+    assert table.loc[("plasma", "ON_TREATMENT"), "undated"] == 1
+    assert table["undated"].sum() == 1
+    assert summary.n_serial_draws == 2  # the undated draw is not on any trajectory
