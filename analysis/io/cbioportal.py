@@ -254,7 +254,7 @@ def _extras(raw: RawTable, interpreted: Iterable[str | None]) -> pd.DataFrame:
 def _duplicates(report: ValidationReport, raw: RawTable, column: str, ids: pd.Series, what: str) -> None:
     dup = ids.notna() & ids.duplicated(keep="first")
     for pos in np.flatnonzero(dup.to_numpy())[:MAX_MESSAGES_PER_COLUMN]:
-        first = int(raw.lines[np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0]])
+        first = int(raw.lines[np.flatnonzero((ids == ids.iloc[pos]).fillna(False).to_numpy(dtype=bool))[0]])
         report.error(raw.name, int(raw.lines[pos]), column,
                      f"duplicate {what} {ids.iloc[pos]!r} (first on line {first})", expected=f"each {what} once")
 
@@ -395,7 +395,12 @@ def _read_cna_long(path: Path, report: ValidationReport, known_samples: set[str]
     numbers, bad = to_number(f[value_col])
     bad = bad | (numbers.notna() & ~numbers.isin([-2, -1.5, -1, 0, 1, 2]))
     _bad_rows(report, raw, value_col, bad, "a discrete copy-number call -2, -1, 0, 1 or 2")
-    return pd.DataFrame({"sample_id": samples, "gene": _text(raw, gene_col), "value": numbers.where(~bad)}).dropna()
+    genes = _text(raw, gene_col)
+    _bad_rows(report, raw, gene_col, genes.isna(), "a HUGO gene symbol", what="empty gene symbol")
+    # One call per gene and sample (an error in cBioPortal too: "Duplicated gene found within the same sample").
+    _duplicates(report, raw, gene_col, (samples + " / " + genes).where(samples.notna() & genes.notna()),
+                "sample / gene")
+    return pd.DataFrame({"sample_id": samples, "gene": genes, "value": numbers.where(~bad)}).dropna()
 
 
 def _combine_copy_number(discrete: pd.DataFrame | None, log2: pd.DataFrame | None,

@@ -34,7 +34,8 @@ def read_seg(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     InputError
-        Fewer than 5 columns, non-numeric coordinates or means (line and column named), end < start.
+        Fewer than 5 columns, non-numeric coordinates or means, coordinates that are not whole numbers >= 0
+        (line and column named), end < start.
     """
     raw = read_raw_table(Path(path))
     frame = raw.frame
@@ -61,6 +62,13 @@ def read_seg(path: str | Path) -> pd.DataFrame:
             out[name] = pd.NA
             continue
         out[name] = numbers_or_error(raw, source, allow_missing=name == "n_probes")
+        if name in ("start", "end"):
+            # Positions are whole numbers >= 0 (a start of 3.5 would otherwise be truncated to 3).
+            bad = ((out[name] < 0) | (out[name] != np.floor(out[name]))).to_numpy()
+            if bad.any():
+                row = int(np.argmax(bad))
+                raise InputError(f"expected a whole number >= 0, got {frame[source].iloc[row]!r}.", path=str(path),
+                                 line=int(raw.lines[row]), field=source)
     out = out.astype({"start": "int64", "end": "int64", "n_probes": "Int64", "log2_ratio": "float64"})
     backwards = (out["end"] < out["start"]).to_numpy()
     if backwards.any():

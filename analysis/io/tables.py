@@ -60,11 +60,31 @@ def read_raw_table(path: Path) -> RawTable:
     ------
     InputError
         The file is missing, empty, has no header, a row has more fields
-        than the header, a header cell is blank over values, or a column repeats.
+        than the header, a header cell is blank over values, a column repeats, or the file is not
+        UTF-8 text (the first line that is not is named).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", path=str(path))
+    try:
+        return _read_raw_table(path)
+    except UnicodeDecodeError:
+        raise InputError("file contains bytes that are not UTF-8 text; save it as UTF-8",
+                         path=str(path), line=_first_non_utf8_line(path)) from None
+
+
+def _first_non_utf8_line(path: Path) -> int | None:
+    """The 1-based line holding the first byte sequence that is not UTF-8."""
+    with open(path, "rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return line_no
+    return None
+
+
+def _read_raw_table(path: Path) -> RawTable:
     comments: list[str] = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
         header_line_no = 0

@@ -251,3 +251,33 @@ def test_real_maf_study_copied_into_a_folder_validates_unknown_samples(tmp_path,
     errors = _errors(tiny_study_dir)
     assert all(e.column == "Tumor_Sample_Barcode" for e in errors)
     assert errors[0].line is not None and errors[0].line > 1
+
+
+def test_long_format_copy_number_repeated_gene_or_missing_symbol(tiny_study_dir):
+    for name in ("data_cna.txt", "meta_cna.txt", "data_log2_cna.txt", "meta_log2_cna.txt"):
+        (tiny_study_dir / name).unlink()
+    (tiny_study_dir / "data_cna_long.txt").write_text(
+        "Hugo_Symbol\tEntrez_Gene_Id\tSample_Id\tValue\nERBB2\t2064\tP1-T\t2\nERBB2\t2064\tP1-T\t0\n"
+        "\t2064\tP2-T\t1\n")
+    errors = [(e.file, e.line, e.column) for e in _errors(tiny_study_dir)]
+    assert errors == [("data_cna_long.txt", 4, "Hugo_Symbol"), ("data_cna_long.txt", 3, "Hugo_Symbol")]
+
+
+def test_file_that_is_not_utf8_is_refused_naming_the_line(tiny_study_dir):
+    maf = tiny_study_dir / "data_mutations.txt"
+    lines = maf.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"\t", b"\t\x95\xc0", 1)
+    maf.write_bytes(b"\n".join(lines))
+    errors = _errors(tiny_study_dir)
+    assert [(e.file, e.line) for e in errors] == [("data_mutations.txt", 3)]
+    assert "UTF-8" in errors[0].message
+
+
+def test_duplicate_sample_beside_an_empty_sample_id(tiny_study_dir):
+    samples = tiny_study_dir / "data_clinical_sample.txt"
+    text = samples.read_text()
+    last = text.rstrip("\n").split("\n")[-1]
+    samples.write_text(text + "\t" + last.split("\t", 1)[1] + "\n" + last + "\n")
+    found = {(e.line, e.column, e.message.split(" ")[0]) for e in _errors(tiny_study_dir)}
+    n = len(text.rstrip("\n").split("\n"))
+    assert {(n + 1, "SAMPLE_ID", "empty"), (n + 2, "SAMPLE_ID", "duplicate")} <= found

@@ -66,3 +66,12 @@ def test_empty_inputs_give_typed_empty_table(tmp_path):
         "copy_number",
         "cna_discrete",
     ]
+
+
+@pytest.mark.parametrize("start", ["3.5", "-1"])
+def test_seg_positions_must_be_whole_numbers_not_below_zero(tmp_path, start):
+    path = tmp_path / "s.seg"
+    path.write_text(f"ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nS1\t1\t0\t100\t5\t0.1\nS1\t2\t{start}\t90\t5\t0.2\n")
+    with pytest.raises(InputError) as caught:
+        read_seg(path)
+    assert (caught.value.line, caught.value.field) == (3, "loc.start")
