@@ -192,3 +192,9 @@ def n_effect_unknown(variant_classification: pd.Series) -> int:
     """Rows whose classification is missing or says nothing about the effect (for caveats)."""
     classification = variant_classification.astype("string")
     return int((classification.isna() | classification.isin(EFFECT_UNKNOWN_CLASSES)).fillna(True).sum())
+
+
+def protein_changing_mask(variants: pd.DataFrame) -> pd.Series:
+    """:func:`is_protein_changing` of a variants table (``variant_classification``, ``protein_change``)."""
+    protein = variants.get("protein_change")
+    return is_protein_changing(variants["variant_classification"], protein)

@@ -35,12 +35,12 @@ from analysis.agreement import (
     correlation,
     wilson_interval,
 )
+from analysis.alterations import n_effect_unknown, protein_changing_mask
 from analysis.frames import typed_frame
 from analysis.params import (
     CHIP_GENES,
     CONFIDENCE_LEVEL,
     FISH_RATIO_POSITIVE,
-    NON_PROTEIN_CHANGING,
     TUMOUR_FRACTION_STRATA,
     AnalysisParameters,
 )
@@ -252,8 +252,7 @@ def _variant_keys(variants: pd.DataFrame) -> pd.Series:
 
 def _sample_mutations(study: Study, sample_ids: pd.Series) -> pd.DataFrame:
     variants = study.variants[study.variants["sample_id"].isin(sample_ids)]
-    classification = variants["variant_classification"].astype("string")
-    variants = variants[~classification.isin(NON_PROTEIN_CHANGING).fillna(False)].copy()
+    variants = variants[protein_changing_mask(variants)].copy()
     variants["gene"] = variants["gene"].astype("string").str.upper()
     variants["variant_key"] = _variant_keys(variants) if len(variants) else pd.Series(dtype="string")
     return variants
@@ -380,6 +379,13 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
         per_gene_rows += _per_gene_rows(counts, "mutation", len(pairs), confidence)
         caveats.append("mutation agreement reads a gene without a reported variant as wild type "
                        "(assumes the panel covers it in both samples).")
+    paired = study.variants[study.variants["sample_id"].isin(
+        set(pairs["plasma_sample_id"]) | set(pairs["tissue_sample_id"]))]
+    unknown_effect = n_effect_unknown(paired["variant_classification"])
+    if unknown_effect:
+        caveats.append(f"{unknown_effect} variant(s) of the paired samples have no usable Variant_Classification "
+                       "(missing, Unknown or Targeted_Region): counted as mutations only when their protein "
+                       "change names an amino-acid change.")
     amp_measured = cn_both[cn_both["amplified_plasma"].notna() & cn_both["amplified_tissue"].notna()]
     amp_genes = cn_both.loc[cn_both["amplified_plasma"].fillna(False).astype(bool)
                             | cn_both["amplified_tissue"].fillna(False).astype(bool), "gene"].unique()

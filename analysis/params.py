@@ -110,9 +110,8 @@ SOMATIC_HOTSPOTS = (
     ("TP53", "R282W"), ("TP53", "Y220C"), ("TP53", "G245S"),
 )
 
-#: MAF Variant_Classification values that do not change the protein; left out of per-gene
-#: mutation agreement (cBioPortal's default filter).
-NON_PROTEIN_CHANGING = ("Silent", "Intron", "3'UTR", "5'UTR", "IGR", "RNA", "3'Flank", "5'Flank", "lincRNA")
+#: Which variants count as mutations ("protein-changing") is decided in one place for every
+#: analysis: :func:`analysis.alterations.is_protein_changing`.
 
 
 @dataclass(frozen=True)
