@@ -53,7 +53,12 @@ from analysis.roc import (
     youden_cutoff,
 )
 from analysis.study import Study
-from analysis.tumour_fraction import stratum_labels, tumour_fraction, tumour_fraction_stratum
+from analysis.tumour_fraction import (
+    stratum_labels,
+    tumour_fraction,
+    tumour_fraction_notes,
+    tumour_fraction_stratum,
+)
 
 HER2_GENE = "ERBB2"
 
@@ -313,6 +318,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
     # Tumour fraction of each baseline plasma draw.
     tf = tumour_fraction(study.variants, pairs["plasma_sample_id"],
                          min_tumour_fraction=params.min_tumour_fraction)
+    caveats.extend(f"baseline plasma draws: {note}" for note in tumour_fraction_notes(tf))
     pairs = pairs.merge(tf[["sample_id", "tumour_fraction"]].rename(
         columns={"sample_id": "plasma_sample_id", "tumour_fraction": "plasma_tumour_fraction"}),
         on="plasma_sample_id", how="left")
