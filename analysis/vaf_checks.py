@@ -139,12 +139,12 @@ def vaf_flags(variants: pd.DataFrame, *, normal_samples: Collection[str] = (),
     high = ((vaf > IMPLAUSIBLE_VAF).fillna(False).to_numpy(dtype=bool)
             & ~(of_depth <= IMPLAUSIBLE_VAF).fillna(False).to_numpy(dtype=bool)
             & ~germline_context(variants, normal_samples).to_numpy(dtype=bool) & ~explained)
-    parts = [np.where(mask, flag, "") for mask, flag in
-             ((swapped.to_numpy(dtype=bool), FLAG_SWAPPED), (over_depth.to_numpy(dtype=bool), FLAG_DEPTH),
-              (high, FLAG_HIGH_VAF))]
-    joined = ["; ".join(p for p in row if p) for row in zip(*parts, strict=True)]
-    flags = pd.Series(joined, index=index, dtype="string")
-    return flags.where(flags != "")
+    flags = pd.Series(pd.NA, index=index, dtype="string")
+    for mask, flag in ((swapped.to_numpy(dtype=bool), FLAG_SWAPPED), (over_depth.to_numpy(dtype=bool), FLAG_DEPTH),
+                       (high, FLAG_HIGH_VAF)):
+        if mask.any():
+            flags = flags.where(~mask, (flags + "; " + flag).fillna(flag))
+    return flags
 
 
 def flagged_mask(variants: pd.DataFrame) -> pd.Series:

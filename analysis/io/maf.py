@@ -263,9 +263,10 @@ def _checked_classification(report: ValidationReport, name: str, raw: RawTable,
     result[invalid & ~recovered_any] = pd.NA
     still_blank = int((blank & ~recovered_any).sum())
     if still_blank:
+        absent = "column absent: " if columns["variant_classification"] is None else ""
         report.warning(name, None, column,
-                       f"{still_blank} row(s) have no Variant_Classification; they count as mutations only when "
-                       "their protein change names an amino-acid change")
+                       f"{absent}{still_blank} row(s) have no Variant_Classification; they count as mutations only "
+                       "when their protein change names an amino-acid change")
     return result
 
 

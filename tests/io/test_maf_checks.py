@@ -215,3 +215,20 @@ def test_a_file_vaf_flag_column_is_recomputed_not_duplicated(tmp_path):
     variants, _ = read_maf(_write(tmp_path / "m.maf", header, rows))
     assert list(variants.columns).count("vaf_flag") == 1
     assert variants["vaf_flag"].isna().all()
+
+
+def test_several_flags_on_one_row_are_joined(tmp_path):
+    header = HEADER + ["t_vaf"]
+    rows = [["PIK3CA", "P1", "3", 1, "G", "A", "Missense_Mutation", "p.E545K", 30, 970, 100, 0.03]]
+    flags, _ = _flags(tmp_path, header, rows)
+    assert flags.iloc[0] == f"{FLAG_SWAPPED}; {FLAG_DEPTH}"
+
+
+def test_missing_classification_column_is_said_once(tmp_path):
+    header = [h for h in HEADER if h != "Variant_Classification"]
+    rows = [["PIK3CA", "S1", "3", 1, "G", "A", "p.E545K", 9, 1, 10]] * 3
+    variants, report = read_maf(_write(tmp_path / "m.maf", header, rows))
+    assert variants["variant_classification"].isna().all()
+    assert _warnings(report, "Variant_Classification") == [
+        "column absent: 3 row(s) have no Variant_Classification; they count as mutations only when their "
+        "protein change names an amino-acid change"]
