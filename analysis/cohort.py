@@ -26,7 +26,7 @@ from analysis.response import ResponseResult, analyse_response
 from analysis.study import Study
 from analysis.survival import SurvivalResult, kaplan_meier
 from analysis.trajectory import TrajectoryResult, analyse_trajectories
-from analysis.tumour_fraction import tumour_fraction
+from analysis.tumour_fraction import tumour_fraction, tumour_fraction_notes
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,7 @@ def analyse_cohort(
 
     caveats: list[str] = []
     sections = [
+        ("tumour fraction", tuple(tumour_fraction_notes(fractions))),
         ("trajectories", trajectories.caveats),
         ("response", response.caveats),
         ("concordance", concordance.caveats),

@@ -35,12 +35,12 @@ from analysis.agreement import (
     correlation,
     wilson_interval,
 )
+from analysis.alterations import n_effect_unknown, protein_changing_mask
 from analysis.frames import typed_frame
 from analysis.params import (
     CHIP_GENES,
     CONFIDENCE_LEVEL,
     FISH_RATIO_POSITIVE,
-    NON_PROTEIN_CHANGING,
     TUMOUR_FRACTION_STRATA,
     AnalysisParameters,
 )
@@ -54,7 +54,12 @@ from analysis.roc import (
     youden_cutoff,
 )
 from analysis.study import Study
-from analysis.tumour_fraction import stratum_labels, tumour_fraction, tumour_fraction_stratum
+from analysis.tumour_fraction import (
+    stratum_labels,
+    tumour_fraction,
+    tumour_fraction_notes,
+    tumour_fraction_stratum,
+)
 
 HER2_GENE = "ERBB2"
 
@@ -253,8 +258,7 @@ def _variant_keys(variants: pd.DataFrame) -> pd.Series:
 
 def _sample_mutations(study: Study, sample_ids: pd.Series) -> pd.DataFrame:
     variants = study.variants[study.variants["sample_id"].isin(sample_ids)]
-    classification = variants["variant_classification"].astype("string")
-    variants = variants[~classification.isin(NON_PROTEIN_CHANGING).fillna(False)].copy()
+    variants = variants[protein_changing_mask(variants)].copy()
     variants["gene"] = variants["gene"].astype("string").str.upper()
     variants["variant_key"] = _variant_keys(variants) if len(variants) else pd.Series(dtype="string")
     return variants
@@ -359,6 +363,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
     # Tumour fraction of each baseline plasma draw.
     tf = tumour_fraction(study.variants, pairs["plasma_sample_id"],
                          min_tumour_fraction=params.min_tumour_fraction)
+    caveats.extend(f"baseline plasma draws: {note}" for note in tumour_fraction_notes(tf))
     pairs = pairs.merge(tf[["sample_id", "tumour_fraction"]].rename(
         columns={"sample_id": "plasma_sample_id", "tumour_fraction": "plasma_tumour_fraction"}),
         on="plasma_sample_id", how="left")
@@ -452,6 +457,13 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
                            "(the study has no gene-panel matrix or case list saying what was sequenced, so the "
                            "panel is assumed to cover it in both samples).")
     per_gene_rows += _structural_variant_rows(study, pairs, profiling, confidence, caveats)
+    paired = study.variants[study.variants["sample_id"].isin(
+        set(pairs["plasma_sample_id"]) | set(pairs["tissue_sample_id"]))]
+    unknown_effect = n_effect_unknown(paired["variant_classification"])
+    if unknown_effect:
+        caveats.append(f"{unknown_effect} variant(s) of the paired samples have no usable Variant_Classification "
+                       "(missing, Unknown or Targeted_Region): counted as mutations only when their protein "
+                       "change names an amino-acid change.")
     amp_measured = cn_both[cn_both["amplified_plasma"].notna() & cn_both["amplified_tissue"].notna()]
     amp_genes = cn_both.loc[cn_both["amplified_plasma"].fillna(False).astype(bool)
                             | cn_both["amplified_tissue"].fillna(False).astype(bool), "gene"].unique()

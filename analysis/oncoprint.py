@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from analysis import params as P
+from analysis.alterations import protein_changing_mask
 from analysis.frames import typed_frame
 from analysis.params import AnalysisParameters
-from analysis.resistance import PROTEIN_ALTERING, TRUNCATING, ResistanceResult, mutation_status
+from analysis.resistance import TRUNCATING, ResistanceResult, mutation_status
 from analysis.study import Study
 from analysis.trajectory import TrajectoryResult, gene_mask, join_unique, upper_genes
 
@@ -161,7 +162,7 @@ def build_oncoprint(
     # --- mutations ----------------------------------------------------------------------------------
     var = study.variants
     var = var[
-        gene_mask(var["gene"], wanted) & var["variant_classification"].isin(PROTEIN_ALTERING).to_numpy()
+        gene_mask(var["gene"], wanted) & protein_changing_mask(var).to_numpy()
     ]
     var = var.assign(gene=upper_genes(var["gene"])).merge(
         draws.assign(has_base=has_base), on="sample_id", how="inner"

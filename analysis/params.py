@@ -59,6 +59,22 @@ CHIP_GENES = ("DNMT3A", "TET2", "ASXL1", "PPM1D", "JAK2", "SF3B1", "SRSF2", "CBL
 GERMLINE_HET_VAF = (0.4, 0.6)
 GERMLINE_HOM_VAF = 0.9
 
+#: Implausible allele fractions (``vaf_flag``, analysis/vaf_checks.py).  A VAF above this
+#: (fraction) outside a germline context needs a tumour fraction near 100% with loss of the
+#: wild-type allele: for ctDNA, where most cell-free DNA comes from blood cells, that is not
+#: credible, and even tissue would need > 95% purity; the usual causes are a homozygous germline
+#: variant or swapped read-count columns.
+IMPLAUSIBLE_VAF = 0.95
+#: Swapped ref/alt counts: alt / (ref + alt) differs from the caller's own VAF/AF column by more
+#: than the first value but matches 1 - AF within the second (fractions).
+SWAP_MIN_DISAGREEMENT = 0.2
+SWAP_MATCH_TOLERANCE = 0.05
+#: Read counts inconsistent with the caller's depth: t_ref_count + t_alt_count above t_depth by more
+#: than this fraction of t_depth and by at least this many reads (fewer reads than t_depth are
+#: normal: other alleles, reads filtered for the allele counts).
+DEPTH_EXCESS_FRACTION = 0.10
+DEPTH_EXCESS_MIN_READS = 5
+
 #: Baseline draw: last plasma draw in this window (days from day 0).
 BASELINE_WINDOW_DAYS = (-28, 3)
 
@@ -110,9 +126,8 @@ SOMATIC_HOTSPOTS = (
     ("TP53", "R282W"), ("TP53", "Y220C"), ("TP53", "G245S"),
 )
 
-#: MAF Variant_Classification values that do not change the protein; left out of per-gene
-#: mutation agreement (cBioPortal's default filter).
-NON_PROTEIN_CHANGING = ("Silent", "Intron", "3'UTR", "5'UTR", "IGR", "RNA", "3'Flank", "5'Flank", "lincRNA")
+#: Which variants count as mutations ("protein-changing") is decided in one place for every
+#: analysis: :func:`analysis.alterations.is_protein_changing`.
 
 
 @dataclass(frozen=True)

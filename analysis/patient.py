@@ -15,7 +15,7 @@ from analysis.params import AnalysisParameters
 from analysis.resistance import KnowledgeBase, ResistanceResult, call_mechanisms, load_knowledge_base
 from analysis.study import Study
 from analysis.trajectory import TrajectoryResult, analyse_trajectories
-from analysis.tumour_fraction import tumour_fraction
+from analysis.tumour_fraction import tumour_fraction, tumour_fraction_notes
 
 
 def subset_study(study: Study, patient_ids: list[str]) -> Study:
@@ -104,5 +104,5 @@ def analyse_patient(study: Study, patient_id: str, params: AnalysisParameters = 
         tumour_fractions=fractions,
         trajectories=trajectories,
         resistance=resistance,
-        caveats=tuple(trajectories.caveats) + tuple(resistance.caveats),
+        caveats=(*tumour_fraction_notes(fractions), *trajectories.caveats, *resistance.caveats),
     )

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import params as P
+from analysis.alterations import protein_changing_mask
 from analysis.params import AnalysisParameters
-from analysis.resistance import PROTEIN_ALTERING, ResistanceResult
+from analysis.resistance import ResistanceResult
 from analysis.study import Study
 from analysis.trajectory import TrajectoryResult, gene_mask
 
@@ -241,7 +242,7 @@ def by_gene(
     sample_patient = samples.set_index("sample_id")["patient_id"]
     var = study.variants
     mutated = var[
-        gene_mask(var["gene"], gene) & var["variant_classification"].isin(PROTEIN_ALTERING).to_numpy()
+        gene_mask(var["gene"], gene) & protein_changing_mask(var).to_numpy()
     ]
     cn = study.copy_number[gene_mask(study.copy_number["gene"], gene)]
     cn = cn.assign(sample_type=cn["sample_id"].map(samples.set_index("sample_id")["sample_type"].str.lower()))

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis import params as P
+from analysis.alterations import protein_changing_mask
 from analysis.errors import InputError
 from analysis.frames import typed_frame
 from analysis.params import AnalysisParameters
@@ -282,7 +283,7 @@ def _mutation_matches(variants: pd.DataFrame, kb: pd.DataFrame) -> pd.DataFrame:
         return variants.iloc[0:0].assign(kb_line=pd.Series(dtype="int64"))
     classification = variants["variant_classification"].astype("string").fillna("")
     protein = variants["protein_change"].astype("string").fillna("").str.replace(r"^p\.", "", regex=True)
-    altering = classification.isin(PROTEIN_ALTERING)
+    altering = protein_changing_mask(variants)
     position = pd.to_numeric(protein.str.extract(r"^[A-Za-z*]+(\d+)", expand=False), errors="coerce")
     parts = []
     for rule in rules.itertuples(index=False):
@@ -306,7 +307,7 @@ def _mutation_matches(variants: pd.DataFrame, kb: pd.DataFrame) -> pd.DataFrame:
             mask = (
                 gene_mask
                 & protein.str.fullmatch(pattern).fillna(False).to_numpy()
-                & (classification != "Silent").to_numpy()
+                & altering.to_numpy()
             )
         if mask.any():
             parts.append(variants[mask].assign(kb_line=rule.line))

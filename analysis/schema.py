@@ -121,13 +121,19 @@ VARIANTS = TableSchema(
         Column("reference_allele", "string", "", "Reference allele."),
         Column("tumor_seq_allele", "string", "", "Alternate allele (MAF Tumor_Seq_Allele2)."),
         Column("variant_classification", "string", "",
-               "MAF Variant_Classification (Missense_Mutation, Nonsense_Mutation, ...)."),
+               "MAF Variant_Classification (Missense_Mutation, Nonsense_Mutation, ...; one of "
+               "analysis.alterations.MAF_CLASSES, or missing)."),
         Column("protein_change", "string", "",
                "Protein change without the 'p.' prefix, e.g. S310F (from HGVSp_Short)."),
         Column("t_ref_count", "Int64", "reads", "Reads supporting the reference allele."),
         Column("t_alt_count", "Int64", "reads", "Reads supporting the alternate allele."),
         Column("depth", "Int64", "reads", "Total depth (t_depth, or ref + alt)."),
         Column("vaf", "float64", "fraction", "Variant allele fraction alt / (ref + alt), in [0, 1]."),
+        Column("vaf_flag", "string", "",
+               "Why the VAF is implausible, missing when it is not: 'ref/alt counts look swapped', "
+               "'ref + alt reads exceed t_depth', 'VAF > 0.95 (implausible for a somatic variant)' "
+               "(outside a germline context); '; '-joined.  Flagged rows are left out of the "
+               "tumour-fraction estimate (analysis/vaf_checks.py)."),
     ),
 )
 

@@ -7,6 +7,11 @@ f = min(1, 2 x the highest VAF among the sample's somatic variants), where
 (:data:`analysis.params.SOMATIC_HOTSPOTS`).  The factor 2 assumes a
 heterozygous, clonal, copy-neutral driver: one mutant allele among the two
 copies in tumour-derived DNA.
+
+Variants whose VAF is flagged implausible (``vaf_flag``, :mod:`analysis.vaf_checks`: swapped
+or inconsistent read counts, VAF > 0.95 outside a germline context) are left out too, even
+known hotspots: one such row would otherwise set f to 1 on its own.  The table counts them per
+sample (``n_vaf_flagged``) and :func:`tumour_fraction_notes` says so in plain words.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from analysis.params import (
     MIN_TUMOUR_FRACTION,
     SOMATIC_HOTSPOTS,
 )
+from analysis.vaf_checks import flagged_mask
 
 #: Columns of :func:`tumour_fraction`.
 TUMOUR_FRACTION_COLUMNS = {
@@ -33,6 +39,7 @@ TUMOUR_FRACTION_COLUMNS = {
     "driver_protein_change": "string",
     "max_vaf": "float64",
     "evaluable": "boolean",
+    "n_vaf_flagged": "int64",
 }
 
 
@@ -44,7 +51,8 @@ def somatic_variant_mask(variants: pd.DataFrame, *, chip_genes: Iterable[str] = 
                          germline_het_vaf: tuple[float, float] = GERMLINE_HET_VAF,
                          germline_hom_vaf: float = GERMLINE_HOM_VAF,
                          hotspots: Iterable[tuple[str, str]] = SOMATIC_HOTSPOTS) -> pd.Series:
-    """True for variants usable as tumour evidence: not in a CHIP gene and not likely germline.
+    """True for variants usable as tumour evidence: not in a CHIP gene, not likely germline, and
+    without a ``vaf_flag`` (implausible VAF).
 
     Parameters
     ----------
@@ -69,6 +77,7 @@ def somatic_variant_mask(variants: pd.DataFrame, *, chip_genes: Iterable[str] = 
         pd.NA, index=variants.index, dtype="string")
     is_hotspot = (gene + ":" + protein).isin(hotspot_keys).fillna(False).to_numpy(dtype=bool)
     usable = vaf.notna().to_numpy() & ~chip & ~(germline_vaf.to_numpy(dtype=bool) & ~is_hotspot)
+    usable &= ~flagged_mask(variants).to_numpy(dtype=bool)
     return pd.Series(usable, index=variants.index)
 
 
@@ -110,8 +119,9 @@ def tumour_fraction(variants: pd.DataFrame, samples: Sequence[str] | pd.Series |
     DataFrame
         ``sample_id``; ``tumour_fraction`` (fraction in [0, 1]); ``n_variants_used`` (somatic
         variants considered); ``driver_gene`` and ``driver_protein_change`` of the variant with
-        the highest VAF; ``max_vaf``; ``evaluable`` (f >= min_tumour_fraction).  One row per
-        sample, sorted by sample_id.
+        the highest VAF; ``max_vaf``; ``evaluable`` (f >= min_tumour_fraction);
+        ``n_vaf_flagged`` (variants left out because their VAF is flagged implausible).  One row
+        per sample, sorted by sample_id.
     """
     columns = TUMOUR_FRACTION_COLUMNS
     frame = variants.copy()
@@ -124,6 +134,7 @@ def tumour_fraction(variants: pd.DataFrame, samples: Sequence[str] | pd.Series |
     usable = frame[somatic_variant_mask(frame, chip_genes=chip_genes, germline_het_vaf=germline_het_vaf,
                                         germline_hom_vaf=germline_hom_vaf, hotspots=hotspots)]
     usable = usable[usable["sample_id"].notna()]
+    n_flagged = frame.loc[flagged_mask(frame).to_numpy(dtype=bool), "sample_id"].value_counts()
     ordered = usable.sort_values(["sample_id", "vaf", "gene"], ascending=[True, False, True],
                                  kind="mergesort")
     top = ordered.drop_duplicates("sample_id", keep="first")
@@ -137,6 +148,7 @@ def tumour_fraction(variants: pd.DataFrame, samples: Sequence[str] | pd.Series |
         "max_vaf": top["vaf"].to_numpy(dtype=float),
         "evaluable": fractions >= min_tumour_fraction,
     })
+    table["n_vaf_flagged"] = table["sample_id"].map(n_flagged).fillna(0).to_numpy(dtype="int64")
     wanted = pd.unique(pd.Series(samples, dtype="object").dropna()) if samples is not None else (
         pd.unique(frame["sample_id"].dropna()))
     found = set(table["sample_id"])
@@ -144,13 +156,27 @@ def tumour_fraction(variants: pd.DataFrame, samples: Sequence[str] | pd.Series |
     if absent:
         table = pd.concat([table, pd.DataFrame({
             "sample_id": absent, "tumour_fraction": np.nan, "n_variants_used": 0, "driver_gene": None,
-            "driver_protein_change": None, "max_vaf": np.nan, "evaluable": False})], ignore_index=True)
+            "driver_protein_change": None, "max_vaf": np.nan, "evaluable": False,
+            "n_vaf_flagged": [int(n_flagged.get(s, 0)) for s in absent]})], ignore_index=True)
     if samples is not None:
         table = table[table["sample_id"].isin(set(wanted))]
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     table = table.astype(columns)
     return table.sort_values("sample_id", kind="mergesort").reset_index(drop=True)
+
+
+def tumour_fraction_notes(fractions: pd.DataFrame) -> list[str]:
+    """Plain-language notes on a :func:`tumour_fraction` table: flagged VAFs left out, with counts."""
+    if "n_vaf_flagged" not in fractions or not len(fractions):
+        return []
+    counts = fractions["n_vaf_flagged"].fillna(0).astype(int)
+    n_rows, n_samples = int(counts.sum()), int((counts > 0).sum())
+    if not n_rows:
+        return []
+    return [f"{n_rows} variant(s) in {n_samples} sample(s) left out of the tumour-fraction estimate: their VAF "
+            "is flagged implausible (vaf_flag: swapped or inconsistent read counts, or VAF > 0.95 outside a "
+            "germline context), and one such row would set the tumour fraction on its own."]
 
 
 def tumour_fraction_stratum(fraction: pd.Series | np.ndarray, edges: Sequence[float]) -> pd.Series:

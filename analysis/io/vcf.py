@@ -35,6 +35,7 @@ import pandas as pd
 import pysam
 
 from analysis import schema
+from analysis.alterations import maf_class_from_consequence
 from analysis.errors import InputError
 from analysis.io.bed import strip_chr
 from analysis.io.errors import TruncatedFileError, TumourColumnError
@@ -45,48 +46,6 @@ BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b00030000000000000000
 
 _TUMOUR_NAMES = ("TUMOR", "TUMOUR", "T", "TUMOR_SAMPLE")
 _NORMAL_NAMES = ("NORMAL", "N", "GERMLINE", "NORMAL_SAMPLE")
-
-#: Sequence Ontology consequence -> MAF Variant_Classification (as vcf2maf maps them).
-_SO_TO_MAF = {
-    "splice_acceptor_variant": "Splice_Site",
-    "splice_donor_variant": "Splice_Site",
-    "transcript_ablation": "Splice_Site",
-    "exon_loss_variant": "Splice_Site",
-    "stop_gained": "Nonsense_Mutation",
-    "stop_lost": "Nonstop_Mutation",
-    "start_lost": "Translation_Start_Site",
-    "initiator_codon_variant": "Translation_Start_Site",
-    "inframe_insertion": "In_Frame_Ins",
-    "disruptive_inframe_insertion": "In_Frame_Ins",
-    "inframe_deletion": "In_Frame_Del",
-    "disruptive_inframe_deletion": "In_Frame_Del",
-    "missense_variant": "Missense_Mutation",
-    "coding_sequence_variant": "Missense_Mutation",
-    "conservative_missense_variant": "Missense_Mutation",
-    "rare_amino_acid_variant": "Missense_Mutation",
-    "transcript_amplification": "Intron",
-    "intron_variant": "Intron",
-    "intragenic_variant": "Intron",
-    "splice_region_variant": "Splice_Region",
-    "incomplete_terminal_codon_variant": "Silent",
-    "synonymous_variant": "Silent",
-    "stop_retained_variant": "Silent",
-    "NMD_transcript_variant": "Silent",
-    "mature_miRNA_variant": "RNA",
-    "exon_variant": "RNA",
-    "non_coding_exon_variant": "RNA",
-    "non_coding_transcript_exon_variant": "RNA",
-    "non_coding_transcript_variant": "RNA",
-    "5_prime_UTR_variant": "5'UTR",
-    "5_prime_UTR_premature_start_codon_gain_variant": "5'UTR",
-    "3_prime_UTR_variant": "3'UTR",
-    "TF_binding_site_variant": "IGR",
-    "regulatory_region_variant": "IGR",
-    "intergenic_variant": "IGR",
-    "intergenic_region": "IGR",
-    "upstream_gene_variant": "5'Flank",
-    "downstream_gene_variant": "3'Flank",
-}
 
 
 @dataclass(frozen=True)
@@ -367,18 +326,7 @@ def _annotate(
     if protein and ":" in protein:
         protein = protein.split(":", 1)[1]  # VEP prefixes the protein id (ENSP...:p.Ser310Phe)
     protein = protein.replace("%3D", "=") if protein else None
-    consequence = (best.get(consequence_key) or "").split("&")[0]
-    classification = _SO_TO_MAF.get(consequence)
-    if consequence == "frameshift_variant":
-        classification = "Frame_Shift_Del" if len(alt) < len(ref) else "Frame_Shift_Ins"
-    elif consequence == "protein_altering_variant":
-        classification = (
-            "In_Frame_Del"
-            if len(alt) < len(ref)
-            else ("In_Frame_Ins" if len(alt) > len(ref) else "Missense_Mutation")
-        )
-    elif consequence and classification is None:
-        classification = "Targeted_Region"
+    classification = maf_class_from_consequence(best.get(consequence_key) or None, ref, alt)
     return best.get(gene_key) or None, protein, classification
 
 

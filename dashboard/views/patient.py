@@ -59,10 +59,10 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
 
     Columns: ``sample_id, sample_type, timepoint, day, gene, alteration, vaf_pct`` (3 significant
     digits), ``depth`` (reads), ``copy_number`` (copies, 2 d.p.), ``mechanism`` (pathway when the
-    alteration supports a resistance call).
+    alteration supports a resistance call), ``vaf_flag`` (why the VAF is implausible, if it is).
     """
     columns = ["sample_id", "sample_type", "timepoint", "day", "gene", "alteration", "vaf_pct", "depth",
-               "copy_number", "mechanism"]
+               "copy_number", "mechanism", "vaf_flag"]
     variants = patient.variants
     rows = []
     if len(variants):
@@ -72,6 +72,7 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
             "alteration": variants["protein_change"].astype("string").fillna(variants["variant_classification"]),
             "vaf_pct": variants["vaf"].map(lambda v: float(f"{100 * v:.3g}") if pd.notna(v) else np.nan),
             "depth": variants["depth"].astype("float64"), "copy_number": np.nan, "kind": "mutation",
+            "vaf_flag": variants["vaf_flag"],
         }))
     cn = patient.copy_number
     if len(cn):
@@ -136,6 +137,7 @@ ALTERATION_LABELS = {
     "sample_id": "Sample", "sample_type": "Type", "timepoint": "Timepoint", "day": "Day",
     "gene": "Gene", "alteration": "Alteration", "vaf_pct": "VAF (%)", "depth": "Depth (reads)",
     "copy_number": "Copy number (copies)", "mechanism": "Supports mechanism",
+    "vaf_flag": "VAF check (left out of tumour fraction)",
 }
 EVIDENCE_LABELS = {
     "pathway": "Mechanism", "gene": "Gene", "alteration": "Alteration", "sample_id": "Sample", "day": "Day",

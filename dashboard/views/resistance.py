@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.agreement import wilson_interval
+from analysis.alterations import protein_changing_mask
 from analysis.oncoprint import OncoprintData
 from analysis.params import CONFIDENCE_LEVEL
-from analysis.resistance import PROTEIN_ALTERING, ResistanceResult
+from analysis.resistance import ResistanceResult
 from analysis.study import Study
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, upper_genes
 from dashboard.figures.style import vaf_text
@@ -218,7 +219,7 @@ def cell_details(study: Study, trajectories: TrajectoryResult, cells: pd.DataFra
     lines = []
     variants = study.variants
     variants = variants[gene_mask(variants["gene"], genes)
-                        & variants["variant_classification"].isin(PROTEIN_ALTERING).to_numpy()]
+                        & protein_changing_mask(variants).to_numpy()]
     variants = variants.assign(gene=upper_genes(variants["gene"]), sample_id=variants["sample_id"].astype(str))
     variants = variants.merge(draws, on="sample_id")
     if len(variants):

@@ -105,3 +105,30 @@ def test_strata():
     assert tumour_fraction_stratum(values, edges).tolist() == [
         "<1%", "<1%", "1-5%", "1-5%", "5-10%", "5-10%", ">=10%", ">=10%", "not estimable"]
     assert stratum_labels(edges) == ["<1%", "1-5%", "5-10%", ">=10%", "not estimable"]
+
+
+def test_flagged_vafs_are_left_out_and_counted(tmp_path):
+    """A hotspot at VAF 0.97 in plasma (flagged by the MAF reader) would set f = 1 on its own."""
+    from analysis.io.maf import read_maf
+    from analysis.tumour_fraction import tumour_fraction_notes
+
+    maf = tmp_path / "m.maf"
+    maf.write_text("\n".join([
+        "Hugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\tHGVSp_Short\tt_ref_count\tt_alt_count\tt_depth",
+        "TP53\tP1-B\tMissense_Mutation\tp.R175H\t30\t970\t1000",   # implausible for plasma
+        "KRAS\tP1-B\tMissense_Mutation\tp.G12D\t900\t100\t1000",   # VAF 0.10 -> f = 0.20
+        "TP53\tP2-B\tMissense_Mutation\tp.R175H\t30\t970\t1000",   # P2's only variant, flagged
+    ]) + "\n")
+    table, _ = read_maf(maf)
+    assert table["vaf_flag"].notna().tolist() == [True, False, True]
+    tf = tumour_fraction(table, ["P1-B", "P2-B"]).set_index("sample_id")
+    assert tf.loc["P1-B", "tumour_fraction"] == pytest.approx(0.2)
+    assert tf.loc["P1-B", "driver_gene"] == "KRAS"
+    assert tf.loc["P1-B", "n_vaf_flagged"] == 1 and tf.loc["P2-B", "n_vaf_flagged"] == 1
+    assert math.isnan(tf.loc["P2-B", "tumour_fraction"]) and not tf.loc["P2-B", "evaluable"]
+    notes = tumour_fraction_notes(tf.reset_index())
+    assert len(notes) == 1 and notes[0].startswith("2 variant(s) in 2 sample(s) left out of the tumour-fraction")
+    # Without the flag the hotspot would have made f = 1.
+    unflagged = tumour_fraction(table.assign(vaf_flag=pd.NA), ["P1-B"])
+    assert unflagged["tumour_fraction"].iloc[0] == 1.0
+    assert tumour_fraction_notes(unflagged) == []

@@ -354,8 +354,9 @@ ONE_DEFECT_FILES: list[Defect] = [
     D("mutations/data_mutations_invalid_swissprot.maf", "maf", WARNING, WARNING,
       reason="same verdict, other cause: SWISSPROT is not read; " + NO_COUNTS),
     D("mutations/data_mutations_invalid_utf8.maf", "maf", ERROR, ERROR),
-    D("mutations/data_mutations_invalid_variant_classification.maf", "maf", ERROR, ACCEPTED,
-      reason="Variant_Classification is kept as written; an empty one is missing"),
+    D("mutations/data_mutations_invalid_variant_classification.maf", "maf", ERROR, WARNING,
+      reason="a Variant_Classification that is not a MAF class is recovered (letter case, Consequence) or set "
+             "missing, with a warning counting the rows"),
     D("mutations/data_mutations_missing_aa_change_column.maf", "maf", ERROR, WARNING,
       reason="the protein change (HGVSp_Short, Amino_Acid_Change) is optional; " + NO_COUNTS),
     D("mutations/data_mutations_missing_swissprot.maf", "maf", WARNING, WARNING,
