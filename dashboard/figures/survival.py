@@ -165,12 +165,22 @@ def median_text(row) -> str:
 
 
 def hazard_text(row) -> str:
-    """``2.3 (1.1-4.8)`` vs the reference, ``1 (reference)``, or why there is no estimate."""
+    """``2.3 (1.1-4.8)`` vs the reference, ``1 (reference)``, or ``not estimable (why)``.
+
+    A hazard ratio the analysis could not estimate (no events, separation, no convergence: its
+    ``hr_note``) is never shown as a number.
+    """
     status = str(row["status"])
     if bool(row["is_reference"]) if not pd.isna(row["is_reference"]) else False:
         return "1 (reference)"
-    if status in ("too small", "empty", "no events"):
-        return {"too small": "too small", "empty": "no patients", "no events": "no events"}[status]
+    if status in ("too small", "empty"):
+        return {"too small": "too small", "empty": "no patients"}[status]
+    note = row.get("hr_note", "")
+    note = "" if pd.isna(note) else str(note)
+    if note:
+        return f"not estimable ({note})"
+    if status == "no events":
+        return f"not estimable (no events in {row['group']})"
     hr = float(row["hazard_ratio"])
     if math.isnan(hr):
         return "not estimable"
