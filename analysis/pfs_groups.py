@@ -1,15 +1,17 @@
-"""PFS groupings of design.md section 3, each a table that feeds :func:`analysis.survival.kaplan_meier`.
+"""Patient groupings of design.md section 3, each feeding :func:`analysis.survival.kaplan_meier`.
 
-Every grouping returns a :class:`PfsGrouping` whose ``table`` has ``patient_id, pfs_months,
-pfs_event, group``: one row per patient with a PFS time, status and group; patients that cannot
-be grouped (no baseline draw, no PFS) are counted in ``summary`` and named in ``caveats``, never
-silently dropped.
+Every grouping returns a :class:`PfsGrouping`: ``members`` (``patient_id, group``: every patient
+that could be grouped, whatever their follow-up) and ``table`` (``patient_id, pfs_months,
+pfs_event, group``: the members with a PFS time and status).  Patients that cannot be grouped (no
+baseline draw, no sample, ...) are counted in ``summary`` and named in ``caveats``, never silently
+dropped.  :func:`grouping_survival` compares the groups on either endpoint, PFS or overall survival,
+so that a study with only ``OS_MONTHS``/``OS_STATUS`` works with every grouping.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -18,12 +20,20 @@ from analysis import params as P
 from analysis.params import AnalysisParameters
 from analysis.resistance import PROTEIN_ALTERING, ResistanceResult
 from analysis.study import Study
+from analysis.survival import SurvivalResult, kaplan_meier
 from analysis.trajectory import TrajectoryResult, gene_mask
 
 #: Genes of "baseline PI3K or ERBB2/4 mutation" (Wang et al., Gut 2019).
 BASELINE_MUTATION_GENES = ("PIK3CA", "PIK3R1", "PIK3C3", "ERBB2", "ERBB4")
 
 TABLE_COLUMNS = {"patient_id": "string", "pfs_months": "float64", "pfs_event": "boolean", "group": "string"}
+MEMBER_COLUMNS = {"patient_id": "string", "group": "string"}
+ENDPOINT_TABLE_COLUMNS = {"patient_id": "string", "months": "float64", "event": "boolean", "group": "string"}
+
+#: Endpoints: patient columns of time (months) and event, and the word for an event.
+ENDPOINT_COLUMNS = {"pfs": ("pfs_months", "pfs_event"), "os": ("os_months", "os_event")}
+EVENT_WORDS = {"pfs": "progressions", "os": "deaths"}
+ENDPOINT_NAMES = {"pfs": "PFS", "os": "overall survival"}
 
 
 @dataclass(frozen=True)
@@ -41,9 +51,13 @@ class PfsGrouping:
     group_order
         Display order of the groups (first = reference for hazard ratios).
     summary
-        ``group, n`` plus a row ``not grouped``.
+        ``group, n`` (with PFS) plus a row ``not grouped`` (no group or no PFS).
     caveats
-        Why patients were left out.
+        Why patients were left out of ``table`` (not grouped, no PFS).
+    members
+        ``patient_id, group`` of every grouped patient, with or without PFS.
+    member_caveats
+        Why patients were not grouped (the part of ``caveats`` that does not depend on the endpoint).
     """
 
     name: str
@@ -52,6 +66,13 @@ class PfsGrouping:
     group_order: tuple[str, ...]
     summary: pd.DataFrame
     caveats: tuple[str, ...] = ()
+    members: pd.DataFrame = field(default_factory=lambda: _typed(pd.DataFrame(), MEMBER_COLUMNS))
+    member_caveats: tuple[str, ...] = ()
+
+
+def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: (frame[c] if c in frame else pd.Series(dtype=t)).astype(t)
+                         for c, t in columns.items()}).reset_index(drop=True)
 
 
 def _finish(
@@ -62,6 +83,7 @@ def _finish(
     order: Sequence[str],
     reason: str,
 ) -> PfsGrouping:
+    """The grouping of *groups* (patient_id -> label; missing = not grouped, for *reason*)."""
     pts = trajectories.patients
     frame = pd.DataFrame(
         {
@@ -71,19 +93,20 @@ def _finish(
             "group": pts["patient_id"].map(groups).to_numpy(),
         }
     )
-    caveats = []
-    no_pfs = frame["pfs_months"].isna() | frame["pfs_event"].isna()
-    if no_pfs.any():
-        caveats.append(f"{int(no_pfs.sum())} patient(s) without PFS time or status left out.")
-    no_group = frame["group"].isna() & ~no_pfs
+    no_group = frame["group"].isna()
+    member_caveats = []
     if no_group.any():
         ids = ", ".join(frame.loc[no_group, "patient_id"].astype(str)[:10])
         more = "..." if no_group.sum() > 10 else ""
-        caveats.append(f"{int(no_group.sum())} patient(s) not grouped ({reason}): {ids}{more}")
-    table = frame[~no_pfs & ~no_group]
-    table = pd.DataFrame({c: table[c].astype(t) for c, t in TABLE_COLUMNS.items()}).reset_index(drop=True)
-    present = [g for g in order if g in set(table["group"])]
-    extra = sorted(set(table["group"]) - set(order))
+        member_caveats.append(f"{int(no_group.sum())} patient(s) not grouped ({reason}): {ids}{more}")
+    members = _typed(frame[~no_group], MEMBER_COLUMNS)
+    no_pfs = ~no_group & (frame["pfs_months"].isna() | frame["pfs_event"].isna())
+    caveats = list(member_caveats)
+    if no_pfs.any():
+        caveats.insert(0, f"{int(no_pfs.sum())} patient(s) without PFS time or status left out.")
+    table = _typed(frame[~no_pfs & ~no_group], TABLE_COLUMNS)
+    present = [g for g in order if g in set(members["group"])]
+    extra = sorted(set(members["group"]) - set(order))
     counts = table["group"].value_counts()
     summary = pd.DataFrame(
         {
@@ -98,7 +121,72 @@ def _finish(
         group_order=tuple(present + extra),
         summary=summary,
         caveats=tuple(caveats),
+        members=members,
+        member_caveats=tuple(member_caveats),
     )
+
+
+def available_endpoints(patients: pd.DataFrame) -> list[str]:
+    """Endpoints (``pfs``, ``os``) for which at least one patient has both a time and a status."""
+    out = []
+    for endpoint, (months, event) in ENDPOINT_COLUMNS.items():
+        if months in patients and event in patients and (patients[months].notna() & patients[event].notna()).any():
+            out.append(endpoint)
+    return out
+
+
+def endpoint_table(grouping: PfsGrouping, endpoint: str,
+                   patients: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The grouping's members with the time and event of *endpoint*.
+
+    Parameters
+    ----------
+    endpoint
+        ``"pfs"`` or ``"os"`` (columns :data:`ENDPOINT_COLUMNS` of *patients*).
+    patients
+        A patients table with those columns (the study's, or the trajectories' for PFS).
+
+    Returns
+    -------
+    ``patient_id, months, event, group`` (members with both a time and a status), and the caveats:
+    why patients were not grouped, and how many members had no time or status for the endpoint.
+
+    Raises
+    ------
+    ValueError
+        An unknown endpoint.
+    """
+    if endpoint not in ENDPOINT_COLUMNS:
+        raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {', '.join(ENDPOINT_COLUMNS)}")
+    months, event = ENDPOINT_COLUMNS[endpoint]
+    outcome = patients.drop_duplicates("patient_id").set_index("patient_id")
+    members = grouping.members
+    frame = pd.DataFrame({
+        "patient_id": members["patient_id"],
+        "months": members["patient_id"].map(outcome[months]) if months in outcome else np.nan,
+        "event": members["patient_id"].map(outcome[event]) if event in outcome else pd.NA,
+        "group": members["group"],
+    })
+    known = frame["months"].notna() & frame["event"].notna()
+    caveats = list(grouping.member_caveats)
+    if (~known).any():
+        caveats.insert(0, f"{int((~known).sum())} grouped patient(s) without {ENDPOINT_NAMES[endpoint]} time or "
+                          "status left out.")
+    return _typed(frame[known], ENDPOINT_TABLE_COLUMNS), tuple(caveats)
+
+
+def grouping_survival(grouping: PfsGrouping, patients: pd.DataFrame, endpoint: str = "pfs",
+                      at_times: list[float] | None = None) -> SurvivalResult:
+    """Kaplan-Meier, log-rank and Cox of the grouping on *endpoint* (PFS or OS).
+
+    The result's caveats start with the grouping's (not grouped, no time for the endpoint), so that
+    they can be shown as they are.  See :func:`endpoint_table` for the parameters.
+    """
+    table, caveats = endpoint_table(grouping, endpoint, patients)
+    result = kaplan_meier(table["months"].to_numpy(float), table["event"].astype(bool).to_numpy(),
+                          table["group"].astype(str).to_numpy(), at_times=at_times,
+                          group_order=list(grouping.group_order) or None)
+    return replace(result, caveats=(*caveats, *(c for c in result.caveats if c not in caveats)))
 
 
 def by_mechanism_count(trajectories: TrajectoryResult, resistance: ResistanceResult) -> PfsGrouping:
@@ -149,16 +237,21 @@ def by_baseline_mutation(
 
 
 def by_resistance_class(trajectories: TrajectoryResult) -> PfsGrouping:
-    """Resistance class: ``innate``, ``acquired``, ``none`` (no progression)."""
+    """Resistance class: ``innate``, ``acquired``, ``none`` (no progression).
+
+    "none" needs a known PFS status: a patient with neither a PFS status nor a progression in the
+    timeline (e.g. a study without PFS columns) has no class and is not grouped.
+    """
     pts = trajectories.patients
-    groups = pd.Series(pts["resistance_class"].to_numpy(), index=pts["patient_id"].to_numpy())
+    unknown = pts["pfs_event"].isna().to_numpy() & ~pts["progressed"].astype(bool).to_numpy()
+    groups = pd.Series(pts["resistance_class"].to_numpy(), index=pts["patient_id"].to_numpy())[~unknown]
     return _finish(
         "resistance_class",
         "Resistance class",
         trajectories,
         groups,
         ("acquired", "innate", "none"),
-        "no class",
+        "no class: no PFS status and no progression recorded",
     )
 
 
@@ -218,6 +311,52 @@ def by_early_decline(
     )
 
 
+def altered_samples(study: Study, params: AnalysisParameters = AnalysisParameters(),
+                    genes: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Every (sample, gene) with a protein-altering mutation, an amplification or a deletion.
+
+    Amplification: discrete 2 or CN >= the plasma (2.4) or tissue (4.0) cutoff by sample type;
+    deletion: discrete -2 or CN <= :data:`analysis.params.GENE_DELETION_CN`.  *genes* restricts the
+    genes (HUGO symbols, any case); None = all.
+
+    Returns
+    -------
+    ``sample_id, patient_id, gene`` (upper case), one row per altered sample and gene.
+    """
+    samples = study.samples.drop_duplicates("sample_id").set_index("sample_id")
+    var = study.variants
+    cn = study.copy_number
+    if genes is not None:
+        wanted = [genes] if isinstance(genes, str) else list(genes)
+        var = var[gene_mask(var["gene"], [g.upper() for g in wanted])]
+        cn = cn[gene_mask(cn["gene"], [g.upper() for g in wanted])]
+    mutated = var.loc[var["variant_classification"].isin(PROTEIN_ALTERING).to_numpy(), ["sample_id", "gene"]]
+    sample_type = cn["sample_id"].map(samples["sample_type"].astype("string").str.lower())
+    copies = cn["copy_number"].fillna(2.0 * np.power(2.0, cn["log2_ratio"]))
+    cutoff = np.where(sample_type == "tissue", params.tissue_amplification_cn, params.plasma_amplification_cn)
+    discrete = cn["cna_discrete"].astype("float64")
+    altered_cn = ((discrete.abs() >= 2) | (copies >= cutoff) | (copies <= P.GENE_DELETION_CN)).fillna(False)
+    both = pd.concat([mutated, cn.loc[altered_cn.to_numpy(dtype=bool), ["sample_id", "gene"]]], ignore_index=True)
+    out = pd.DataFrame({"sample_id": both["sample_id"].astype("string"),
+                        "patient_id": both["sample_id"].map(samples["patient_id"]).astype("string"),
+                        "gene": both["gene"].astype("string").str.upper()})
+    return out.dropna().drop_duplicates().reset_index(drop=True)
+
+
+def most_altered_genes(study: Study, params: AnalysisParameters = AnalysisParameters()) -> pd.DataFrame:
+    """Genes by number of altered patients (any sample), most altered first, then by name.
+
+    Returns ``gene, n_patients``; genes with data but no alteration are listed with 0.
+    """
+    altered = altered_samples(study, params)
+    counts = altered.groupby("gene")["patient_id"].nunique()
+    genes = set(study.variants["gene"].dropna().astype(str).str.upper()) | set(
+        study.copy_number["gene"].dropna().astype(str).str.upper())
+    table = pd.DataFrame({"gene": sorted(genes - {""})})
+    table["n_patients"] = table["gene"].map(counts).fillna(0).astype("int64")
+    return table.sort_values(["n_patients", "gene"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def by_gene(
     study: Study,
     trajectories: TrajectoryResult,
@@ -239,20 +378,8 @@ def by_gene(
     if sources != "any":
         samples = samples[samples["sample_type"].str.lower() == sources]
     sample_patient = samples.set_index("sample_id")["patient_id"]
-    var = study.variants
-    mutated = var[
-        gene_mask(var["gene"], gene) & var["variant_classification"].isin(PROTEIN_ALTERING).to_numpy()
-    ]
-    cn = study.copy_number[gene_mask(study.copy_number["gene"], gene)]
-    cn = cn.assign(sample_type=cn["sample_id"].map(samples.set_index("sample_id")["sample_type"].str.lower()))
-    copies = cn["copy_number"].fillna(2.0 * np.power(2.0, cn["log2_ratio"]))
-    cutoff = np.where(
-        cn["sample_type"] == "tissue", params.tissue_amplification_cn, params.plasma_amplification_cn
-    )
-    discrete = cn["cna_discrete"].astype("float64")
-    altered_cn = ((discrete.abs() >= 2) | (copies >= cutoff) | (copies <= P.GENE_DELETION_CN)).fillna(False)
-    altered_samples = set(mutated["sample_id"]) | set(cn.loc[altered_cn.to_numpy(dtype=bool), "sample_id"])
-    carriers = set(sample_patient[sample_patient.index.isin(altered_samples)])
+    altered = altered_samples(study, params, gene)
+    carriers = set(altered.loc[altered["sample_id"].isin(sample_patient.index), "patient_id"])
     sequenced = set(sample_patient)
     pts = trajectories.patients
     groups = pd.Series(
@@ -270,7 +397,11 @@ def by_gene(
 
 
 def by_clinical_attribute(study: Study, trajectories: TrajectoryResult, attribute: str) -> PfsGrouping:
-    """Any categorical patient attribute (e.g. ``her2_status`` or a free column such as ``sex``).
+    """Any patient attribute (e.g. ``her2_status``, a free column such as ``sex``, or ``age``).
+
+    Categorical attributes give one group per value.  A numeric measurement (more than
+    :data:`MAX_NUMERIC_LEVELS` distinct values, or not whole numbers) is split at its median:
+    ``< m`` vs ``>= m`` (a data-driven cut-off, said in the title).
 
     Raises
     ------
@@ -281,10 +412,33 @@ def by_clinical_attribute(study: Study, trajectories: TrajectoryResult, attribut
     column = attribute.lower()
     if column not in pts.columns:
         raise KeyError(f"attribute {attribute!r}: expected one of {', '.join(map(str, pts.columns))}")
-    values = pts.drop_duplicates("patient_id").set_index("patient_id")[column]
-    values = values.astype("string").str.strip().replace("", pd.NA).dropna()
+    raw = pts.drop_duplicates("patient_id").set_index("patient_id")[column]
+    if is_measurement(raw):
+        numbers = pd.to_numeric(raw, errors="coerce").dropna()
+        median = float(numbers.median())
+        low, high = f"< {median:g}", f">= {median:g}"
+        groups = pd.Series(np.where(numbers >= median, high, low), index=numbers.index)
+        return _finish(f"attribute_{column}", f"{attribute} (split at the median, {median:g})", trajectories,
+                       groups, (low, high), f"no {attribute}")
+    values = raw.astype("string").str.strip().replace("", pd.NA).dropna()
     order = tuple(sorted(values.unique()))
     return _finish(f"attribute_{column}", attribute, trajectories, values, order, f"no {attribute}")
+
+
+#: A numeric attribute is a category only when it holds at most this many distinct whole numbers, all
+#: from 0 to :data:`MAX_SCORE` (ECOG 0-5, a stage 1-4); any other numeric column (age, a ratio) is a
+#: measurement, split at the median.
+MAX_NUMERIC_LEVELS = 10
+MAX_SCORE = 10
+
+
+def is_measurement(values: pd.Series) -> bool:
+    """True for a numeric column that is a measurement (age, a ratio), not a score such as ECOG."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return False
+    present = values.dropna()
+    score = (present == present.round()).all() and present.between(0, MAX_SCORE).all()
+    return bool(present.nunique() > MAX_NUMERIC_LEVELS or not score)
 
 
 def default_groupings(

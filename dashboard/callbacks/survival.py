@@ -12,6 +12,9 @@ from dashboard.components.tables import data_table
 from dashboard.parameters import params_from_store
 from dashboard.views.survival import (
     ATTRIBUTE_GROUP,
+    DEFAULT_ENDPOINT,
+    DEFAULT_GROUP,
+    ENDPOINTS,
     GENE_GROUP,
     SurvivalChoice,
     survival_view,
@@ -25,8 +28,8 @@ RISK_LABELS = {"group": "Group", "time": "Months", "at_risk": "At risk", "censor
 
 
 def _choice(group, gene, attribute, endpoint=None) -> SurvivalChoice:
-    return SurvivalChoice(group=group or "mechanism_count", gene=gene or None, attribute=attribute or None,
-                          endpoint=endpoint if endpoint in ("pfs", "os") else "pfs")
+    return SurvivalChoice(group=group or DEFAULT_GROUP, gene=gene or None, attribute=attribute or None,
+                          endpoint=endpoint if endpoint in ENDPOINTS else DEFAULT_ENDPOINT)
 
 
 def draw_survival(ready, group, gene, attribute, endpoint="pfs"):
@@ -46,7 +49,7 @@ def draw_survival(ready, group, gene, attribute, endpoint="pfs"):
                          children=[html.Strong("This grouping could not be computed. "), str(exc)])
         return no_update, "", "", alert, None
     stats = [
-        data_table(view.stats, ids.SURVIVAL_STATS_TABLE, STATS_LABELS),
+        data_table(view.stats, ids.SURVIVAL_STATS_TABLE, {**STATS_LABELS, "events": view.event_label.capitalize()}),
         html.Details(className="risk-table-details", children=[
             html.Summary("Risk table as numbers (CSV download)"),
             data_table(view.risk, ids.SURVIVAL_RISK_TABLE, RISK_LABELS, page_size=30),

@@ -39,7 +39,8 @@ def legend_name(group: str, n: int) -> str:
 
 def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFrame, *,
               y_label: str = "Progression-free probability", x_label: str = "Months since first trastuzumab dose",
-              title: str | None = None, legend_title: str | None = None, confidence: float = 0.95) -> go.Figure:
+              title: str | None = None, legend_title: str | None = None, confidence: float = 0.95,
+              empty_text: str = "No patient with a PFS time and status in this grouping.") -> go.Figure:
     """Kaplan-Meier curves (step functions) with CI bands, censor ticks and a risk table.
 
     Parameters
@@ -57,10 +58,12 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
         Shown before the legend entries (e.g. the grouping's title).
     confidence
         Level of the bands (for the hover text).
+    empty_text
+        What the figure says when there is no curve (names the endpoint).
     """
     groups = [str(g) for g in summary["group"]]
     if not groups or curves.empty:
-        return empty_figure("No patient with a PFS time and status in this grouping.")
+        return empty_figure(empty_text)
     n_by_group = dict(zip(summary["group"].astype(str), summary["n"].astype(int), strict=True))
     n_risk_rows = len(groups) * len(RISK_ROWS)
     km_px, table_px = 420, int(RISK_ROW_PX * (n_risk_rows + RISK_GROUP_GAP * len(groups))) + 30

@@ -39,7 +39,10 @@ def test_choosing_a_grouping_redraws_the_km_plot_and_its_p_value(dash_duo, demo_
     # "Any alteration in gene X": computed on request; a one-patient group is reported as too small.
     dash_duo.select_dcc_dropdown("#survival-group", value="Any alteration in a gene ...")
     dash_duo.wait_for_element("#survival-gene-field:not([hidden])", timeout=10)
-    dash_duo.select_dcc_dropdown("#survival-gene", value="KRAS")
+    # Genes come most altered first, with their count over the whole study: the most altered is drawn at once.
+    dash_duo.wait_for_contains_text("#survival-title", "Any TP53 alteration", timeout=20)
+    assert dash_duo.find_element("#survival-gene").text.startswith("TP53 (78 of 78 patients altered)")
+    dash_duo.select_dcc_dropdown("#survival-gene", value="KRAS (7 of 78 patients altered)")
     dash_duo.wait_for_contains_text("#survival-pvalue", "not testable", timeout=20)
     stats = _rows(dash_duo, "survival-stats-table")
     assert stats[1][:6] == ["KRAS altered", "1", "1", "0", "too small to estimate", "too small"]
