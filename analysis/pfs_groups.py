@@ -35,6 +35,28 @@ ENDPOINT_COLUMNS = {"pfs": ("pfs_months", "pfs_event"), "os": ("os_months", "os_
 EVENT_WORDS = {"pfs": "progressions", "os": "deaths"}
 ENDPOINT_NAMES = {"pfs": "PFS", "os": "overall survival"}
 
+#: Default landmark of the landmark analysis (days from day 0): about the 3-month boundary between
+#: innate and acquired resistance (``INNATE_PFS_MONTHS``), so that the groups cannot encode innate
+#: progression (Anderson, Cain and Gelber, J Clin Oncol 1983;1:710-719).
+DEFAULT_LANDMARK_DAYS = 90.0
+
+#: Cautions of groupings formed from what happened later (guarantee-time bias), shown next to the p-value.
+GUARANTEE_TIME = "guarantee-time bias (Anderson, Cain and Gelber 1983)"
+BIAS_PROGRESSION_DRAW = (
+    "Caution: groups counted from the progression draw, which only progressors have and which is taken at "
+    f"progression, build the outcome into the groups ({GUARANTEE_TIME}). Shown because Wang et al. 2019 did "
+    "this; use the baseline-only grouping or a landmark analysis for a fair comparison.")
+BIAS_RESISTANCE_CLASS = (
+    "Caution: resistance class is defined by PFS itself (innate = progression by 3 months), so comparing PFS "
+    f"between classes is circular ({GUARANTEE_TIME}); the p-value is no evidence of a prognostic difference.")
+BIAS_ANY_SAMPLE = (
+    "Caution: alterations from any sample, including draws at or after progression: patients followed longer "
+    f"give more samples and more chances to show an alteration ({GUARANTEE_TIME}). Use the baseline draw or a "
+    "landmark analysis for a fair comparison.")
+BIAS_EARLY_DECLINE = (
+    "Caution: a patient is grouped only with an on-treatment draw before progression, so the time up to that "
+    f"draw is guaranteed progression-free ({GUARANTEE_TIME}); a landmark at the draw day avoids it.")
+
 
 @dataclass(frozen=True)
 class PfsGrouping:
@@ -58,6 +80,12 @@ class PfsGrouping:
         ``patient_id, group`` of every grouped patient, with or without PFS.
     member_caveats
         Why patients were not grouped (the part of ``caveats`` that does not depend on the endpoint).
+    bias_note
+        A caution when the groups are formed from what happened later (guarantee-time bias), to be
+        shown next to the p-value; empty for groupings known at day 0 (or at the landmark).
+    landmark_day
+        Landmark analysis: times are counted from this day (days from day 0) and patients without
+        follow-up beyond it are left out and counted; None = times from day 0.
     """
 
     name: str
@@ -68,6 +96,8 @@ class PfsGrouping:
     caveats: tuple[str, ...] = ()
     members: pd.DataFrame = field(default_factory=lambda: _typed(pd.DataFrame(), MEMBER_COLUMNS))
     member_caveats: tuple[str, ...] = ()
+    bias_note: str = ""
+    landmark_day: float | None = None
 
 
 def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -82,6 +112,8 @@ def _finish(
     groups: pd.Series,
     order: Sequence[str],
     reason: str,
+    bias_note: str = "",
+    landmark_day: float | None = None,
 ) -> PfsGrouping:
     """The grouping of *groups* (patient_id -> label; missing = not grouped, for *reason*)."""
     pts = trajectories.patients
@@ -104,7 +136,14 @@ def _finish(
     caveats = list(member_caveats)
     if no_pfs.any():
         caveats.insert(0, f"{int(no_pfs.sum())} patient(s) without PFS time or status left out.")
-    table = _typed(frame[~no_pfs & ~no_group], TABLE_COLUMNS)
+    table = frame[~no_pfs & ~no_group]
+    if landmark_day is not None:
+        shifted, note = _from_landmark(table.rename(columns={"pfs_months": "months", "pfs_event": "event"}),
+                                       landmark_day, "pfs")
+        table = shifted.rename(columns={"months": "pfs_months", "event": "pfs_event"})
+        if note:
+            caveats.insert(0, note)
+    table = _typed(table, TABLE_COLUMNS)
     present = [g for g in order if g in set(members["group"])]
     extra = sorted(set(members["group"]) - set(order))
     counts = table["group"].value_counts()
@@ -123,7 +162,27 @@ def _finish(
         caveats=tuple(caveats),
         members=members,
         member_caveats=tuple(member_caveats),
+        bias_note=bias_note,
+        landmark_day=landmark_day,
     )
+
+
+def _from_landmark(frame: pd.DataFrame, landmark_day: float, endpoint: str) -> tuple[pd.DataFrame, str]:
+    """Rows still followed after the landmark, with ``months`` counted from it; and the count left out.
+
+    A patient whose event or censoring falls on or before the landmark has no follow-up from it and
+    is left out (Anderson, Cain and Gelber 1983); the caveat counts events and censorings separately.
+    """
+    landmark_months = landmark_day / P.DAYS_PER_MONTH
+    after = frame["months"] > landmark_months
+    before = frame[~after]
+    note = ""
+    if len(before):
+        events = int(before["event"].astype(bool).sum())
+        word = EVENT_WORDS[endpoint].rstrip("s")
+        note = (f"Landmark day {landmark_day:g}: {len(before)} patient(s) with no follow-up beyond it left out "
+                f"({events} with a {word} and {len(before) - events} censored on or before day {landmark_day:g}).")
+    return frame[after].assign(months=frame.loc[after, "months"] - landmark_months), note
 
 
 def available_endpoints(patients: pd.DataFrame) -> list[str]:
@@ -148,8 +207,10 @@ def endpoint_table(grouping: PfsGrouping, endpoint: str,
 
     Returns
     -------
-    ``patient_id, months, event, group`` (members with both a time and a status), and the caveats:
-    why patients were not grouped, and how many members had no time or status for the endpoint.
+    ``patient_id, months, event, group`` (members with both a time and a status; for a landmark
+    grouping, those followed beyond the landmark, with months counted from it), and the caveats:
+    why patients were not grouped, how many members had no time or status for the endpoint, how
+    many had no follow-up beyond the landmark.
 
     Raises
     ------
@@ -172,7 +233,12 @@ def endpoint_table(grouping: PfsGrouping, endpoint: str,
     if (~known).any():
         caveats.insert(0, f"{int((~known).sum())} grouped patient(s) without {ENDPOINT_NAMES[endpoint]} time or "
                           "status left out.")
-    return _typed(frame[known], ENDPOINT_TABLE_COLUMNS), tuple(caveats)
+    frame = frame[known]
+    if grouping.landmark_day is not None:
+        frame, note = _from_landmark(frame, grouping.landmark_day, endpoint)
+        if note:
+            caveats.insert(0, note)
+    return _typed(frame, ENDPOINT_TABLE_COLUMNS), tuple(caveats)
 
 
 def grouping_survival(grouping: PfsGrouping, patients: pd.DataFrame, endpoint: str = "pfs",
@@ -200,6 +266,7 @@ def by_mechanism_count(trajectories: TrajectoryResult, resistance: ResistanceRes
         groups.dropna(),
         ("0", "1", "2+"),
         "no baseline or progression draw",
+        bias_note=BIAS_PROGRESSION_DRAW,
     )
 
 
@@ -252,6 +319,7 @@ def by_resistance_class(trajectories: TrajectoryResult) -> PfsGrouping:
         groups,
         ("acquired", "innate", "none"),
         "no class: no PFS status and no progression recorded",
+        bias_note=BIAS_RESISTANCE_CLASS,
     )
 
 
@@ -308,6 +376,7 @@ def by_early_decline(
         labels,
         ("no decline", "decline"),
         "no baseline/on-treatment ERBB2 CN or baseline CN <= 2",
+        bias_note=BIAS_EARLY_DECLINE,
     )
 
 
@@ -364,35 +433,117 @@ def by_gene(
     params: AnalysisParameters = AnalysisParameters(),
     sources: str = "any",
 ) -> PfsGrouping:
-    """Any alteration in *gene*: protein-altering mutation, amplification or deletion, in any sample.
+    """Any alteration in *gene*: protein-altering mutation, amplification or deletion (:func:`altered_samples`).
 
     Parameters
     ----------
     gene
         HUGO symbol.
     sources
-        ``any`` (plasma and tissue, all samples), ``plasma`` or ``tissue``.
+        ``any`` (plasma and tissue, all samples), ``plasma`` or ``tissue`` (all samples of that
+        type: outcome-dependent, :data:`BIAS_ANY_SAMPLE`), or ``baseline`` (the baseline plasma draw
+        only: known at day 0; patients without a baseline draw are not grouped).
     """
     gene = gene.upper()
     samples = study.samples
-    if sources != "any":
+    if sources == "baseline":
+        baseline = trajectories.patients["baseline_sample_id"].dropna()
+        samples = samples[samples["sample_id"].isin(set(baseline))]
+    elif sources != "any":
         samples = samples[samples["sample_type"].str.lower() == sources]
     sample_patient = samples.set_index("sample_id")["patient_id"]
     altered = altered_samples(study, params, gene)
     carriers = set(altered.loc[altered["sample_id"].isin(sample_patient.index), "patient_id"])
-    sequenced = set(sample_patient)
+    baseline_only = sources == "baseline"
+    title = f"{gene} alteration in the baseline plasma draw" if baseline_only else \
+        f"Any {gene} alteration ({sources} samples)"
+    return _finish(
+        f"gene_{gene}" if sources == "any" else f"gene_{gene}_{sources}",
+        title,
+        trajectories,
+        _carrier_groups(trajectories, gene, carriers, set(sample_patient)),
+        (f"{gene} not altered", f"{gene} altered"),
+        "no baseline draw" if baseline_only else "no sample",
+        bias_note="" if baseline_only else BIAS_ANY_SAMPLE,
+    )
+
+
+def _carrier_groups(trajectories: TrajectoryResult, gene: str, carriers: set, profiled: set) -> pd.Series:
+    """``GENE altered`` / ``GENE not altered`` for the profiled patients."""
     pts = trajectories.patients
-    groups = pd.Series(
+    return pd.Series(
         np.where(pts["patient_id"].isin(carriers), f"{gene} altered", f"{gene} not altered"),
         index=pts["patient_id"].to_numpy(),
-    )[pts["patient_id"].isin(sequenced).to_numpy()]
+    )[pts["patient_id"].isin(profiled).to_numpy()]
+
+
+def _check_landmark(landmark_day: float) -> float:
+    day = float(landmark_day)
+    if not np.isfinite(day) or day < 0:
+        raise ValueError(f"landmark day: expected a number of days >= 0, got {landmark_day!r}")
+    return day
+
+
+def landmark_mechanism_count(trajectories: TrajectoryResult, resistance: ResistanceResult,
+                             landmark_day: float = DEFAULT_LANDMARK_DAYS) -> PfsGrouping:
+    """Landmark analysis of the number of resistance mechanisms: ``0`` / ``1`` / ``2+`` detected by *landmark_day*.
+
+    Mechanisms are the distinct knowledge-base pathways (direction *resistance*) of the evidence in
+    the draws the mechanism call examines (baseline and progression) collected on or before the
+    landmark; patients need a baseline draw.  PFS (or OS) is counted from the landmark; patients with
+    no follow-up beyond it are left out and counted (Anderson, Cain and Gelber 1983).
+
+    Raises
+    ------
+    ValueError
+        A negative or non-numeric landmark day.
+    """
+    day = _check_landmark(landmark_day)
+    ev = resistance.evidence
+    seen = ev[(ev["day"] <= day) & (ev["evidence_direction"] == "resistance")]
+    counts = seen.groupby("patient_id")["pathway"].nunique()
+    pts = trajectories.patients
+    profiled = pts.loc[pts["baseline_day"].notna() & (pts["baseline_day"] <= day), "patient_id"]
+    n = profiled.map(counts).fillna(0).astype(int)
+    groups = pd.Series(np.where(n >= 2, "2+", n.astype(str)), index=profiled.to_numpy())
     return _finish(
-        f"gene_{gene}",
-        f"Any {gene} alteration ({sources} samples)",
+        "landmark_mechanism_count",
+        f"Resistance mechanisms detected by day {day:g} (landmark; times from day {day:g})",
         trajectories,
         groups,
+        ("0", "1", "2+"),
+        f"no baseline draw by day {day:g}",
+        landmark_day=day,
+    )
+
+
+def landmark_gene(study: Study, trajectories: TrajectoryResult, gene: str,
+                  landmark_day: float = DEFAULT_LANDMARK_DAYS,
+                  params: AnalysisParameters = AnalysisParameters()) -> PfsGrouping:
+    """Landmark analysis of *gene*: altered in any sample collected on or before *landmark_day* (plasma or tissue).
+
+    Patients with no dated sample by the landmark are not grouped; times from the landmark, as in
+    :func:`landmark_mechanism_count`.
+
+    Raises
+    ------
+    ValueError
+        A negative or non-numeric landmark day.
+    """
+    day = _check_landmark(landmark_day)
+    gene = gene.upper()
+    samples = study.samples[study.samples["collection_day"] <= day]
+    sample_patient = samples.set_index("sample_id")["patient_id"]
+    altered = altered_samples(study, params, gene)
+    carriers = set(altered.loc[altered["sample_id"].isin(sample_patient.index), "patient_id"])
+    return _finish(
+        f"landmark_gene_{gene}",
+        f"{gene} alteration in samples by day {day:g} (landmark; times from day {day:g})",
+        trajectories,
+        _carrier_groups(trajectories, gene, carriers, set(sample_patient)),
         (f"{gene} not altered", f"{gene} altered"),
-        "no sample",
+        f"no dated sample by day {day:g}",
+        landmark_day=day,
     )
 
 

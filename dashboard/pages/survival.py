@@ -13,7 +13,9 @@ from dashboard.parameters import DEFAULTS
 from dashboard.views.survival import (
     ATTRIBUTE_GROUP,
     GENE_GROUP,
+    GENE_GROUPS,
     GROUP_LABELS,
+    LANDMARK_GROUPS,
     ON_REQUEST_LABELS,
     OS_NOTE,
     attribute_options,
@@ -43,12 +45,13 @@ def study_choices() -> dict:
 
 
 def layout(group: str | None = None, gene: str | None = None, attribute: str | None = None,
-           endpoint: str | None = None, **query) -> html.Div:
+           endpoint: str | None = None, landmark: str | None = None, **query) -> html.Div:
     """Grouping and endpoint pickers, the KM figure with its risk table, the statistics table."""
     options = study_choices()
     genes, attributes, endpoints = options["genes"], options["attributes"], options["endpoints"]
     choice, problems = choice_from_query({"group": group, "gene": gene, "attribute": attribute,
-                                          "endpoint": endpoint}, genes, attributes, endpoints=endpoints,
+                                          "endpoint": endpoint, "landmark": landmark}, genes, attributes,
+                                         endpoints=endpoints,
                                          default_group=options["default_group"])
     group_options = [{"label": label, "value": key} for key, label in GROUP_LABELS.items()]
     group_options += [{"label": label, "value": key} for key, label in ON_REQUEST_LABELS.items()
@@ -60,8 +63,9 @@ def layout(group: str | None = None, gene: str | None = None, attribute: str | N
                 html.Span("Group patients by"),
                 dcc.Dropdown(id=ids.SURVIVAL_GROUP, options=group_options, value=choice.group, clearable=False),
             ]),
-            html.Label(id=ids.SURVIVAL_GENE_FIELD, className="control", hidden=choice.group != GENE_GROUP, children=[
-                html.Span("Gene (mutation, amplification or deletion in any sample)"),
+            html.Label(id=ids.SURVIVAL_GENE_FIELD, className="control", hidden=choice.group not in GENE_GROUPS,
+                       children=[
+                html.Span("Gene (mutation, amplification or deletion; most altered first)"),
                 dcc.Dropdown(id=ids.SURVIVAL_GENE, options=options["gene_dropdown"],
                              value=choice.gene or default_gene(genes),
                              clearable=False),
@@ -73,6 +77,12 @@ def layout(group: str | None = None, gene: str | None = None, attribute: str | N
                                         value=choice.attribute or (attributes[0] if attributes else None),
                                         clearable=False),
                        ]),
+            html.Label(id=ids.SURVIVAL_LANDMARK_FIELD, className="control",
+                       hidden=choice.group not in LANDMARK_GROUPS, children=[
+                html.Span("Landmark day (days from the first trastuzumab dose)"),
+                dcc.Input(id=ids.SURVIVAL_LANDMARK, type="number", min=0, step=1, value=choice.landmark_day,
+                          debounce=True),
+            ]),
             html.Fieldset(className="control", children=[
                 html.Legend("Endpoint"),
                 dcc.RadioItems(id=ids.SURVIVAL_ENDPOINT, value=choice.endpoint, inline=True,
@@ -94,6 +104,12 @@ def layout(group: str | None = None, gene: str | None = None, attribute: str | N
             html.H2("Median survival and hazard ratios"),
             html.Div(id=ids.SURVIVAL_STATS),
         ]),
+        html.P(className="muted survival-note", children=(
+            "Groupings from the progression draw, from any sample, or by resistance class (defined by PFS) build "
+            "the outcome into the groups (guarantee-time bias; Anderson, Cain and Gelber 1983); the page says so "
+            "beside their p-value. Fair alternatives: the baseline-draw groupings, and the landmark analysis "
+            "(groups from samples up to the landmark day, times counted from it, patients without follow-up "
+            "beyond it left out and counted).")),
         html.Div(id=ids.SURVIVAL_CAVEATS),
         page_state=choice.state(),
         lead=LEAD,

@@ -10,12 +10,14 @@ survival of any grouping, are computed on request with :func:`analysis.pfs_group
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from analysis.cohort import CohortAnalysis
 from analysis.pfs_groups import (
+    DEFAULT_LANDMARK_DAYS,
     EVENT_WORDS,
     PfsGrouping,
     available_endpoints,
@@ -23,6 +25,8 @@ from analysis.pfs_groups import (
     by_gene,
     grouping_survival,
     is_measurement,
+    landmark_gene,
+    landmark_mechanism_count,
     most_altered_genes,
 )
 from analysis.study import Study
@@ -39,8 +43,22 @@ GROUP_LABELS = {
     "attribute_her2_status": "HER2 status (pathology)",
 }
 GENE_GROUP = "gene"
+BASELINE_GENE_GROUP = "gene_baseline"
 ATTRIBUTE_GROUP = "attribute"
-ON_REQUEST_LABELS = {GENE_GROUP: "Any alteration in a gene ...", ATTRIBUTE_GROUP: "A clinical attribute ..."}
+LANDMARK_MECHANISM_GROUP = "landmark_mechanisms"
+LANDMARK_GENE_GROUP = "landmark_gene"
+#: Groupings computed on request: the gene and attribute pickers, and the sound alternatives to the
+#: outcome-dependent groupings (baseline draw only, landmark analysis).
+ON_REQUEST_LABELS = {
+    GENE_GROUP: "Any alteration in a gene ...",
+    BASELINE_GENE_GROUP: "Alteration of a gene in the baseline plasma draw ...",
+    LANDMARK_MECHANISM_GROUP: "Landmark: resistance mechanisms detected by the landmark day",
+    LANDMARK_GENE_GROUP: "Landmark: alteration of a gene in samples by the landmark day ...",
+    ATTRIBUTE_GROUP: "A clinical attribute ...",
+}
+#: Groupings that use the gene picker / the landmark day.
+GENE_GROUPS = (GENE_GROUP, BASELINE_GENE_GROUP, LANDMARK_GENE_GROUP)
+LANDMARK_GROUPS = (LANDMARK_MECHANISM_GROUP, LANDMARK_GENE_GROUP)
 DEFAULT_GROUP = "mechanism_count"
 #: Default grouping of a study without plasma draws (any cohort): its most altered gene.
 DEFAULT_GROUP_WITHOUT_DRAWS = GENE_GROUP
@@ -66,22 +84,35 @@ class SurvivalChoice:
     gene: str | None = None
     attribute: str | None = None
     endpoint: str = DEFAULT_ENDPOINT
+    landmark_day: float = DEFAULT_LANDMARK_DAYS
 
     def key(self) -> tuple:
         """Cache key parts: only what changes the result."""
-        return (self.group, self.gene if self.group == GENE_GROUP else None,
-                self.attribute if self.group == ATTRIBUTE_GROUP else None, self.endpoint)
+        return (self.group, self.gene if self.group in GENE_GROUPS else None,
+                self.attribute if self.group == ATTRIBUTE_GROUP else None, self.endpoint,
+                self.landmark_day if self.group in LANDMARK_GROUPS else None)
 
     def state(self) -> dict[str, str]:
-        """URL page state: ``group`` always, ``gene`` / ``attribute`` when they apply."""
+        """URL page state: ``group`` always, ``gene`` / ``attribute`` / ``landmark`` when they apply."""
         state = {"group": self.group}
-        if self.group == GENE_GROUP and self.gene:
+        if self.group in GENE_GROUPS and self.gene:
             state["gene"] = self.gene
         if self.group == ATTRIBUTE_GROUP and self.attribute:
             state["attribute"] = self.attribute
         if self.endpoint != DEFAULT_ENDPOINT:
             state["endpoint"] = self.endpoint
+        if self.group in LANDMARK_GROUPS:
+            state["landmark"] = f"{self.landmark_day:g}"
         return state
+
+
+def landmark_from_text(value) -> float | None:
+    """A landmark day from a URL or an input (days >= 0), or None when it is not one."""
+    try:
+        day = float(value)
+    except (TypeError, ValueError):
+        return None
+    return day if math.isfinite(day) and day >= 0 else None
 
 
 def gene_options(study: Study) -> list[str]:
@@ -145,7 +176,8 @@ def choice_from_query(query: dict, genes: list[str], attributes: list[str],
     Parameters
     ----------
     query
-        ``{"group": ..., "gene": ..., "attribute": ..., "endpoint": ...}`` (other keys ignored).
+        ``{"group": ..., "gene": ..., "attribute": ..., "endpoint": ..., "landmark": ...}`` (other keys
+        ignored; ``landmark`` in days from day 0).
     genes, attributes
         Valid gene and attribute choices (:func:`gene_options`, :func:`attribute_options`).
     groups
@@ -157,7 +189,7 @@ def choice_from_query(query: dict, genes: list[str], attributes: list[str],
         Grouping when the URL names none (:func:`default_group_for`).
     """
     problems = []
-    valid_groups = list(groups if groups is not None else GROUP_LABELS) + [GENE_GROUP, ATTRIBUTE_GROUP]
+    valid_groups = list(groups if groups is not None else GROUP_LABELS) + list(ON_REQUEST_LABELS)
     valid_endpoints = list(endpoints if endpoints is not None else ENDPOINTS)
     fallback_group = default_group if default_group in valid_groups else DEFAULT_GROUP
     group = query.get("group") or fallback_group
@@ -182,11 +214,19 @@ def choice_from_query(query: dict, genes: list[str], attributes: list[str],
         problems.append(f"URL endpoint {endpoint!r}: {NO_PFS if endpoint == 'pfs' else 'no OS data in this study'}"
                         f"; showing {default_endpoint.upper()}.")
         endpoint = default_endpoint
-    if group == GENE_GROUP and gene is None:
+    landmark = DEFAULT_LANDMARK_DAYS
+    if query.get("landmark") not in (None, ""):
+        parsed = landmark_from_text(query.get("landmark"))
+        if parsed is None:
+            problems.append(f"URL landmark {query.get('landmark')!r} is not a day >= 0; "
+                            f"using day {DEFAULT_LANDMARK_DAYS:g}.")
+        else:
+            landmark = parsed
+    if group in GENE_GROUPS and gene is None:
         gene = default_gene(genes)
     if group == ATTRIBUTE_GROUP and attribute is None:
         attribute = attributes[0] if attributes else None
-    return SurvivalChoice(group, gene, attribute, endpoint), problems
+    return SurvivalChoice(group, gene, attribute, endpoint, landmark), problems
 
 
 def grouping_and_result(cohort: CohortAnalysis, study: Study, choice: SurvivalChoice
@@ -201,10 +241,16 @@ def grouping_and_result(cohort: CohortAnalysis, study: Study, choice: SurvivalCh
     ValueError
         A gene or attribute grouping without a gene or attribute.
     """
+    if choice.group in GENE_GROUPS and not choice.gene:
+        raise ValueError("choose a gene")
     if choice.group == GENE_GROUP:
-        if not choice.gene:
-            raise ValueError("choose a gene")
-        grouping = by_gene(study, cohort.trajectories, choice.gene, cohort.params)
+        grouping = by_gene(study, cohort.trajectories, str(choice.gene), cohort.params)
+    elif choice.group == BASELINE_GENE_GROUP:
+        grouping = by_gene(study, cohort.trajectories, str(choice.gene), cohort.params, sources="baseline")
+    elif choice.group == LANDMARK_GENE_GROUP:
+        grouping = landmark_gene(study, cohort.trajectories, str(choice.gene), choice.landmark_day, cohort.params)
+    elif choice.group == LANDMARK_MECHANISM_GROUP:
+        grouping = landmark_mechanism_count(cohort.trajectories, cohort.resistance, choice.landmark_day)
     elif choice.group == ATTRIBUTE_GROUP:
         if not choice.attribute:
             raise ValueError("choose a clinical attribute")
@@ -241,6 +287,9 @@ class SurvivalView:
         Grouping and estimation caveats.
     event_label
         What an event is on this endpoint: ``progressions`` (PFS) or ``deaths`` (OS).
+    bias_note
+        The caution to show next to the p-value when the groups are formed from what happened later
+        (guarantee-time bias), else "".
     """
 
     title: str
@@ -251,6 +300,7 @@ class SurvivalView:
     legend: tuple[str, ...]
     caveats: tuple[str, ...] = field(default_factory=tuple)
     event_label: str = EVENT_WORDS[DEFAULT_ENDPOINT]
+    bias_note: str = ""
 
 
 def stats_table(result: SurvivalResult) -> pd.DataFrame:
@@ -286,8 +336,10 @@ def survival_view(cohort: CohortAnalysis, study: Study, choice: SurvivalChoice) 
     grouping, result, caveats = grouping_and_result(cohort, study, choice)
     title = grouping.title
     endpoint_name = "a PFS" if choice.endpoint == "pfs" else "an overall-survival"
+    x_label = ("Months since first trastuzumab dose" if grouping.landmark_day is None
+               else f"Months since the landmark (day {grouping.landmark_day:g})")
     figure = km_figure(result.curves, result.risk_table, result.summary, confidence=result.confidence,
-                       legend_title=title, y_label=Y_LABELS[choice.endpoint],
+                       legend_title=title, y_label=Y_LABELS[choice.endpoint], x_label=x_label,
                        empty_text=f"No patient with {endpoint_name} time and status in this grouping.")
     names = tuple(legend_name(str(g), int(n)) for g, n, has_curve in zip(
         result.summary["group"], result.summary["n"],
@@ -296,4 +348,4 @@ def survival_view(cohort: CohortAnalysis, study: Study, choice: SurvivalChoice) 
     shown_title = title if choice.endpoint == "pfs" else f"Overall survival: {title}"
     return SurvivalView(title=shown_title, figure=figure.to_plotly_json(), stats=stats_table(result), risk=risk,
                         p_value_text=logrank_sentence(result), legend=names, caveats=tuple(caveats),
-                        event_label=EVENT_WORDS[choice.endpoint])
+                        event_label=EVENT_WORDS[choice.endpoint], bias_note=grouping.bias_note)

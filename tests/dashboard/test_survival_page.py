@@ -29,12 +29,15 @@ def test_choosing_a_grouping_redraws_the_km_plot_and_its_p_value(dash_duo, demo_
     stats = _rows(dash_duo, "survival-stats-table")
     assert [row[:4] for row in stats] == [["0", "11", "4", "7"], ["1", "7", "7", "0"], ["2+", "6", "6", "0"]]
     assert stats[0][5] == "1 (reference)"
+    # The paper's grouping is shown, with the guarantee-time caution beside its p-value.
+    assert "guarantee-time bias" in dash_duo.find_element("#survival-bias-note").text
 
     dash_duo.select_dcc_dropdown("#survival-group", value="Baseline plasma PI3K or ERBB2/ERBB4 mutation")
     dash_duo.wait_for_contains_text("#survival-pvalue", "Log-rank p = 3.1e-05 (2 groups", timeout=20)
     assert dash_duo.driver.execute_script(KM_NAMES_JS) == ["no (n=16)", "yes (n=8)"]
     assert dash_duo.driver.execute_script(LEGEND_JS) == ["no (n=16)", "yes (n=8)"]
     assert "group=baseline_mutation" in dash_duo.driver.current_url
+    assert dash_duo.find_elements("#survival-bias-note") == []  # known at day 0: no caution
 
     # "Any alteration in gene X": computed on request; a one-patient group is reported as too small.
     dash_duo.select_dcc_dropdown("#survival-group", value="Any alteration in a gene ...")
@@ -52,4 +55,11 @@ def test_choosing_a_grouping_redraws_the_km_plot_and_its_p_value(dash_duo, demo_
     dash_duo.driver.get(dash_duo.server_url + "/survival?group=attribute&attribute=lauren")
     dash_duo.wait_for_contains_text("#survival-pvalue", "Log-rank p = 0.25 (3 groups", timeout=30)
     assert dash_duo.driver.execute_script(KM_NAMES_JS) == ["diffuse (n=5)", "intestinal (n=17)", "mixed (n=2)"]
+
+    # The landmark analysis: mechanisms detected by day 90, PFS from day 90, early progressors left out.
+    dash_duo.driver.get(dash_duo.server_url + "/survival?group=landmark_mechanisms&landmark=90")
+    dash_duo.wait_for_contains_text("#survival-title", "detected by day 90", timeout=30)
+    dash_duo.wait_for_element("#survival-landmark-field:not([hidden])", timeout=10)
+    assert dash_duo.find_elements("#survival-bias-note") == []
+    assert "Landmark day 90: 7 patient(s)" in dash_duo.find_element("#survival-caveats").text
     assert dash_duo.get_logs() == []

@@ -203,9 +203,44 @@ def test_os_only_study_through_the_callback(os_only_cohort, tmp_path):
     finally:
         analysis_service._analysis = previous
     assert title == "Overall survival: Any TP53 alteration (any samples)"
-    assert p_text.startswith("Log-rank p")
+    # The p-value sentence, with the guarantee-time caution beside it (alterations from any sample).
+    assert p_text[0].startswith("Log-rank p") and "guarantee-time bias" in p_text[-1].children
     table = stats[0]
     events_header = next(c["name"] for c in table.columns if c["id"] == "events")
     assert events_header == "Deaths"
     assert [t["name"] for t in figure["data"] if (t.get("meta") or {}).get("role") == "km"] == [
         "TP53 not altered (n=20)", "TP53 altered (n=20)"]
+
+
+# --- guarantee-time bias: the caution beside the p-value, baseline-only and landmark groupings ----------
+def test_outcome_dependent_groupings_carry_a_caution_and_the_fair_ones_do_not(demo_like):
+    study, cohort = demo_like
+    for group in ("mechanism_count", "resistance_class"):
+        assert "guarantee-time bias" in survival_view(cohort, study, SurvivalChoice(group)).bias_note
+    assert "guarantee-time bias" in survival_view(cohort, study, SurvivalChoice("gene", gene="KRAS")).bias_note
+    for fair in (SurvivalChoice("baseline_mutation"), SurvivalChoice("gene_baseline", gene="KRAS"),
+                 SurvivalChoice("landmark_mechanisms"), SurvivalChoice("landmark_gene", gene="KRAS")):
+        assert survival_view(cohort, study, fair).bias_note == "", fair
+
+
+def test_landmark_choice_lives_in_the_url():
+    choice, problems = choice_from_query({"group": "landmark_gene", "landmark": "60"}, GENES, ATTRIBUTES)
+    assert choice.landmark_day == 60 and choice.gene == "ERBB2" and problems == []
+    assert choice.state() == {"group": "landmark_gene", "gene": "ERBB2", "landmark": "60"}
+    assert SurvivalChoice("landmark_gene", gene="ERBB2", landmark_day=60).key() != \
+        SurvivalChoice("landmark_gene", gene="ERBB2", landmark_day=90).key()
+    # The landmark does not change the cache key of a grouping that does not use it.
+    assert SurvivalChoice("mechanism_count", landmark_day=60).key() == SurvivalChoice("mechanism_count").key()
+    choice, problems = choice_from_query({"group": "landmark_mechanisms", "landmark": "-3"}, GENES, ATTRIBUTES)
+    assert choice.landmark_day == 90 and "not a day >= 0" in problems[0]
+
+
+def test_landmark_view_counts_time_from_the_landmark(demo_like):
+    from analysis.pfs_groups import grouping_survival, landmark_gene
+
+    study, cohort = demo_like
+    view = survival_view(cohort, study, SurvivalChoice("landmark_gene", gene="KRAS", landmark_day=100))
+    expected = grouping_survival(landmark_gene(study, cohort.trajectories, "KRAS", 100), cohort.trajectories.patients)
+    assert view.stats["n"].tolist() == expected.summary["n"].tolist()
+    assert view.figure["layout"]["xaxis2"]["title"]["text"] == "Months since the landmark (day 100)"
+    assert any("Landmark day 100" in c for c in view.caveats)
