@@ -367,15 +367,15 @@ def _fit_cox(frame: pd.DataFrame, reference: str, compared: list[str],
     return out, converged
 
 
-def _estimability(fit: pd.DataFrame | None, converged: bool) -> dict[str, str]:
-    """Groups of *fit* whose hazard ratio is not estimable, with the reason.
+def _estimability(fit: pd.DataFrame | None, converged: bool, compared: list[str]) -> dict[str, str]:
+    """Groups of *compared* whose hazard ratio is not estimable, with the reason.
 
     Not estimable: the fit did not converge (lifelines raised, or warned that Newton-Raphson stopped
     with a large step), or the estimate, its interval or its standard error is not finite, or the
     standard error of log HR exceeds :data:`MAX_LOG_HR_SE`.
     """
     if fit is None or not converged:
-        return {g: "Cox model did not converge" for g in ([] if fit is None else fit.index)}
+        return {g: "Cox model did not converge" for g in compared}
     notes = {}
     for group, row in fit.iterrows():
         values = row[["hazard_ratio", "hr_ci_low", "hr_ci_high", "se"]].to_numpy(float)
@@ -414,7 +414,7 @@ def _cox_hazard_ratios(frame: pd.DataFrame, summaries: list[dict], reference: st
     fit = None
     while compared:
         fit, converged = _fit_cox(frame, reference, compared, confidence)
-        failed = _estimability(fit, converged)
+        failed = _estimability(fit, converged, compared)
         if not failed:
             break
         notes.update(failed)

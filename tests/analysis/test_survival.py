@@ -257,3 +257,27 @@ def test_separated_group_is_left_out_of_the_model_of_the_others():
                            "mid": [g == "mid" for g, k in zip(groups, keep, strict=True) if k]}).astype(float)
     expected = CoxPHFitter().fit(design, "T", "E").summary.loc["mid", "exp(coef)"]
     assert by_group(res, "mid")["hazard_ratio"] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("failure", ["error", "warning"])
+def test_a_cox_fit_that_does_not_converge_gives_no_hazard_ratio(monkeypatch, failure):
+    import warnings
+
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+
+    real_fit = CoxPHFitter.fit
+
+    def failing_fit(self, *args, **kwargs):
+        if failure == "error":
+            raise ConvergenceError("Convergence halted due to matrix inversion problems.")
+        warnings.warn("Newton-Raphson convergence completed successfully but norm(delta) is still high, 0.5.",
+                      ConvergenceWarning, stacklevel=2)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(CoxPHFitter, "fit", failing_fit)
+    durations = [1, 3, 5, 7, 9, 2, 4, 6, 8, 10]
+    res = kaplan_meier(durations, [1, 1, 0, 1, 1, 1, 0, 1, 1, 1], ["a"] * 5 + ["b"] * 5)
+    b = by_group(res, "b")
+    assert math.isnan(b["hazard_ratio"]) and b["hr_note"] == "Cox model did not converge"
+    assert res.logrank is not None

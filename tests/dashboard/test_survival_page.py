@@ -63,3 +63,25 @@ def test_choosing_a_grouping_redraws_the_km_plot_and_its_p_value(dash_duo, demo_
     assert dash_duo.find_elements("#survival-bias-note") == []
     assert "Landmark day 90: 7 patient(s)" in dash_duo.find_element("#survival-caveats").text
     assert dash_duo.get_logs() == []
+
+
+def test_a_study_with_overall_survival_only_opens_on_os_by_its_most_altered_gene(dash_duo, tmp_path):
+    from analysis.io.cbioportal import write_study
+    from tests.analysis.test_pfs_groups import make_os_only_study
+
+    folder = write_study(make_os_only_study(), tmp_path / "os_only")
+    app = create_app(Settings(study=folder, cache_dir=tmp_path / "cache"))
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/survival")
+    dash_duo.wait_for_contains_text("#survival-title", "Overall survival: Any TP53 alteration", timeout=30)
+    dash_duo.wait_for_contains_text("#survival-pvalue", "Log-rank p", timeout=20)
+    assert "no PFS data in this study" in dash_duo.find_element("#survival-endpoint").text
+    pfs_input = dash_duo.find_element("#survival-endpoint input[value='pfs']")
+    assert not pfs_input.is_enabled()
+    headers = [h.text for h in dash_duo.find_elements("#survival-stats-table th")]
+    assert "Deaths" in headers and "Progressions" not in headers
+    assert dash_duo.driver.execute_script(KM_NAMES_JS) == ["TP53 not altered (n=20)", "TP53 altered (n=20)"]
+
+    dash_duo.driver.get(dash_duo.server_url + "/survival?group=attribute&attribute=age")
+    dash_duo.wait_for_contains_text("#survival-title", "split at the median", timeout=30)
+    assert dash_duo.get_logs() == []
