@@ -637,17 +637,25 @@ def call_mechanisms(
     )
 
 
+#: Enrichment columns: counts, the sample odds ratio with its interval (NaN when 0 or infinite, i.e. a
+#: zero cell), the Haldane-Anscombe-corrected odds ratio with its interval (only for tables with a zero
+#: cell), why the sample odds ratio is not estimable, and the Fisher p.
+ENRICHMENT_COLUMNS = {
+    "level": "string", "mechanism": "string", "innate_with": "int64", "innate_n": "int64",
+    "acquired_with": "int64", "acquired_n": "int64", "odds_ratio": "float64", "odds_ratio_ci_low": "float64",
+    "odds_ratio_ci_high": "float64", "corrected_odds_ratio": "float64", "corrected_ci_low": "float64",
+    "corrected_ci_high": "float64", "odds_ratio_note": "string", "p_value": "float64",
+}
+
+
 def _enrichment(patients: pd.DataFrame, res: pd.DataFrame, caveats: list[str]) -> pd.DataFrame:
-    cols = [
-        "level",
-        "mechanism",
-        "innate_with",
-        "innate_n",
-        "acquired_with",
-        "acquired_n",
-        "odds_ratio",
-        "p_value",
-    ]
+    """Each pathway and gene in innate vs acquired progressors: counts, odds ratio, two-sided Fisher p.
+
+    Returns :data:`ENRICHMENT_COLUMNS`.  ``odds_ratio`` (innate vs acquired, with its
+    ``odds_ratio_ci_*`` from scipy) is NaN when a cell is zero (it would be 0 or infinity); those rows
+    carry the Haldane-Anscombe-corrected odds ratio (0.5 added to every cell; Haldane 1956,
+    Anscombe 1956) with its Woolf interval in ``corrected_*``, and ``odds_ratio_note`` says so.
+    """
     classes = patients.set_index("patient_id")["resistance_class"]
     innate_n = int((classes == INNATE).sum())
     acquired_n = int((classes == ACQUIRED).sum())
@@ -661,35 +669,58 @@ def _enrichment(patients: pd.DataFrame, res: pd.DataFrame, caveats: list[str]) -
         counts = carriers.groupby([column, "cls"]).size().unstack(fill_value=0)
         for mechanism, row in counts.iterrows():
             a, c = int(row.get(INNATE, 0)), int(row.get(ACQUIRED, 0))
-            table = [[a, innate_n - a], [c, acquired_n - c]]
-            odds, p = stats.fisher_exact(table) if innate_n and acquired_n else (math.nan, math.nan)
-            records.append(
-                {
-                    "level": level,
-                    "mechanism": mechanism,
-                    "innate_with": a,
-                    "innate_n": innate_n,
-                    "acquired_with": c,
-                    "acquired_n": acquired_n,
-                    "odds_ratio": float(odds),
-                    "p_value": float(p),
-                }
-            )
+            record = {"level": level, "mechanism": mechanism, "innate_with": a, "innate_n": innate_n,
+                      "acquired_with": c, "acquired_n": acquired_n}
+            if innate_n and acquired_n:
+                table = [[a, innate_n - a], [c, acquired_n - c]]
+                record.update(_odds_ratio(table))
+                record["p_value"] = float(stats.fisher_exact(table)[1])
+            records.append(record)
     if not (innate_n and acquired_n):
         caveats.append(
             "Enrichment needs both innate and acquired patients; odds ratios and p-values are NaN."
         )
     if not records:
-        return pd.DataFrame(
-            {
-                c: pd.Series(
-                    dtype="float64"
-                    if c in ("odds_ratio", "p_value")
-                    else ("int64" if c.endswith(("_with", "_n")) else "string")
-                )
-                for c in cols
-            }
+        return typed_frame([], ENRICHMENT_COLUMNS)
+    degenerate = [r for r in records if r.get("odds_ratio_note")]
+    if degenerate:
+        caveats.append(
+            "Enrichment: the sample odds ratio is not estimable (0 or infinite) when a cell is empty: "
+            + "; ".join(f"{r['mechanism']} ({r['level']}): {r['odds_ratio_note']}" for r in degenerate)
+            + "."
         )
     caveats.append("Fisher exact p-values of the enrichment table are not adjusted for multiple testing.")
-    return pd.DataFrame(records, columns=cols).astype({"level": "string", "mechanism": "string"})
+    return typed_frame(records, ENRICHMENT_COLUMNS)
 
+
+def _odds_ratio(table: list[list[int]], rows: tuple[str, str] = (INNATE, ACQUIRED)) -> dict[str, Any]:
+    """Sample odds ratio of a 2x2 table with its interval, or, with a zero cell, the corrected one."""
+    # statsmodels is imported here so that the rest of the module does not depend on it.
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    nan = math.nan
+    out: dict[str, Any] = {"odds_ratio": nan, "odds_ratio_ci_low": nan, "odds_ratio_ci_high": nan,
+                           "corrected_odds_ratio": nan, "corrected_ci_low": nan, "corrected_ci_high": nan,
+                           "odds_ratio_note": ""}
+    cells = np.asarray(table, dtype=float)
+    if (cells > 0).all():
+        sample = stats.contingency.odds_ratio(np.asarray(table), kind="sample")
+        interval = sample.confidence_interval(confidence_level=P.CONFIDENCE_LEVEL)
+        out.update(odds_ratio=float(sample.statistic), odds_ratio_ci_low=float(interval.low),
+                   odds_ratio_ci_high=float(interval.high))
+        return out
+    if (cells.sum(axis=0) == 0).any():
+        # Every patient, or none, has it: the corrected odds ratio is 1 by construction, not evidence.
+        out["odds_ratio_note"] = "not estimable (every patient in both classes has it, or none)"
+        return out
+    corrected = Table2x2(cells + 0.5, shift_zeros=False)
+    low, high = corrected.oddsratio_confint(alpha=1.0 - P.CONFIDENCE_LEVEL)
+    out.update(corrected_odds_ratio=float(corrected.oddsratio), corrected_ci_low=float(low),
+               corrected_ci_high=float(high))
+    empty = [f"{'no' if j == 0 else 'every'} {rows[i]} patient has it"
+             for i in range(2) for j in range(2) if cells[i, j] == 0]
+    out["odds_ratio_note"] = (
+        f"not estimable ({', '.join(empty)}); Haldane-Anscombe-corrected OR (0.5 added to each cell) "
+        f"{corrected.oddsratio:.3g} ({round(100 * P.CONFIDENCE_LEVEL)}% CI {low:.3g}-{high:.3g})"
+    )
+    return out

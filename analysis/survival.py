@@ -46,7 +46,16 @@ RISK_COLUMNS = {"group": "string", "time": "float64", "at_risk": "int64", "event
 SUMMARY_COLUMNS = {"group": "string", "n": "int64", "events": "int64", "censored": "int64",
                    "status": "string", "median": "float64", "median_ci_low": "float64",
                    "median_ci_high": "float64", "is_reference": "boolean", "hazard_ratio": "float64",
-                   "hr_ci_low": "float64", "hr_ci_high": "float64", "hr_p_value": "float64"}
+                   "hr_ci_low": "float64", "hr_ci_high": "float64", "hr_p_value": "float64",
+                   "hr_note": "string"}
+
+#: A Cox log hazard ratio whose standard error exceeds this is not estimable (a 95% interval wider
+#: than a factor of exp(2 x 1.96 x 5), about 3e8): the partial likelihood is flat or monotone
+#: (Heinze and Schemper, Biometrics 2001;57:114-119), and the "estimate" is where the optimiser stopped.
+MAX_LOG_HR_SE = 5.0
+#: lifelines ConvergenceWarning texts that mean the fit itself did not converge (its other warnings,
+#: e.g. "high sample correlation with the duration column", are pre-fit heuristics and only noted).
+NOT_CONVERGED_WARNINGS = ("norm(delta) is still high", "failed to converge")
 
 
 
@@ -81,7 +90,10 @@ class SurvivalResult:
         One row per group: ``group, n, events, censored, status`` ("ok", "no events",
         "too small", "empty"), ``median, median_ci_low, median_ci_high`` (inf = not
         reached, NaN = not estimable), ``is_reference`` and the Cox ``hazard_ratio,
-        hr_ci_low, hr_ci_high, hr_p_value`` of the group vs the reference group.
+        hr_ci_low, hr_ci_high, hr_p_value`` of the group vs the reference group; ``hr_note``
+        says why a hazard ratio is not estimable ("no events in B", "separation: ...", "Cox model
+        did not converge"), empty otherwise.  A hazard ratio that is not estimable is NaN, never
+        the number the optimiser stopped at (see :func:`_estimability`).
     logrank
         The k-group log-rank test, or None when fewer than 2 groups can be compared.
     reference_group
@@ -117,7 +129,7 @@ def _group_rows(label: str, durations: np.ndarray, events: np.ndarray, status: s
     summary = {"group": label, "n": n, "events": n_events, "censored": n - n_events, "status": status,
                "median": math.nan, "median_ci_low": math.nan, "median_ci_high": math.nan,
                "is_reference": False, "hazard_ratio": math.nan, "hr_ci_low": math.nan,
-               "hr_ci_high": math.nan, "hr_p_value": math.nan}
+               "hr_ci_high": math.nan, "hr_p_value": math.nan, "hr_note": ""}
     if n == 0:
         risk = [{"group": label, "time": t, "at_risk": 0, "events": 0, "censored": 0,
                  "survival": math.nan, "ci_low": math.nan, "ci_high": math.nan} for t in at_times]
@@ -306,50 +318,115 @@ def kaplan_meier(durations: ArrayLike, events: ArrayLike, groups: ArrayLike | No
                           reference_group=reference_group, confidence=confidence, caveats=tuple(caveats))
 
 
+def _separation(frame: pd.DataFrame, group: str, reference: str) -> str:
+    """Why *group* vs *reference* has no finite Cox estimate from the data alone, or "".
+
+    With one indicator variable the partial likelihood is monotone (the MLE is 0 or infinity) when
+    the group has no events, or when every event of one group happens after the other group has left
+    the risk set (Heinze and Schemper 2001).
+    """
+    g = frame[frame["group"] == group]
+    r = frame[frame["group"] == reference]
+    if not g["event"].any():
+        return f"no events in {group}"
+    if not r["event"].any():
+        return f"no events in {reference}"
+    if g["duration"].max() < r.loc[r["event"], "duration"].min():
+        return f"separation: every patient in {group} had the event or was censored before the first event in " \
+               f"{reference}"
+    if r["duration"].max() < g.loc[g["event"], "duration"].min():
+        return f"separation: every patient in {reference} had the event or was censored before the first event in " \
+               f"{group}"
+    return ""
+
+
+def _fit_cox(frame: pd.DataFrame, reference: str, compared: list[str],
+             confidence: float) -> tuple[pd.DataFrame | None, bool]:
+    """lifelines Cox fit on one indicator per compared group; (summary by group, converged)."""
+    data = frame[frame["group"].isin([reference, *compared])]
+    design = pd.DataFrame({"duration": data["duration"].to_numpy(), "event": data["event"].to_numpy()})
+    for i, g in enumerate(compared):
+        design[f"g{i}"] = (data["group"] == g).to_numpy().astype(float)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            cph = CoxPHFitter(alpha=1.0 - confidence).fit(design, duration_col="duration", event_col="event")
+    except ConvergenceError:
+        return None, False
+    converged = not any(issubclass(w.category, ConvergenceWarning)
+                        and any(text in str(w.message) for text in NOT_CONVERGED_WARNINGS) for w in caught)
+    table = cph.summary
+    low_col = [c for c in table.columns if c.startswith("exp(coef) lower")][0]
+    high_col = [c for c in table.columns if c.startswith("exp(coef) upper")][0]
+    out = pd.DataFrame({"group": compared,
+                        "hazard_ratio": table["exp(coef)"].to_numpy(float),
+                        "hr_ci_low": table[low_col].to_numpy(float),
+                        "hr_ci_high": table[high_col].to_numpy(float),
+                        "hr_p_value": table["p"].to_numpy(float),
+                        "se": table["se(coef)"].to_numpy(float)}).set_index("group")
+    return out, converged
+
+
+def _estimability(fit: pd.DataFrame | None, converged: bool, compared: list[str]) -> dict[str, str]:
+    """Groups of *compared* whose hazard ratio is not estimable, with the reason.
+
+    Not estimable: the fit did not converge (lifelines raised, or warned that Newton-Raphson stopped
+    with a large step), or the estimate, its interval or its standard error is not finite, or the
+    standard error of log HR exceeds :data:`MAX_LOG_HR_SE`.
+    """
+    if fit is None or not converged:
+        return {g: "Cox model did not converge" for g in compared}
+    notes = {}
+    for group, row in fit.iterrows():
+        values = row[["hazard_ratio", "hr_ci_low", "hr_ci_high", "se"]].to_numpy(float)
+        if not np.all(np.isfinite(values)) or row["hazard_ratio"] <= 0 or row["hr_ci_low"] <= 0:
+            notes[str(group)] = "infinite estimate or interval (separation)"
+        elif row["se"] > MAX_LOG_HR_SE:
+            notes[str(group)] = f"standard error of log HR {row['se']:.3g} > {MAX_LOG_HR_SE:g} (separation)"
+    return notes
+
+
 def _cox_hazard_ratios(frame: pd.DataFrame, summaries: list[dict], reference: str | None,
                        confidence: float, caveats: list[str]) -> str | None:
-    """Fill the hazard ratios of *summaries* in place (each group vs the reference); return the reference."""
+    """Fill the hazard ratios of *summaries* in place (each group vs the reference); return the reference.
+
+    Groups whose hazard ratio is not estimable (no events, separation from the reference, an infinite
+    or absurd standard error, no convergence) keep NaN and an ``hr_note``; the other groups' hazard
+    ratios come from a model fitted without them (the estimable part of the likelihood).
+    """
     with_events = [s["group"] for s in summaries if s["status"] == STATUS_OK]
     if reference is None:
         if not with_events:
             return None
         reference = with_events[0]
     reference = str(reference)
+    by_group = {s["group"]: s for s in summaries}
     if reference not in with_events:
         caveats.append(f"reference group {reference} has no estimable hazard (too small or no events): "
                        "no hazard ratios.")
         return None
+    by_group[reference]["is_reference"] = True
+    by_group[reference]["hazard_ratio"] = 1.0
+    notes = {s["group"]: f"no events in {s['group']}" for s in summaries if s["status"] == STATUS_NO_EVENTS}
     compared = [g for g in with_events if g != reference]
-    for s in summaries:
-        if s["group"] == reference:
-            s["is_reference"] = True
-            s["hazard_ratio"] = 1.0
-    if not compared:
-        return reference
-    data = frame[frame["group"].isin([reference, *compared])]
-    design = pd.DataFrame({"duration": data["duration"].to_numpy(), "event": data["event"].to_numpy()})
-    columns = {}
-    for i, g in enumerate(compared):
-        columns[g] = f"g{i}"
-        design[f"g{i}"] = (data["group"] == g).to_numpy().astype(float)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            cph = CoxPHFitter(alpha=1.0 - confidence).fit(design, duration_col="duration", event_col="event")
-    except ConvergenceError as exc:
-        caveats.append(f"Cox model did not converge ({exc.__class__.__name__}): no hazard ratios.")
-        return reference
-    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        caveats.append("Cox model convergence warning (e.g. near-complete separation): hazard ratios "
-                       "may be unreliable.")
-    table = cph.summary
-    low_col = [c for c in table.columns if c.startswith("exp(coef) lower")][0]
-    high_col = [c for c in table.columns if c.startswith("exp(coef) upper")][0]
-    for s in summaries:
-        if s["group"] in columns:
-            rec = table.loc[columns[s["group"]]]
-            s["hazard_ratio"] = float(rec["exp(coef)"])
-            s["hr_ci_low"] = float(rec[low_col])
-            s["hr_ci_high"] = float(rec[high_col])
-            s["hr_p_value"] = float(rec["p"])
+    notes.update({g: why for g in compared if (why := _separation(frame, g, reference))})
+    compared = [g for g in compared if g not in notes]
+    fit = None
+    while compared:
+        fit, converged = _fit_cox(frame, reference, compared, confidence)
+        failed = _estimability(fit, converged, compared)
+        if not failed:
+            break
+        notes.update(failed)
+        # Refit without the groups that ran off to 0 or infinity; when the whole fit failed, stop.
+        compared = [] if fit is None or not converged else [g for g in compared if g not in failed]
+        fit = None
+    for group, note in notes.items():
+        by_group[group]["hr_note"] = note
+        caveats.append(f"group {group}: hazard ratio vs {reference} not estimable ({note}).")
+    if fit is not None:
+        for group, row in fit.iterrows():
+            s = by_group[str(group)]
+            s["hazard_ratio"], s["hr_ci_low"] = float(row["hazard_ratio"]), float(row["hr_ci_low"])
+            s["hr_ci_high"], s["hr_p_value"] = float(row["hr_ci_high"]), float(row["hr_p_value"])
     return reference

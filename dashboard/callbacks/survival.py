@@ -6,14 +6,20 @@ from dash import Input, Output, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analysis.errors import AnalysisError
+from analysis.pfs_groups import DEFAULT_LANDMARK_DAYS
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.components.tables import data_table
 from dashboard.parameters import params_from_store
 from dashboard.views.survival import (
     ATTRIBUTE_GROUP,
-    GENE_GROUP,
+    DEFAULT_ENDPOINT,
+    DEFAULT_GROUP,
+    ENDPOINTS,
+    GENE_GROUPS,
+    LANDMARK_GROUPS,
     SurvivalChoice,
+    landmark_from_text,
     survival_view,
 )
 
@@ -24,17 +30,19 @@ RISK_LABELS = {"group": "Group", "time": "Months", "at_risk": "At risk", "censor
                "events": "Events (cumulative)"}
 
 
-def _choice(group, gene, attribute, endpoint=None) -> SurvivalChoice:
-    return SurvivalChoice(group=group or "mechanism_count", gene=gene or None, attribute=attribute or None,
-                          endpoint=endpoint if endpoint in ("pfs", "os") else "pfs")
+def _choice(group, gene, attribute, endpoint=None, landmark=None) -> SurvivalChoice:
+    day = landmark_from_text(landmark)
+    return SurvivalChoice(group=group or DEFAULT_GROUP, gene=gene or None, attribute=attribute or None,
+                          endpoint=endpoint if endpoint in ENDPOINTS else DEFAULT_ENDPOINT,
+                          landmark_day=DEFAULT_LANDMARK_DAYS if day is None else day)
 
 
-def draw_survival(ready, group, gene, attribute, endpoint="pfs"):
-    """KM figure, title, p-value sentence, statistics tables and caveats of the chosen grouping."""
+def draw_survival(ready, group, gene, attribute, endpoint="pfs", landmark=None):
+    """KM figure, title, p-value sentence (with the guarantee-time caution), statistics tables and caveats."""
     if ready is None or not group:
         raise PreventUpdate
-    choice = _choice(group, gene, attribute, endpoint)
-    if (choice.group == GENE_GROUP and not choice.gene) or (choice.group == ATTRIBUTE_GROUP and not choice.attribute):
+    choice = _choice(group, gene, attribute, endpoint, landmark)
+    if (choice.group in GENE_GROUPS and not choice.gene) or (choice.group == ATTRIBUTE_GROUP and not choice.attribute):
         raise PreventUpdate
     service = get_analysis_service()
     params = params_from_store(ready)
@@ -46,7 +54,7 @@ def draw_survival(ready, group, gene, attribute, endpoint="pfs"):
                          children=[html.Strong("This grouping could not be computed. "), str(exc)])
         return no_update, "", "", alert, None
     stats = [
-        data_table(view.stats, ids.SURVIVAL_STATS_TABLE, STATS_LABELS),
+        data_table(view.stats, ids.SURVIVAL_STATS_TABLE, {**STATS_LABELS, "events": view.event_label.capitalize()}),
         html.Details(className="risk-table-details", children=[
             html.Summary("Risk table as numbers (CSV download)"),
             data_table(view.risk, ids.SURVIVAL_RISK_TABLE, RISK_LABELS, page_size=30),
@@ -55,17 +63,25 @@ def draw_survival(ready, group, gene, attribute, endpoint="pfs"):
     caveats = html.Details(className="caveats", open=True, children=[
         html.Summary(f"Caveats ({len(view.caveats)})"), html.Ul([html.Li(c) for c in view.caveats])],
     ) if view.caveats else None
-    return view.figure, view.title, view.p_value_text, stats, caveats
+    p_value = [view.p_value_text]
+    if view.bias_note:
+        p_value += [html.Br(), html.Span(view.bias_note, id=ids.SURVIVAL_BIAS_NOTE, className="survival-bias-note")]
+    return view.figure, view.title, p_value, stats, caveats
 
 
 def show_fields(group):
-    """The gene picker only for "any alteration in a gene", the attribute picker only for "clinical attribute"."""
-    return group != GENE_GROUP, group != ATTRIBUTE_GROUP
+    """The gene picker only for the gene groupings, the attribute picker only for "clinical attribute"."""
+    return group not in GENE_GROUPS, group != ATTRIBUTE_GROUP
 
 
-def keep_state(group, gene, attribute, endpoint="pfs"):
-    """The grouping and endpoint choice go into the URL (page state)."""
-    return _choice(group, gene, attribute, endpoint).state()
+def show_landmark(group):
+    """The landmark day only for the landmark groupings."""
+    return group not in LANDMARK_GROUPS
+
+
+def keep_state(group, gene, attribute, endpoint="pfs", landmark=None):
+    """The grouping, endpoint and landmark choice go into the URL (page state)."""
+    return _choice(group, gene, attribute, endpoint, landmark).state()
 
 
 def register(app) -> None:
@@ -81,17 +97,20 @@ def register(app) -> None:
         Input(ids.SURVIVAL_GENE, "value"),
         Input(ids.SURVIVAL_ATTRIBUTE, "value"),
         Input(ids.SURVIVAL_ENDPOINT, "value"),
+        Input(ids.SURVIVAL_LANDMARK, "value"),
     )(draw_survival)
     app.callback(
         Output(ids.SURVIVAL_GENE_FIELD, "hidden"),
         Output(ids.SURVIVAL_ATTRIBUTE_FIELD, "hidden"),
         Input(ids.SURVIVAL_GROUP, "value"),
     )(show_fields)
+    app.callback(Output(ids.SURVIVAL_LANDMARK_FIELD, "hidden"), Input(ids.SURVIVAL_GROUP, "value"))(show_landmark)
     app.callback(
         Output(ids.PAGE_STATE, "data", allow_duplicate=True),
         Input(ids.SURVIVAL_GROUP, "value"),
         Input(ids.SURVIVAL_GENE, "value"),
         Input(ids.SURVIVAL_ATTRIBUTE, "value"),
         Input(ids.SURVIVAL_ENDPOINT, "value"),
+        Input(ids.SURVIVAL_LANDMARK, "value"),
         prevent_initial_call=True,
     )(keep_state)

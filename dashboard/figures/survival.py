@@ -39,7 +39,8 @@ def legend_name(group: str, n: int) -> str:
 
 def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFrame, *,
               y_label: str = "Progression-free probability", x_label: str = "Months since first trastuzumab dose",
-              title: str | None = None, legend_title: str | None = None, confidence: float = 0.95) -> go.Figure:
+              title: str | None = None, legend_title: str | None = None, confidence: float = 0.95,
+              empty_text: str = "No patient with a PFS time and status in this grouping.") -> go.Figure:
     """Kaplan-Meier curves (step functions) with CI bands, censor ticks and a risk table.
 
     Parameters
@@ -57,10 +58,12 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
         Shown before the legend entries (e.g. the grouping's title).
     confidence
         Level of the bands (for the hover text).
+    empty_text
+        What the figure says when there is no curve (names the endpoint).
     """
     groups = [str(g) for g in summary["group"]]
     if not groups or curves.empty:
-        return empty_figure("No patient with a PFS time and status in this grouping.")
+        return empty_figure(empty_text)
     n_by_group = dict(zip(summary["group"].astype(str), summary["n"].astype(int), strict=True))
     n_risk_rows = len(groups) * len(RISK_ROWS)
     km_px, table_px = 420, int(RISK_ROW_PX * (n_risk_rows + RISK_GROUP_GAP * len(groups))) + 30
@@ -165,12 +168,22 @@ def median_text(row) -> str:
 
 
 def hazard_text(row) -> str:
-    """``2.3 (1.1-4.8)`` vs the reference, ``1 (reference)``, or why there is no estimate."""
+    """``2.3 (1.1-4.8)`` vs the reference, ``1 (reference)``, or ``not estimable (why)``.
+
+    A hazard ratio the analysis could not estimate (no events, separation, no convergence: its
+    ``hr_note``) is never shown as a number.
+    """
     status = str(row["status"])
     if bool(row["is_reference"]) if not pd.isna(row["is_reference"]) else False:
         return "1 (reference)"
-    if status in ("too small", "empty", "no events"):
-        return {"too small": "too small", "empty": "no patients", "no events": "no events"}[status]
+    if status in ("too small", "empty"):
+        return {"too small": "too small", "empty": "no patients"}[status]
+    note = row.get("hr_note", "")
+    note = "" if pd.isna(note) else str(note)
+    if note:
+        return f"not estimable ({note})"
+    if status == "no events":
+        return f"not estimable (no events in {row['group']})"
     hr = float(row["hazard_ratio"])
     if math.isnan(hr):
         return "not estimable"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from scipy import stats
@@ -198,7 +200,57 @@ def test_enrichment_matches_scipy(result):
     row = result.enrichment.set_index(["level", "mechanism"]).loc[("pathway", "PI3K")]
     odds, p = stats.fisher_exact([[0, 1], [1, 0]])
     assert row["innate_with"] == 0 and row["acquired_with"] == 1
-    assert row["p_value"] == pytest.approx(p) and row["odds_ratio"] == pytest.approx(odds)
+    assert row["p_value"] == pytest.approx(p)
+    # The sample odds ratio is 0 here: not estimable, never shown as 0; the corrected one is given.
+    assert odds == 0 and math.isnan(row["odds_ratio"])
+    assert row["corrected_odds_ratio"] == pytest.approx((0.5 * 0.5) / (1.5 * 1.5))
+
+
+def _enrichment_of(innate_with: int, innate_n: int, acquired_with: int, acquired_n: int):
+    """Enrichment of one pathway in a hand-built set of innate and acquired progressors."""
+    from analysis.resistance import _enrichment
+
+    innate = [f"I{i}" for i in range(innate_n)]
+    acquired = [f"A{i}" for i in range(acquired_n)]
+    patients = pd.DataFrame({"patient_id": innate + acquired,
+                             "resistance_class": ["innate"] * innate_n + ["acquired"] * acquired_n})
+    carriers = innate[:innate_with] + acquired[:acquired_with]
+    calls = pd.DataFrame({"patient_id": carriers, "pathway": "PI3K", "gene": "PIK3CA"})
+    caveats: list[str] = []
+    table = _enrichment(patients, calls, caveats)
+    return table.set_index(["level", "mechanism"]).loc[("pathway", "PI3K")], caveats
+
+
+def test_enrichment_zero_cell_gives_haldane_anscombe_not_infinity():
+    # 4/7 innate vs 0/10 acquired (the paper's PIK3CA pattern): sample OR infinite.
+    row, caveats = _enrichment_of(4, 7, 0, 10)
+    assert math.isinf(stats.fisher_exact([[4, 3], [0, 10]])[0])
+    assert math.isnan(row["odds_ratio"]) and math.isnan(row["odds_ratio_ci_low"])
+    # Haldane 1956 / Anscombe 1956: 0.5 added to each cell; Woolf interval on the log scale.
+    a, b, c, d = 4.5, 3.5, 0.5, 10.5
+    log_or, se = math.log(a * d / (b * c)), math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    assert row["corrected_odds_ratio"] == pytest.approx(math.exp(log_or))
+    assert row["corrected_ci_low"] == pytest.approx(math.exp(log_or - 1.959964 * se), rel=1e-5)
+    assert row["corrected_ci_high"] == pytest.approx(math.exp(log_or + 1.959964 * se), rel=1e-5)
+    assert "no acquired patient has it" in row["odds_ratio_note"]
+    assert "Haldane-Anscombe-corrected OR" in row["odds_ratio_note"]
+    assert any("Haldane-Anscombe" in c and "PI3K" in c for c in caveats)
+    assert row["p_value"] == pytest.approx(stats.fisher_exact([[4, 3], [0, 10]])[1])
+
+
+def test_enrichment_without_zero_cell_keeps_the_sample_odds_ratio_and_its_interval():
+    row, _ = _enrichment_of(3, 7, 4, 10)
+    reference = stats.contingency.odds_ratio([[3, 4], [4, 6]], kind="sample")
+    interval = reference.confidence_interval(0.95)
+    assert row["odds_ratio"] == pytest.approx(reference.statistic)
+    assert (row["odds_ratio_ci_low"], row["odds_ratio_ci_high"]) == pytest.approx((interval.low, interval.high))
+    assert math.isnan(row["corrected_odds_ratio"]) and row["odds_ratio_note"] == ""
+
+
+def test_enrichment_when_every_patient_has_it_is_not_estimable():
+    row, _ = _enrichment_of(7, 7, 10, 10)
+    assert math.isnan(row["odds_ratio"]) and math.isnan(row["corrected_odds_ratio"])
+    assert row["odds_ratio_note"].startswith("not estimable")
 
 
 def test_empty_study():

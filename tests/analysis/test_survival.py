@@ -142,7 +142,9 @@ def test_small_and_eventless_groups_reported_not_dropped():
     b = by_group(res, "B")
     assert math.isinf(b["median"]) and math.isnan(b["hazard_ratio"])
     assert math.isnan(by_group(res, "D")["median"])
-    assert by_group(res, "A")["is_reference"] and not math.isnan(by_group(res, "C")["hazard_ratio"])
+    assert by_group(res, "A")["is_reference"]
+    # C's two events (months 9, 10) come after every A patient has left follow-up (month 8): separated.
+    assert math.isnan(by_group(res, "C")["hazard_ratio"]) and "separation" in by_group(res, "C")["hr_note"]
     text = " ".join(res.caveats)
     assert "group D" in text and "too small" in text and "group E: no patients" in text
     assert "group B: no events" in text
@@ -195,3 +197,87 @@ def test_nice_times():
     assert nice_times(1022) == [0, 200, 400, 600, 800, 1000]
     assert nice_times(0) == [0.0]
     assert np.all(np.diff(nice_times(7.3)) > 0)
+
+
+# --- estimability of the Cox hazard ratio (complete / quasi-complete separation) ----------------------
+# Quasi-complete separation: every "fast" patient has progressed by month 3, before the first "slow"
+# event (month 4); lifelines then stops at a log HR of about 18 with a standard error in the
+# thousands, which is no estimate at all (Heinze and Schemper 2001).
+SEPARATED = {"durations": [1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0],
+             "events": [1, 1, 1, 1, 1, 1, 0, 1, 1, 0],
+             "groups": ["fast"] * 4 + ["slow"] * 6}
+
+
+def test_quasi_complete_separation_is_not_estimable():
+    from lifelines import CoxPHFitter
+
+    # The library on its own returns a "number": check that the data really are degenerate.
+    design = pd.DataFrame({"T": SEPARATED["durations"], "E": SEPARATED["events"],
+                           "fast": [g == "fast" for g in SEPARATED["groups"]]}).astype(float)
+    with pytest.warns(Warning):
+        raw = CoxPHFitter().fit(design, "T", "E").summary.loc["fast"]
+    assert raw["se(coef)"] > 100
+
+    res = kaplan_meier(SEPARATED["durations"], SEPARATED["events"], SEPARATED["groups"], group_order=["slow", "fast"])
+    fast = by_group(res, "fast")
+    assert fast["status"] == STATUS_OK and fast["median"] == 2.0  # the curve and median are fine
+    assert math.isnan(fast["hazard_ratio"]) and math.isnan(fast["hr_ci_high"]) and math.isnan(fast["hr_p_value"])
+    assert fast["hr_note"].startswith("separation") and "slow" in fast["hr_note"]
+    assert any("not estimable" in c and "fast" in c for c in res.caveats)
+    assert res.logrank is not None  # the log-rank test is still valid
+
+
+def test_group_without_events_has_a_reason_and_the_others_keep_their_estimate():
+    # "none" has no events: its HR is not estimable; b vs a is the two-group fit of lifelines.
+    from lifelines import CoxPHFitter
+
+    durations = [1, 3, 5, 7, 9, 2, 4, 6, 8, 10, 3, 6, 9]
+    events = [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0]
+    groups = ["a"] * 5 + ["b"] * 5 + ["none"] * 3
+    res = kaplan_meier(durations, events, groups, group_order=["a", "b", "none"])
+    none = by_group(res, "none")
+    assert math.isnan(none["hazard_ratio"]) and none["hr_note"] == "no events in none"
+    design = pd.DataFrame({"T": durations[:10], "E": events[:10], "b": [g == "b" for g in groups[:10]]}).astype(float)
+    expected = CoxPHFitter().fit(design, "T", "E").summary.loc["b", "exp(coef)"]
+    assert by_group(res, "b")["hazard_ratio"] == pytest.approx(expected, rel=1e-6)
+    assert by_group(res, "b")["hr_note"] == ""
+
+
+def test_separated_group_is_left_out_of_the_model_of_the_others():
+    # fast vs slow separated; mid overlaps slow and keeps the HR of the model without "fast".
+    from lifelines import CoxPHFitter
+
+    durations = SEPARATED["durations"] + [3.5, 5.5, 6.5, 8.5, 10.0]
+    events = SEPARATED["events"] + [1, 1, 0, 1, 1]
+    groups = SEPARATED["groups"] + ["mid"] * 5
+    res = kaplan_meier(durations, events, groups, group_order=["slow", "mid", "fast"])
+    assert math.isnan(by_group(res, "fast")["hazard_ratio"])
+    keep = [g != "fast" for g in groups]
+    design = pd.DataFrame({"T": np.array(durations)[keep], "E": np.array(events)[keep],
+                           "mid": [g == "mid" for g, k in zip(groups, keep, strict=True) if k]}).astype(float)
+    expected = CoxPHFitter().fit(design, "T", "E").summary.loc["mid", "exp(coef)"]
+    assert by_group(res, "mid")["hazard_ratio"] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("failure", ["error", "warning"])
+def test_a_cox_fit_that_does_not_converge_gives_no_hazard_ratio(monkeypatch, failure):
+    import warnings
+
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+
+    real_fit = CoxPHFitter.fit
+
+    def failing_fit(self, *args, **kwargs):
+        if failure == "error":
+            raise ConvergenceError("Convergence halted due to matrix inversion problems.")
+        warnings.warn("Newton-Raphson convergence completed successfully but norm(delta) is still high, 0.5.",
+                      ConvergenceWarning, stacklevel=2)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(CoxPHFitter, "fit", failing_fit)
+    durations = [1, 3, 5, 7, 9, 2, 4, 6, 8, 10]
+    res = kaplan_meier(durations, [1, 1, 0, 1, 1, 1, 0, 1, 1, 1], ["a"] * 5 + ["b"] * 5)
+    b = by_group(res, "b")
+    assert math.isnan(b["hazard_ratio"]) and b["hr_note"] == "Cox model did not converge"
+    assert res.logrank is not None

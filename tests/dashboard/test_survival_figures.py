@@ -115,6 +115,9 @@ def test_medians_and_hazard_ratios_say_why_they_are_missing():
     assert median_text(_row(status="too small")) == "too small to estimate"
     assert hazard_text(_row()) == "2.35 (1.1-4.8)"
     assert hazard_text(_row(is_reference=True, hazard_ratio=1.0)) == "1 (reference)"
-    assert hazard_text(_row(status="no events", hazard_ratio=math.nan)) == "no events"
+    assert hazard_text(_row(status="no events", hazard_ratio=math.nan, group="none")) == \
+        "not estimable (no events in none)"
+    # A degenerate estimate is never shown as a number, whatever the table holds.
+    assert hazard_text(_row(hazard_ratio=1.6e8, hr_note="separation: ...")) == "not estimable (separation: ...)"
     assert hazard_text(_row(hazard_ratio=math.nan)) == "not estimable"
     assert p_text(0.0331) == "0.033" and p_text(1.48e-5) == "1.5e-05" and p_text(math.nan) == "not testable"

@@ -20,7 +20,7 @@ from dashboard.views.survival import (
 )
 from tests.conftest import make_tiny_study
 
-GENES = ["ERBB2", "KRAS", "PIK3CA", "TP53"]
+GENES = ["ERBB2", "KRAS", "PIK3CA", "TP53"]  # most altered first, as gene_options gives them
 ATTRIBUTES = ["her2_status", "lauren"]
 
 
@@ -32,7 +32,7 @@ def test_default_choice_and_its_url_state():
 
 def test_gene_and_attribute_groupings_get_a_default_and_keep_it_in_the_url():
     gene, _ = choice_from_query({"group": "gene"}, GENES, ATTRIBUTES)
-    assert gene.gene == "PIK3CA" and gene.state() == {"group": "gene", "gene": "PIK3CA"}
+    assert gene.gene == "ERBB2" and gene.state() == {"group": "gene", "gene": "ERBB2"}
     attribute, _ = choice_from_query({"group": "attribute", "attribute": "lauren"}, GENES, ATTRIBUTES)
     assert attribute.state() == {"group": "attribute", "attribute": "lauren"}
     # A gene left over from another grouping does not change the cache key of a default grouping.
@@ -49,12 +49,13 @@ def test_unknown_url_values_fall_back_with_a_note():
     assert choice.endpoint == "os" and problems == []
 
 
-def test_study_choices_list_genes_and_categorical_attributes_only():
+def test_study_choices_list_genes_and_attributes_but_not_ids_or_outcomes():
     study = make_tiny_study()
-    assert gene_options(study) == ["ERBB2", "KRAS", "PIK3CA", "TP53"]
+    assert gene_options(study) == ["ERBB2", "KRAS", "PIK3CA", "TP53"]  # one altered patient each: by name
     attributes = attribute_options(study)
-    assert {"her2_status", "her2_ihc", "lauren"} <= set(attributes)
-    assert not {"patient_id", "pfs_months", "os_event", "age", "her2_fish_ratio"} & set(attributes)
+    # Categories, and measurements (split at the median) such as age.
+    assert {"her2_status", "her2_ihc", "lauren", "age", "her2_fish_ratio"} <= set(attributes)
+    assert not {"patient_id", "pfs_months", "os_event", "os_months"} & set(attributes)
 
 
 def test_statistics_table_and_logrank_sentence():
@@ -140,3 +141,106 @@ def test_overall_survival_uses_os_columns(demo_cohort_for_os):
         expected = fitted.median_survival_time_
         if expected != float("inf"):
             assert shown.startswith(f"{expected:.3g} (")
+
+
+# --- any cohort: only OS_MONTHS / OS_STATUS ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def os_only_cohort():
+    from tests.analysis.test_pfs_groups import make_os_only_study
+
+    study = make_os_only_study()
+    return study, analyse_cohort(study)
+
+
+def test_os_only_study_opens_on_overall_survival_by_its_most_altered_gene(os_only_cohort):
+    from dashboard.views.survival import default_group_for, endpoint_options, endpoint_radio
+
+    study, _ = os_only_cohort
+    genes, attributes, endpoints = gene_options(study), attribute_options(study), endpoint_options(study)
+    assert endpoints == ["os"] and genes[0] == "TP53" and {"sex", "stage", "age"} <= set(attributes)
+    choice, problems = choice_from_query({}, genes, attributes, endpoints=endpoints,
+                                         default_group=default_group_for(study))
+    assert choice == SurvivalChoice("gene", gene="TP53", endpoint="os") and problems == []
+    # A shared PFS link on such a study falls back to OS, and says why.
+    choice, problems = choice_from_query({"endpoint": "pfs"}, genes, attributes, endpoints=endpoints)
+    assert choice.endpoint == "os" and "no PFS data in this study" in problems[0]
+    pfs_option = next(o for o in endpoint_radio(endpoints) if o["value"] == "pfs")
+    assert pfs_option["disabled"] and "no PFS data in this study" in pfs_option["label"]
+
+
+@pytest.mark.parametrize("choice", [SurvivalChoice("gene", gene="KRAS", endpoint="os"),
+                                    SurvivalChoice("attribute", attribute="stage", endpoint="os"),
+                                    SurvivalChoice("attribute", attribute="age", endpoint="os")])
+def test_os_only_study_view_matches_lifelines_and_counts_deaths(os_only_cohort, choice):
+    from lifelines.statistics import multivariate_logrank_test
+
+    study, cohort = os_only_cohort
+    view = survival_view(cohort, study, choice)
+    assert view.event_label == "deaths" and view.title.startswith("Overall survival")
+    grouping = (by_gene(study, cohort.trajectories, choice.gene) if choice.group == "gene"
+                else by_clinical_attribute(study, cohort.trajectories, choice.attribute))
+    data = grouping.members.merge(study.patients[["patient_id", "os_months", "os_event"]], on="patient_id")
+    assert view.stats["n"].sum() == len(data) == 40
+    assert view.stats.set_index("group")["events"].to_dict() == data.groupby("group")["os_event"].sum().to_dict()
+    p = multivariate_logrank_test(data["os_months"], data["group"], data["os_event"].astype(bool)).p_value
+    assert view.p_value_text.startswith(f"Log-rank p = {p:.2g}")
+
+
+def test_os_only_study_through_the_callback(os_only_cohort, tmp_path):
+    from analysis.io.cbioportal import write_study
+    from dashboard import analysis_service
+    from dashboard.analysis_cache import AnalysisCache
+    from dashboard.callbacks.survival import draw_survival
+    from dashboard.study_service import StudyService
+
+    study, _ = os_only_cohort
+    folder = write_study(study, tmp_path / "os_only")
+    previous = analysis_service._analysis
+    analysis_service.set_analysis_service(
+        analysis_service.AnalysisService(StudyService(folder), AnalysisCache(tmp_path / "cache")))
+    try:
+        figure, title, p_text, stats, _ = draw_survival({}, "gene", "TP53", None, "os")
+    finally:
+        analysis_service._analysis = previous
+    assert title == "Overall survival: Any TP53 alteration (any samples)"
+    # The p-value sentence, with the guarantee-time caution beside it (alterations from any sample).
+    assert p_text[0].startswith("Log-rank p") and "guarantee-time bias" in p_text[-1].children
+    table = stats[0]
+    events_header = next(c["name"] for c in table.columns if c["id"] == "events")
+    assert events_header == "Deaths"
+    assert [t["name"] for t in figure["data"] if (t.get("meta") or {}).get("role") == "km"] == [
+        "TP53 not altered (n=20)", "TP53 altered (n=20)"]
+
+
+# --- guarantee-time bias: the caution beside the p-value, baseline-only and landmark groupings ----------
+def test_outcome_dependent_groupings_carry_a_caution_and_the_fair_ones_do_not(demo_like):
+    study, cohort = demo_like
+    for group in ("mechanism_count", "resistance_class"):
+        assert "guarantee-time bias" in survival_view(cohort, study, SurvivalChoice(group)).bias_note
+    assert "guarantee-time bias" in survival_view(cohort, study, SurvivalChoice("gene", gene="KRAS")).bias_note
+    for fair in (SurvivalChoice("baseline_mutation"), SurvivalChoice("gene_baseline", gene="KRAS"),
+                 SurvivalChoice("landmark_mechanisms"), SurvivalChoice("landmark_gene", gene="KRAS")):
+        assert survival_view(cohort, study, fair).bias_note == "", fair
+
+
+def test_landmark_choice_lives_in_the_url():
+    choice, problems = choice_from_query({"group": "landmark_gene", "landmark": "60"}, GENES, ATTRIBUTES)
+    assert choice.landmark_day == 60 and choice.gene == "ERBB2" and problems == []
+    assert choice.state() == {"group": "landmark_gene", "gene": "ERBB2", "landmark": "60"}
+    assert SurvivalChoice("landmark_gene", gene="ERBB2", landmark_day=60).key() != \
+        SurvivalChoice("landmark_gene", gene="ERBB2", landmark_day=90).key()
+    # The landmark does not change the cache key of a grouping that does not use it.
+    assert SurvivalChoice("mechanism_count", landmark_day=60).key() == SurvivalChoice("mechanism_count").key()
+    choice, problems = choice_from_query({"group": "landmark_mechanisms", "landmark": "-3"}, GENES, ATTRIBUTES)
+    assert choice.landmark_day == 90 and "not a day >= 0" in problems[0]
+
+
+def test_landmark_view_counts_time_from_the_landmark(demo_like):
+    from analysis.pfs_groups import grouping_survival, landmark_gene
+
+    study, cohort = demo_like
+    view = survival_view(cohort, study, SurvivalChoice("landmark_gene", gene="KRAS", landmark_day=100))
+    expected = grouping_survival(landmark_gene(study, cohort.trajectories, "KRAS", 100), cohort.trajectories.patients)
+    assert view.stats["n"].tolist() == expected.summary["n"].tolist()
+    assert view.figure["layout"]["xaxis2"]["title"]["text"] == "Months since the landmark (day 100)"
+    assert any("Landmark day 100" in c for c in view.caveats)
