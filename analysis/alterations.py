@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 #: Variant_Classification values of the GDC MAF specification, plus cBioPortal's ``Fusion``.
@@ -195,6 +196,43 @@ def n_effect_unknown(variant_classification: pd.Series) -> int:
 
 
 def protein_changing_mask(variants: pd.DataFrame) -> pd.Series:
-    """:func:`is_protein_changing` of a variants table (``variant_classification``, ``protein_change``)."""
+    """:func:`is_protein_changing` of a variants table (``variant_classification``, ``protein_change``),
+    without the variants found in the patient's matched normal (``in_matched_normal``: germline)."""
     protein = variants.get("protein_change")
-    return is_protein_changing(variants["variant_classification"], protein)
+    changing = is_protein_changing(variants["variant_classification"], protein)
+    if "in_matched_normal" in variants:
+        changing = changing & ~variants["in_matched_normal"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return changing
+
+
+def mark_matched_normal_variants(variants: pd.DataFrame, samples: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Set ``in_matched_normal`` on every variant of a patient who has a matched normal sample.
+
+    A variant of a plasma or tissue sample is in the matched normal when the patient's normal sample
+    (``sample_type`` normal) carries the same chromosome, position and alleles (else the same gene and
+    protein change). Returns (variants, number of non-normal variants found in a normal).
+    """
+    variants = variants.copy()
+    variants["in_matched_normal"] = pd.array([pd.NA] * len(variants), dtype="boolean")
+    kind = samples.set_index("sample_id")["sample_type"].astype("string")
+    patient = samples.set_index("sample_id")["patient_id"].astype("string")
+    sample_kind = variants["sample_id"].map(kind)
+    sample_patient = variants["sample_id"].map(patient)
+    is_normal = sample_kind.eq("normal").fillna(False).to_numpy(dtype=bool)
+    patients_with_normal = set(samples.loc[samples["sample_type"].eq("normal").fillna(False), "patient_id"])
+    if not patients_with_normal:
+        return variants, 0
+
+    def keys(frame: pd.DataFrame, who: pd.Series) -> pd.Series:
+        genomic = (frame["chromosome"].astype("string") + ":" + frame["start_position"].astype("string") + ":"
+                   + frame["reference_allele"].astype("string") + ">" + frame["tumor_seq_allele"].astype("string"))
+        protein = frame["gene"].astype("string").str.upper() + ":" + frame["protein_change"].astype("string")
+        return who + "|" + genomic.where(genomic.notna(), protein)
+
+    all_keys = keys(variants, sample_patient)
+    normal_keys = set(all_keys[is_normal].dropna())
+    checked = sample_patient.isin(patients_with_normal).fillna(False).to_numpy(dtype=bool) & ~is_normal
+    found = all_keys.isin(normal_keys).fillna(False).to_numpy(dtype=bool)
+    values = np.where(found, True, False)
+    variants.loc[checked, "in_matched_normal"] = values[checked]
+    return variants, int((checked & found).sum())

@@ -19,6 +19,7 @@ import pandas as pd
 from analysis import params as P
 from analysis.alterations import protein_changing_mask
 from analysis.params import AnalysisParameters
+from analysis.profiling import Profiling
 from analysis.resistance import ResistanceResult
 from analysis.study import Study
 from analysis.survival import SurvivalResult, kaplan_meier
@@ -383,7 +384,7 @@ def by_early_decline(
 
 def altered_samples(study: Study, params: AnalysisParameters = AnalysisParameters(),
                     genes: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Every (sample, gene) with a protein-altering mutation, an amplification or a deletion.
+    """Every (sample, gene) with a protein-changing mutation, an amplification, a deletion or a structural variant.
 
     Amplification: discrete 2 or CN >= the plasma (2.4) or tissue (4.0) cutoff by sample type;
     deletion: discrete -2 or CN <= :data:`analysis.params.GENE_DELETION_CN`.  *genes* restricts the
@@ -406,7 +407,14 @@ def altered_samples(study: Study, params: AnalysisParameters = AnalysisParameter
     cutoff = np.where(sample_type == "tissue", params.tissue_amplification_cn, params.plasma_amplification_cn)
     discrete = cn["cna_discrete"].astype("float64")
     altered_cn = ((discrete.abs() >= 2) | (copies >= cutoff) | (copies <= P.GENE_DELETION_CN)).fillna(False)
-    both = pd.concat([mutated, cn.loc[altered_cn.to_numpy(dtype=bool), ["sample_id", "gene"]]], ignore_index=True)
+    sv = study.structural_variants
+    rearranged = pd.concat([sv[["sample_id", "gene1"]].rename(columns={"gene1": "gene"}),
+                            sv[["sample_id", "gene2"]].rename(columns={"gene2": "gene"})], ignore_index=True)
+    rearranged = rearranged.dropna()
+    if genes is not None:
+        rearranged = rearranged[gene_mask(rearranged["gene"], [g.upper() for g in wanted])]
+    parts = [mutated, cn.loc[altered_cn.to_numpy(dtype=bool), ["sample_id", "gene"]], rearranged]
+    both = pd.concat([p for p in parts if len(p)] or [mutated], ignore_index=True)
     out = pd.DataFrame({"sample_id": both["sample_id"].astype("string"),
                         "patient_id": both["sample_id"].map(samples["patient_id"]).astype("string"),
                         "gene": both["gene"].astype("string").str.upper()})
@@ -456,15 +464,25 @@ def by_gene(
     altered = altered_samples(study, params, gene)
     carriers = set(altered.loc[altered["sample_id"].isin(sample_patient.index), "patient_id"])
     baseline_only = sources == "baseline"
+    reason = "no baseline draw" if baseline_only else "no sample"
+    grouped = set(sample_patient)
+    profiling = Profiling.of(study)
+    if profiling.says("mutations"):
+        # A patient none of whose samples profiled the gene is "not profiled", never "not altered".
+        with_cn = set(study.copy_number.loc[gene_mask(study.copy_number["gene"], gene), "sample_id"])
+        sample_ids = pd.Series(sample_patient.index, index=sample_patient.index)
+        profiled = profiling.profiled(sample_ids, pd.Series(gene, index=sample_ids.index)) | sample_ids.isin(with_cn)
+        grouped = set(sample_patient[profiled.to_numpy()]) | (carriers & grouped)
+        reason += f", or {gene} not profiled in any of their samples ({profiling.sources['mutations']})"
     title = f"{gene} alteration in the baseline plasma draw" if baseline_only else \
         f"Any {gene} alteration ({sources} samples)"
     return _finish(
         f"gene_{gene}" if sources == "any" else f"gene_{gene}_{sources}",
         title,
         trajectories,
-        _carrier_groups(trajectories, gene, carriers, set(sample_patient)),
+        _carrier_groups(trajectories, gene, carriers, grouped),
         (f"{gene} not altered", f"{gene} altered"),
-        "no baseline draw" if baseline_only else "no sample",
+        reason,
         bias_note="" if baseline_only else BIAS_ANY_SAMPLE,
     )
 

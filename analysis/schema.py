@@ -134,6 +134,11 @@ VARIANTS = TableSchema(
                "'ref + alt reads exceed t_depth', 'VAF > 0.95 (implausible for a somatic variant)' "
                "(outside a germline context); '; '-joined.  Flagged rows are left out of the "
                "tumour-fraction estimate (analysis/vaf_checks.py)."),
+        Column("in_matched_normal", "boolean", "",
+               "True when the same variant (chromosome, position, alleles; else gene and protein change) is in "
+               "the patient's matched normal (whole blood, buffy coat, germline sample): germline, so left "
+               "out of every somatic analysis (analysis/alterations.py); False when a normal was checked; "
+               "missing when the patient has no matched normal."),
     ),
 )
 

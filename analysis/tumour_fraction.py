@@ -78,6 +78,8 @@ def somatic_variant_mask(variants: pd.DataFrame, *, chip_genes: Iterable[str] = 
     is_hotspot = (gene + ":" + protein).isin(hotspot_keys).fillna(False).to_numpy(dtype=bool)
     usable = vaf.notna().to_numpy() & ~chip & ~(germline_vaf.to_numpy(dtype=bool) & ~is_hotspot)
     usable &= ~flagged_mask(variants).to_numpy(dtype=bool)
+    if "in_matched_normal" in variants:  # germline by the patient's own matched normal
+        usable &= ~variants["in_matched_normal"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     return pd.Series(usable, index=variants.index)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
+from analysis.alterations import mark_matched_normal_variants
 from analysis.errors import InputError, StudyValidationError
 from analysis.io.maf import read_maf
 from analysis.io.profiling import read_case_list, read_gene_panel_definition, read_gene_panel_matrix
@@ -589,7 +590,13 @@ class _StudyReading:
         patients = self.read_patients(samples, sample_raw)
         known_samples = set(samples["sample_id"].dropna())
         known_patients = set(patients["patient_id"].dropna())
-        variants = self.read_mutations(known_samples)
+        normals = set(samples.loc[samples["sample_type"].eq("normal").fillna(False), "sample_id"].dropna())
+        variants = self.read_mutations(known_samples, normals)
+        if variants is not None and normals:
+            variants, n_germline = mark_matched_normal_variants(variants, samples)
+            self.notes.append(f"{n_germline} plasma or tissue variant(s) are also in the patient's matched normal: "
+                              "germline, left out of concordance, mechanisms, oncoprints, gene groupings and the "
+                              "tumour fraction.")
         copy_number = self.read_copy_number(known_samples)
         segments = self.read_segments(known_samples)
         structural = self.read_structural_variants(known_samples)
@@ -639,12 +646,12 @@ class _StudyReading:
         return patients
 
     # ---------------------------------------------------------------- alterations
-    def read_mutations(self, known_samples: set[str]) -> pd.DataFrame | None:
+    def read_mutations(self, known_samples: set[str], normals: set[str]) -> pd.DataFrame | None:
         path = self.files.one("mutations")
         if path is None:
             return None
         try:
-            variants, maf_report = read_maf(path)
+            variants, maf_report = read_maf(path, normal_samples=normals)
         except InputError as exc:
             self.report.error(path.name, exc.line, exc.field, str(exc).split(": ", 1)[-1])
             return None

@@ -178,9 +178,9 @@ def read_maf(path: str | Path, *, display_name: str | None = None,
     for key in ("sample_id", "gene"):
         _report_rows(report, name, raw, columns[key], tidy[key].isna(), frame[columns[key]],
                      "a non-empty value")
-    # A vaf_flag column in the file (our own export) is recomputed, never kept twice.
+    # Computed columns in the file (our own export) are recomputed, never kept twice.
     interpreted = {c for c in columns.values() if c is not None} | {
-        c for c in frame.columns if str(c).lower() == "vaf_flag"}
+        c for c in frame.columns if str(c).lower() in ("vaf_flag", "in_matched_normal")}
     extras = frame[[c for c in frame.columns if c not in interpreted]]
     variants = schema.VARIANTS.conform(pd.concat([tidy, extras], axis=1))
     variants.attrs["lines"] = raw.lines

@@ -338,3 +338,31 @@ def test_baseline_only_gene_grouping_and_bias_notes(landmark_context):
         p for i, p in enumerate(ids) if i % 3 == 0}
     assert "circular" in pfs_groups.by_resistance_class(t).bias_note
     assert pfs_groups.by_baseline_mutation(t, r).bias_note == ""
+
+
+def test_gene_grouping_leaves_out_patients_whose_samples_did_not_profile_the_gene(context):
+    import dataclasses
+
+    study, t, _ = context
+    samples = study.samples["sample_id"].tolist()
+    # P3's only sample was sequenced with a panel without KRAS; everyone else with a panel that has it.
+    panel = {s: ("SMALL" if s.startswith("P3") else "BIG") for s in samples}
+    panelled = dataclasses.replace(
+        study, gene_panels=pd.DataFrame({"sample_id": samples, "profile": "mutations",
+                                         "panel_id": [panel[s] for s in samples]}),
+        panel_genes=pd.DataFrame({"panel_id": ["SMALL", "BIG", "BIG", "BIG"],
+                                  "gene": ["TP53", "TP53", "KRAS", "ERBB4"]}))
+    grouping = pfs_groups.by_gene(panelled, t, "KRAS")
+    assert groups_of(grouping) == {"P1": "KRAS altered", "P2": "KRAS not altered"}
+    assert any("KRAS not profiled" in c and "P3" in c for c in grouping.caveats)
+
+
+def test_structural_variants_make_a_gene_altered(context):
+    import dataclasses
+
+    study, t, _ = context
+    with_sv = dataclasses.replace(study, structural_variants=pd.DataFrame(
+        {"sample_id": ["P3-B"], "gene1": ["EML4"], "gene2": ["ALK"], "sv_class": ["FUSION"]}))
+    assert groups_of(pfs_groups.by_gene(with_sv, t, "ALK"))["P3"] == "ALK altered"
+    altered = pfs_groups.altered_samples(with_sv, genes="EML4")
+    assert altered[["sample_id", "gene"]].values.tolist() == [["P3-B", "EML4"]]

@@ -291,3 +291,22 @@ def test_a_meta_file_naming_a_fifo_is_refused_without_opening_it(tiny_study_dir)
     meta.write_text(meta.read_text().replace("data_filename: data_cna.txt", "data_filename: pipe.txt"))
     (error,) = _refused(tiny_study_dir).report.errors  # would hang if the FIFO were opened
     assert "not a regular file" in error.message
+
+
+def test_matched_normals_filter_germline_variants_out_of_somatic_analyses(tiny_study_dir):
+    from analysis.concordance import concordance_analysis
+
+    samples = tiny_study_dir / "data_clinical_sample.txt"
+    samples.write_text(samples.read_text().rstrip("\n") + "\nP1-N\tP1\tWhole Blood\t-3\tBASELINE\n")
+    maf = tiny_study_dir / "data_mutations.txt"
+    germline_row = next(line for line in maf.read_text().split("\n") if line.startswith("P1-T\tTP53"))
+    maf.write_text(maf.read_text().rstrip("\n") + "\n" + germline_row.replace("P1-T", "P1-N", 1) + "\n")
+    study = read_study(tiny_study_dir)
+    assert study.samples.set_index("sample_id").loc["P1-N", "sample_type"] == "normal"
+    flags = study.variants.set_index("sample_id")["in_matched_normal"]
+    assert bool(flags["P1-T"]) and bool(flags["P1-B0"])  # the same TP53 R175H as in the normal
+    assert flags["P1-D2"] is False or not bool(flags["P1-D2"])  # PIK3CA is not in the normal
+    assert pd.isna(flags["P2-T"])  # P2 has no normal
+    assert any("2 plasma or tissue variant(s) are also in the patient's matched normal" in n for n in study.notes)
+    genes = concordance_analysis(study).per_gene
+    assert "TP53" not in set(genes.loc[genes["alteration"] == "mutation", "gene"])
