@@ -72,12 +72,15 @@ def normalise_protein_change(values: pd.Series) -> pd.Series:
     >>> normalise_protein_change(pd.Series(["p.S310F", "S310F", "p.Ser310Phe", ""])).tolist()
     ['S310F', 'S310F', 'S310F', <NA>]
     """
-    text = values.fillna("").astype(str).str.strip()
-    text = text.str.replace(r"^p\.", "", regex=True)
+    raw = values.fillna("").astype(str)
+    # Work on the distinct values only: a MAF has far fewer distinct protein changes than rows.
+    distinct = pd.Series(pd.unique(raw.to_numpy(dtype=object)), dtype=object)
+    text = distinct.str.strip().str.replace(r"^p\.", "", regex=True)
     for three, one in _THREE_TO_ONE.items():
         text = text.str.replace(three, one, regex=False)
     text = text.str.replace(r"^\((.*)\)$", r"\1", regex=True)
-    return text.where(~missing_mask(text)).astype("string")
+    mapped = raw.map(dict(zip(distinct, text, strict=True)))
+    return mapped.where(~missing_mask(mapped)).astype("string")
 
 
 def read_maf(path: str | Path, *, display_name: str | None = None,
