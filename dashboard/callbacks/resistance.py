@@ -33,7 +33,8 @@ ENRICHMENT_LABELS = {"level": "Level", "mechanism": "Mechanism", "innate": "Inna
                      "p_value": "Fisher exact p (two-sided)"}
 EVIDENCE_LABELS = {"patient_id": "Patient", "pathway": "Pathway", "gene": "Gene", "alteration": "Alteration",
                    "draw": "Draw", "sample_id": "Sample", "day": "Day", "vaf": "VAF", "copy_number": "CN (copies)",
-                   "status": "Baseline / emerging", "evidence_direction": "Evidence", "citation": "Citation"}
+                   "status": "Status (baseline / expanding / new at progression)",
+                   "evidence_direction": "Evidence", "citation": "Citation"}
 
 
 def _alert(exc: Exception) -> html.Div:

@@ -2,13 +2,16 @@
 
 Layout (top to bottom): a PFS bar track (months, progression vs censored), three categorical
 tracks (HER2 status, resistance class, number of mechanisms), then two rows per gene, plasma
-above tissue.  Glyphs: copy-number changes fill the cell, mutations are a thinner inner bar, an
-alteration that emerged at progression (plasma) carries a yellow diamond.  On the right, the share
-of the patients shown with an alteration in each gene row.
+above tissue.  Glyphs: copy-number changes fill the cell, mutations are a thinner inner bar; a
+plasma alteration *new at progression* carries a yellow diamond, one *expanding* (present at
+baseline, VAF up >= 2-fold and >= 0.5 points) a white upward triangle, one at progression in a
+patient without a baseline draw (*unknown*) a small open circle (the statuses of
+:data:`analysis.resistance.STATUSES`, as in the evidence tables).  On the right, the share of the
+patients shown with an alteration in each gene row.
 
 Cells are bars with a base and height in data units, so that they keep their shape when zoomed; a
 transparent heatmap underneath carries one hover text per cell (patient, gene, alteration, sample,
-VAF or CN, baseline or emerging) and the patient id as ``customdata`` for clicks.
+VAF or CN, status) and the patient id as ``customdata`` for clicks.
 """
 
 from __future__ import annotations
@@ -30,7 +33,12 @@ GLYPHS = {
     "inframe": ("In-frame indel", OKABE_ITO["orange"], 0.34),
     "other_mutation": ("Other mutation", OKABE_ITO["purple"], 0.34),
 }
-EMERGING_COLOUR = OKABE_ITO["yellow"]
+#: Status marks: cell column -> (legend label, marker symbol, fill colour, size factor).
+STATUS_MARKS = {
+    "new_at_progression": ("New at progression (plasma)", "diamond", OKABE_ITO["yellow"], 1.0),
+    "expanding": ("Expanding at progression (plasma)", "triangle-up", "#ffffff", 1.0),
+    "unknown_baseline": ("Unknown: no baseline draw (plasma)", "circle-open", "#000000", 0.7),
+}
 EMPTY_CELL = "#e4e7eb"
 
 TRACKS = {
@@ -61,7 +69,8 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     rows
         Gene rows top to bottom: ``gene, source, pathway, n_altered, pct_altered`` (% of patients shown).
     cells
-        ``patient_id, gene, source, alteration_type, emerging, label, timepoints`` (one row per glyph;
+        ``patient_id, gene, source, alteration_type, status, new_at_progression, expanding,
+        unknown_baseline, label, timepoints`` (one row per glyph;
         ``analysis.oncoprint.OncoprintData.cells``).  Cells outside *patient_ids* x *rows* are ignored.
     tracks
         One row per patient: ``patient_id, her2_status, resistance_class, n_mechanisms,
@@ -132,13 +141,17 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
             x=sub["col"].to_numpy(), y=np.full(len(sub), height), base=sub["row"].to_numpy() - height / 2,
             width=width, marker=dict(color=colour, line=dict(width=0)), name=label, legendgroup="alteration",
             legendgrouptitle_text="Alteration", hoverinfo="skip"), row=2, col=1)
-    emerging = drawn[drawn["emerging"].astype(bool)].drop_duplicates(["row", "col"])
-    if len(emerging):
-        size = float(np.clip(900 / max(n, 1), 5, 10))
+    size = float(np.clip(900 / max(n, 1), 5, 10))
+    for column_name, (mark_label, symbol, fill, scale) in STATUS_MARKS.items():
+        if column_name not in drawn:
+            continue
+        marked = drawn[drawn[column_name].astype(bool)].drop_duplicates(["row", "col"])
+        if marked.empty:
+            continue
         fig.add_trace(go.Scatter(
-            x=emerging["col"].to_numpy(), y=emerging["row"].to_numpy(dtype=float), mode="markers",
-            marker=dict(symbol="diamond", size=size, color=EMERGING_COLOUR, line=dict(width=1, color="#000000")),
-            name="Emerging at progression (plasma)", legendgroup="alteration", legendgrouptitle_text="Alteration",
+            x=marked["col"].to_numpy(), y=marked["row"].to_numpy(dtype=float), mode="markers",
+            marker=dict(symbol=symbol, size=size * scale, color=fill, line=dict(width=1, color="#000000")),
+            name=mark_label, legendgroup="alteration", legendgrouptitle_text="Alteration",
             hoverinfo="skip"), row=2, col=1)
 
     # --- frequency --------------------------------------------------------------------------------------------
@@ -211,7 +224,7 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
             gene, source = str(sub["gene"].iloc[0]), str(sub["source"].iloc[0])
             parts = []
             for rec in sub.itertuples(index=False):
-                when = _when(rec.source, rec.timepoints, bool(rec.emerging))
+                when = _when(rec.source, rec.timepoints, getattr(rec, "status", None))
                 parts.append(f"{GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]}: {rec.label} ({when})")
             extra = detail_map.get((patient_ids[c], gene, source))
             hover[r, c] = (f"{summary[c]}<br><b>{gene}</b> ({source})<br>" + "<br>".join(parts)
@@ -219,13 +232,14 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
     return hover
 
 
-def _when(source: str, timepoints, emerging: bool) -> str:
+def _when(source: str, timepoints, status) -> str:
+    """The cell's status words, exactly as the evidence tables spell them (tissue: "tissue")."""
     if source == "tissue":
         return "tissue"
-    if emerging:
-        return "emerging at progression"
+    if status is not None and not _missing(status) and str(status):
+        return str(status)
     points = str(timepoints) if timepoints is not None and not _missing(timepoints) else ""
-    return "present at baseline" if "baseline" in points else points.replace(";", ", ")
+    return points.replace(";", ", ")
 
 
 def _missing(value) -> bool:

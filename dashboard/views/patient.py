@@ -139,7 +139,8 @@ ALTERATION_LABELS = {
 }
 EVIDENCE_LABELS = {
     "pathway": "Mechanism", "gene": "Gene", "alteration": "Alteration", "sample_id": "Sample", "day": "Day",
-    "draw": "Draw", "vaf_pct": "VAF (%)", "copy_number": "Copy number (copies)", "status": "Baseline / emerging",
+    "draw": "Draw", "vaf_pct": "VAF (%)", "copy_number": "Copy number (copies)",
+    "status": "Status (baseline / expanding / new at progression)",
     "citation": "Evidence (citation)",
 }
 
@@ -205,9 +206,8 @@ def mechanism_summary(patient: PatientAnalysis) -> str:
         progressed = bool(len(traj) and traj["progressed"].iloc[0])
         return ("No known resistance mechanism found in the baseline or progression draw." if progressed else
                 "No progression recorded; known resistance alterations found at baseline are listed below, if any.")
-    parts = []
-    for _, call in calls.iterrows():
-        when = "emerging at progression" if call["emerging"] and not call["present_at_baseline"] else (
-            "present at baseline" if not call["emerging"] else "present at baseline and rising")
-        parts.append(f"{pathway_name(call['pathway'])} ({call['genes']} {call['alterations']}; {when})")
+    # The status words are the call's own (the distinct statuses of its evidence rows), so that the
+    # sentence, the evidence table and the oncoprint marks say the same thing.
+    parts = [f"{pathway_name(call['pathway'])} ({call['genes']} {call['alterations']}; {call['status']})"
+             for _, call in calls.iterrows()]
     return f"{len(calls)} mechanism{'s' if len(calls) > 1 else ''}: " + "; ".join(parts) + "."

@@ -96,7 +96,7 @@ def test_mechanism_without_baseline_is_called_unknown(resistance):
     draws = ev.groupby(["patient_id", "gene"])["draw"].agg(lambda s: set(s))
     assert statuses[("Q1", "KRAS")] == {UNKNOWN} and draws[("Q1", "KRAS")] == {"progression"}
     assert statuses[("Q2", "PIK3CA")] == {UNKNOWN}
-    assert statuses[("Q3", "KRAS")] == {"emerging"}
+    assert statuses[("Q3", "KRAS")] == {"new at progression"}
     per = resistance.patients.set_index("patient_id")
     assert per.loc["Q1", "n_mechanisms"] == 1 and per.loc["Q2", "n_mechanisms"] == 1
     assert per.loc["Q1", "evaluated"] and per.loc["Q2", "evaluated"]

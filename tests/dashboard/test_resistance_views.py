@@ -39,7 +39,8 @@ def _oncoprint(classes, pfs, order=None) -> OncoprintData:
         "pfs_months": pd.array(pfs, dtype="float64"),
         "pfs_event": pd.array([c in ("innate", "acquired") for c in classes], dtype="boolean"),
     })
-    empty = pd.DataFrame(columns=["patient_id", "gene", "source", "alteration_type", "emerging", "label",
+    empty = pd.DataFrame(columns=["patient_id", "gene", "source", "alteration_type", "status",
+                                  "new_at_progression", "expanding", "unknown_baseline", "label",
                                   "timepoints"])
     return OncoprintData(cells=empty, tracks=tracks, genes=pd.DataFrame(columns=["gene", "pathway", "n_patients"]),
                          patient_order=tuple(order or ids), gene_order=(), summary=pd.DataFrame())
@@ -137,12 +138,13 @@ def test_evidence_table_keeps_the_patients_asked_for_with_vaf_to_three_digits():
         "patient_id": ["P1", "P2"], "sample_id": ["P1-B0", "P2-D3"], "draw": ["baseline", "progression"],
         "day": [-1.0, 213.0], "gene": ["PIK3CA", "ERBB4"], "alteration_type": ["mutation", "mutation"],
         "alteration": ["H1047R", "S774G"], "vaf": [0.0513742, 0.0273291], "copy_number": [np.nan, np.nan],
-        "baseline_vaf": [0.0513742, np.nan], "status": ["baseline", "emerging"], "pathway": ["PI3K", "HER_FAMILY"],
+        "baseline_vaf": [0.0513742, np.nan], "status": ["baseline", "new at progression"],
+        "pathway": ["PI3K", "HER_FAMILY"],
         "evidence_direction": ["resistance", "resistance"], "citation": ["Berns 2007", "Wang 2019"], "kb_line": [9, 16],
     })
     table = evidence_table(_resistance(["0"], [True], evidence=evidence), ("P2",))
     assert table[["patient_id", "alteration", "vaf", "status", "citation"]].values.tolist() == [
-        ["P2", "S774G", "2.73%", "emerging", "Wang 2019"]]
+        ["P2", "S774G", "2.73%", "new at progression", "Wang 2019"]]
 
 
 @pytest.fixture(scope="module")
