@@ -24,8 +24,13 @@ from analysis.study import Study
 #: Gene whose copy number is tracked.
 ERBB2 = "ERBB2"
 
-#: Resistance classes (design.md section 3).
-INNATE, ACQUIRED, NO_PROGRESSION = "innate", "acquired", "none"
+#: Resistance classes (design.md section 3).  ``unknown``: not known to have progressed nor to be
+#: progression-free (no PFS status and no progression in the timeline); never read as "none".
+INNATE, ACQUIRED, NO_PROGRESSION, UNKNOWN_CLASS = "innate", "acquired", "none", "unknown"
+
+#: Follow-up status of a patient (``patients.follow_up``).  Missing follow-up is missing, never a
+#: negative finding or a censoring (design.md section 2).
+PROGRESSED, CENSORED, STATUS_UNKNOWN, NOT_FOLLOWED = "progressed", "censored", "status unknown", "not followed"
 
 DRAW_COLUMNS = {
     "patient_id": "string",
@@ -86,6 +91,7 @@ PATIENT_COLUMNS = {
     "first_evaluation_day": "float64",
     "first_evaluation_response": "string",
     "progressed": "bool",
+    "follow_up": "string",
     "progression_day": "float64",
     "progression_source": "string",
     "progression_sample_id": "string",
@@ -166,8 +172,9 @@ class TrajectoryResult:
         ``response_source`` (recorded / derived / none).
     patients
         One row per patient: baseline and progression draws, baseline CEA and tumour size,
-        first evaluation, progression day and its source, nadir, ``resistance_class``
-        (innate / acquired / none).
+        first evaluation, progression day and its source, nadir, ``follow_up`` (progressed /
+        censored / status unknown / not followed), ``resistance_class`` (innate / acquired / none /
+        unknown; none only for patients known to be progression-free).
     aligned
         Long table on one day axis for plotting: ``patient_id, day, measure`` (erbb2_cn,
         erbb2_cn_adjusted, cea, tumour_size), ``value``, ``unit``, ``flag``.
@@ -378,10 +385,17 @@ def analyse_trajectories(
     patients = _nadir(patients, draws, params.progression_window_days)
     counts = draws.groupby("patient_id").size().rename("n_draws")
     patients = patients.merge(counts, left_on="patient_id", right_index=True, how="left")
+    patients["follow_up"] = _follow_up(patients)
     patients["resistance_class"] = _resistance_class(patients, params.innate_pfs_months)
     patients = typed_frame(patients.sort_values("patient_id", kind="stable"), PATIENT_COLUMNS)
     if patients["pfs_months"].notna().any() and not patients["progressed"].any():
         caveats.append("No patient progressed (all censored): resistance classes are all 'none'.")
+    n_unknown = int((patients["resistance_class"] == UNKNOWN_CLASS).sum())
+    if n_unknown and len(patients) > n_unknown:
+        caveats.append(
+            f"{n_unknown} patient(s) have no PFS status and no progression in the timeline (not followed "
+            "or status unknown): resistance class 'unknown', not 'none'."
+        )
     no_base = int(patients["baseline_sample_id"].isna().sum())
     if no_base and len(draws):
         low, high = params.baseline_window_days
@@ -644,14 +658,27 @@ def _nadir(patients: pd.DataFrame, draws: pd.DataFrame, window: tuple[int, int])
     )
 
 
+def _follow_up(patients: pd.DataFrame) -> np.ndarray:
+    """Step 9: progressed; censored (PFS status recorded as censored); status unknown (no PFS status
+    but a PFS time or an assessment after baseline); not followed (none of these)."""
+    progressed = patients["progressed"].astype(bool).to_numpy()
+    censored = (patients["pfs_event"].astype("boolean") == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+    seen = (patients["pfs_months"].notna() | patients["first_evaluation_day"].notna()).to_numpy(dtype=bool)
+    return np.select([progressed, censored, seen], [PROGRESSED, CENSORED, STATUS_UNKNOWN], NOT_FOLLOWED)
+
+
 def _resistance_class(patients: pd.DataFrame, innate_pfs_months: float) -> np.ndarray:
-    """Step 9: innate (progression at first evaluation or PFS < cutoff), acquired (other progressors), none."""
+    """Step 10: innate (progression at first evaluation or PFS < cutoff), acquired (other progressors),
+    none (known progression-free: censored), unknown (not followed or status unknown)."""
     progressed = patients["progressed"].astype(bool)
+    known_free = (patients["follow_up"] == CENSORED).to_numpy(dtype=bool)
     at_first = (patients["first_evaluation_response"] == "PD").fillna(False).astype(bool) | (
         patients["progression_day"] <= patients["first_evaluation_day"]
     ).fillna(False).astype(bool)
     short = (patients["pfs_months"] < innate_pfs_months).fillna(False).astype(bool)
-    return np.where(~progressed, NO_PROGRESSION, np.where(at_first | short, INNATE, ACQUIRED))
+    return np.select(
+        [progressed & (at_first | short), progressed, known_free], [INNATE, ACQUIRED, NO_PROGRESSION], UNKNOWN_CLASS
+    )
 
 
 def _summary(patients: pd.DataFrame, draws: pd.DataFrame, cea: pd.DataFrame, imaging: pd.DataFrame) -> pd.DataFrame:

@@ -44,7 +44,7 @@ EMPTY_CELL = "#e4e7eb"
 TRACKS = {
     "her2_status": ("HER2 status", {"POSITIVE": OKABE_ITO["purple"], "NEGATIVE": "#c9ced4"}),
     "resistance_class": ("Resistance class", {"innate": COLOURS["innate"], "acquired": COLOURS["acquired"],
-                                              "none": "#c9ced4"}),
+                                              "none": "#c9ced4", "unknown": "#ffffff"}),
     "mechanism_group": ("Mechanisms (n)", {"0": "#dde1e5", "1": "#8a96a3", "2+": "#2b3138"}),
 }
 UNKNOWN_TRACK = "#ffffff"
@@ -109,15 +109,19 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
 
     # --- PFS track -------------------------------------------------------------------------------------------
     pfs = tracks["pfs_months"].astype(float).to_numpy()
-    event = tracks["pfs_event"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    for flag, name, colour in ((True, "PFS: progression", COLOURS["progression"]),
-                               (False, "PFS: censored", OKABE_ITO["grey"])):
-        pick = (event == flag) & ~np.isnan(pfs)
+    # Unknown is not negative: a PFS time without a status is drawn as "status unknown", not censored.
+    event = tracks["pfs_event"].astype("boolean")
+    kinds = np.select([event.fillna(False).to_numpy(dtype=bool), (event == False).fillna(False).to_numpy(dtype=bool)],  # noqa: E712
+                      ["progression", "censored"], "status unknown")
+    for kind, colour in (("progression", COLOURS["progression"]), ("censored", OKABE_ITO["grey"]),
+                         ("status unknown", "#dde1e5")):
+        pick = (kinds == kind) & ~np.isnan(pfs)
+        if kind == "status unknown" and not pick.any():
+            continue
         fig.add_trace(go.Bar(
-            x=xs[pick], y=pfs[pick], width=0.8, marker_color=colour, name=name, legendgroup="pfs",
+            x=xs[pick], y=pfs[pick], width=0.8, marker_color=colour, name=f"PFS: {kind}", legendgroup="pfs",
             legendgrouptitle_text="PFS track", customdata=np.array(patient_ids, dtype=object)[pick],
-            hovertemplate="%{customdata}<br>PFS %{y:.3g} months (" + ("progression" if flag else "censored")
-                          + ")<extra></extra>"), row=1, col=1)
+            hovertemplate="%{customdata}<br>PFS %{y:.3g} months (" + kind + ")<extra></extra>"), row=1, col=1)
 
     # --- categorical tracks -------------------------------------------------------------------------------------
     for t, (field, (label, palette)) in enumerate(TRACKS.items()):
@@ -202,7 +206,7 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
     summary = []
     for pid, rec in zip(patient_ids, tracks.itertuples(index=False), strict=True):
         pfs = "no PFS" if pd.isna(rec.pfs_months) else (
-            f"PFS {rec.pfs_months:.3g} months " + ("(progression)" if rec.pfs_event is True else "(censored)"))
+            f"PFS {rec.pfs_months:.3g} months " + _pfs_status(rec.pfs_event))
         mech = 0 if pd.isna(rec.n_mechanisms) else int(rec.n_mechanisms)
         summary.append(f"<b>{pid}</b> · HER2 {_text(rec.her2_status)} · {_text(rec.resistance_class)} resistance"
                        f" · {mech} mechanism{'s' if mech != 1 else ''} · {pfs}")
@@ -240,6 +244,13 @@ def _when(source: str, timepoints, status) -> str:
         return str(status)
     points = str(timepoints) if timepoints is not None and not _missing(timepoints) else ""
     return points.replace(";", ", ")
+
+
+def _pfs_status(event) -> str:
+    """"(progression)", "(censored)", or "(status unknown)" when no PFS status is recorded."""
+    if event is None or _missing(event):
+        return "(status unknown)"
+    return "(progression)" if bool(event) else "(censored)"
 
 
 def _missing(value) -> bool:

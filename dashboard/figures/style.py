@@ -23,6 +23,7 @@ COLOURS = {
     "innate": OKABE_ITO["vermillion"],
     "acquired": OKABE_ITO["blue"],
     "none": OKABE_ITO["grey"],
+    "unknown": "#dde1e5",
     "plasma": OKABE_ITO["blue"],
     "tissue": OKABE_ITO["orange"],
     "agreement": OKABE_ITO["green"],

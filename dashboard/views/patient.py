@@ -7,7 +7,7 @@ import pandas as pd
 
 from analysis import params as P
 from analysis.patient import PatientAnalysis
-from dashboard.labels import pathway_name
+from dashboard.labels import FOLLOW_UP_NAMES, pathway_name
 
 #: At most this many VAF tracks on the patient timeline (the ones that matter first).
 MAX_VAF_TRACKS = 8
@@ -168,14 +168,17 @@ def header_facts(patient: PatientAnalysis) -> list[tuple[str, str, str]]:
     if len(traj):
         row = traj.iloc[0]
         cls = row.get("resistance_class")
-        facts.append(({"innate": "Innate", "acquired": "Acquired"}.get(cls, "No progression"),
-                      "resistance class", f"first evaluation: {_text(row.get('first_evaluation_response'), 'none')}"))
+        # Unknown is not negative: only a patient known to be progression-free reads "No progression".
+        value = {"innate": "Innate", "acquired": "Acquired", "none": "No progression"}.get(
+            cls, FOLLOW_UP_NAMES.get(_text(row.get("follow_up"), "not followed"), "Not followed"))
+        facts.append((value, "resistance class",
+                      f"first evaluation: {_text(row.get('first_evaluation_response'), 'none')}"))
     pfs = clinical.get("pfs_months")
     if pd.notna(pfs):
-        facts.append((f"{pfs:.1f} mo", "PFS", "progressed" if _true(clinical.get("pfs_event")) else "censored"))
+        facts.append((f"{pfs:.1f} mo", "PFS", _event_text(clinical.get("pfs_event"), "progressed")))
     os_months = clinical.get("os_months")
     if pd.notna(os_months):
-        facts.append((f"{os_months:.1f} mo", "OS", "died" if _true(clinical.get("os_event")) else "censored"))
+        facts.append((f"{os_months:.1f} mo", "OS", _event_text(clinical.get("os_event"), "died")))
     n_plasma = int((patient.samples["sample_type"] == "plasma").sum())
     facts.append((str(n_plasma), "plasma draws", f"{int((patient.samples['sample_type'] == 'tissue').sum())} tissue"))
     calls = patient.resistance.patients
@@ -193,6 +196,13 @@ def _true(value) -> bool:
     return bool(value) if value is not None and not pd.isna(value) else False
 
 
+def _event_text(value, event_word: str) -> str:
+    """*event_word* when the event is recorded, "censored" when recorded as censored, else "status unknown"."""
+    if value is None or pd.isna(value):
+        return "status unknown"
+    return event_word if bool(value) else "censored"
+
+
 def empty_frame(labels: dict[str, str]) -> pd.DataFrame:
     """An empty table with these columns (placeholder until a callback fills it)."""
     return pd.DataFrame({column: pd.Series(dtype="object") for column in labels})
@@ -204,8 +214,13 @@ def mechanism_summary(patient: PatientAnalysis) -> str:
     if calls.empty:
         traj = patient.trajectories.patients
         progressed = bool(len(traj) and traj["progressed"].iloc[0])
-        return ("No known resistance mechanism found in the baseline or progression draw." if progressed else
-                "No progression recorded; known resistance alterations found at baseline are listed below, if any.")
+        follow_up = _text(traj["follow_up"].iloc[0], "not followed") if len(traj) else "not followed"
+        if progressed:
+            return "No known resistance mechanism found in the baseline or progression draw."
+        if follow_up == "censored":
+            return "No progression recorded; known resistance alterations found at baseline are listed below, if any."
+        lead = "Progression status unknown" if follow_up == "status unknown" else "Not followed"
+        return f"{lead}; known resistance alterations found at baseline are listed below, if any."
     # The status words are the call's own (the distinct statuses of its evidence rows), so that the
     # sentence, the evidence table and the oncoprint marks say the same thing.
     parts = [f"{pathway_name(call['pathway'])} ({call['genes']} {call['alterations']}; {call['status']})"

@@ -42,7 +42,7 @@ SHOW_NOUNS = {"progressors": "progressors", "followed": "followed patients", "al
 #: Most patient columns drawn: beyond a few hundred columns a cell is narrower than a pixel.
 MAX_ONCOPRINT_PATIENTS = 300
 
-CLASS_ORDER = (INNATE, ACQUIRED, "none")
+CLASS_ORDER = (INNATE, ACQUIRED, "none", "unknown")
 
 #: Labels of the oncoprint's alteration types (analysis.oncoprint.CELL_TYPES).
 ALTERATION_LABELS = {
@@ -99,7 +99,7 @@ def select_patients(oncoprint: OncoprintData, sort: str = DEFAULT_SORT, show: st
     default_rank = {pid: i for i, pid in enumerate(oncoprint.patient_order)}
     frame = pd.DataFrame({
         "patient_id": tracks["patient_id"].astype(str),
-        "resistance_class": tracks["resistance_class"].astype("string").fillna("none"),
+        "resistance_class": tracks["resistance_class"].astype("string").fillna("unknown"),
         "pfs_months": tracks["pfs_months"].astype(float),
     })
     frame["default_rank"] = frame["patient_id"].map(default_rank).fillna(len(default_rank)).to_numpy()

@@ -94,7 +94,8 @@ def test_patient_without_follow_up_or_clinical_values(demo):
     patient = analyse_patient(study, pid)
     facts = header_facts(patient)
     assert facts[0][1] == "HER2 status (pathology)"
-    assert any(label == "resistance class" and value == "No progression" for value, label, _ in facts)
+    # Never followed: unknown, not "No progression" (issue 9.4).
+    assert any(label == "resistance class" and value == "Not followed" for value, label, _ in facts)
     figure = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters())
     assert len(figure.data) >= 1
-    assert mechanism_summary(patient).startswith("No progression recorded")
+    assert mechanism_summary(patient).startswith("Not followed")
