@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import caveats as C
 from analysis import params as P
+from analysis.caveats import caveats_about, tag
 from analysis.errors import InputError
 from analysis.frames import typed_frame
 from analysis.params import AnalysisParameters
@@ -249,6 +251,8 @@ class ResistanceResult:
         The knowledge base used.
     summary, caveats
         Headline counts; caveats.
+    caveat_topics
+        The caveats as ``(topic, text)`` pairs (:mod:`analysis.caveats`).
     """
 
     evidence: pd.DataFrame
@@ -258,6 +262,11 @@ class ResistanceResult:
     knowledge_base: KnowledgeBase
     summary: pd.DataFrame
     caveats: tuple[str, ...] = ()
+    caveat_topics: tuple[tuple[str, str], ...] = ()
+
+    def caveats_about(self, *topics: str) -> list[str]:
+        """Caveats on these topics (:mod:`analysis.caveats`)."""
+        return caveats_about(self.caveat_topics, *topics)
 
 
 def mutation_status(
@@ -402,6 +411,7 @@ def call_mechanisms(
     kb = knowledge_base or load_knowledge_base(params.knowledge_base)
     rules = kb.table.assign(line=kb.table["line"].astype("int64"))
     caveats: list[str] = []
+    topics: list[str] = []
     pts = trajectories.patients
     draw_map = _draw_map(pts)
     with_baseline = set(pts.loc[pts["baseline_sample_id"].notna(), "patient_id"])
@@ -420,14 +430,17 @@ def call_mechanisms(
     calls = _calls(res)
     patients = _patient_mechanisms(pts, calls, res)
     enrichment = _enrichment(patients, res, caveats)
+    tag(caveats, topics, C.COHORT)  # enrichment compares classes across the cohort
+    summary = _summary(patients, kb, caveats, topics)
     return ResistanceResult(
         evidence=evidence,
         calls=calls.reset_index(drop=True),
         patients=patients,
         enrichment=enrichment,
         knowledge_base=kb,
-        summary=_summary(patients, kb, caveats),
+        summary=summary,
         caveats=tuple(caveats),
+        caveat_topics=tuple(zip(topics, caveats, strict=True)),
     )
 
 
@@ -686,7 +699,7 @@ def _patient_mechanisms(pts: pd.DataFrame, calls: pd.DataFrame, res: pd.DataFram
     return patients.reset_index(drop=True)
 
 
-def _summary(patients: pd.DataFrame, kb: KnowledgeBase, caveats: list[str]) -> pd.DataFrame:
+def _summary(patients: pd.DataFrame, kb: KnowledgeBase, caveats: list[str], topics: list[str]) -> pd.DataFrame:
     """Step 7: headline counts over progressors (measure, value), with their caveats."""
     prog = patients[patients["progressed"].astype(bool)]
     n_prog = len(prog)
@@ -697,8 +710,10 @@ def _summary(patients: pd.DataFrame, kb: KnowledgeBase, caveats: list[str]) -> p
             f"{n_unevaluated} progressor(s) have no baseline or progression draw; counted as without "
             "a mechanism."
         )
+    tag(caveats, topics, C.MECHANISMS)
     if n_prog == 0:
         caveats.append("No progressors: the share with a mechanism is undefined.")
+    tag(caveats, topics, C.COHORT)
     return pd.DataFrame(
         {
             "measure": [

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis import caveats as C
 from analysis import params as P
+from analysis.caveats import caveats_about, tag
 from analysis.frames import empty_frame, typed_frame
 from analysis.params import AnalysisParameters
 from analysis.study import Study
@@ -182,6 +184,9 @@ class TrajectoryResult:
         Cohort counts (measure, value).
     caveats
         Statistical and data caveats a user should read.
+    caveat_topics
+        The same caveats as ``(topic, text)`` pairs (:mod:`analysis.caveats`), so that each page
+        shows the caveats of the numbers it shows.
     """
 
     draws: pd.DataFrame
@@ -191,6 +196,11 @@ class TrajectoryResult:
     aligned: pd.DataFrame
     summary: pd.DataFrame
     caveats: tuple[str, ...] = ()
+    caveat_topics: tuple[tuple[str, str], ...] = ()
+
+    def caveats_about(self, *topics: str) -> list[str]:
+        """Caveats on these topics (:mod:`analysis.caveats`)."""
+        return caveats_about(self.caveat_topics, *topics)
 
 
 def erbb2_copy_number(copy_number: pd.DataFrame) -> pd.DataFrame:
@@ -358,9 +368,11 @@ def analyse_trajectories(
     from analysis.tumour_fraction import tumour_fraction
 
     caveats: list[str] = []
+    topics: list[str] = []
     if tumour_fractions is None:
         tumour_fractions = tumour_fraction(study.variants)
     draws = _plasma_draws(study, tumour_fractions, params, caveats)
+    tag(caveats, topics, C.DRAWS)
     baseline = _baseline_draws(draws, params.baseline_window_days)
     draws = _changes_from_baseline(draws, baseline)
 
@@ -371,14 +383,17 @@ def analyse_trajectories(
         caveats.append(
             f"{n_averaged} patient-day(s) had several CEA values; they were averaged (flag 'averaged')."
         )
+    tag(caveats, topics, C.CEA)
     imaging, img_caveats = derive_recist(
         timeline[timeline["event_type"] == "IMAGING"], params.baseline_window_days
     )
     caveats.extend(img_caveats)
+    tag(caveats, topics, C.IMAGING)
 
     patients = _patient_table(study, draws, imaging, baseline, cea, params.baseline_window_days)
     patients, post = _first_evaluation(patients, imaging)
     patients = _progression(patients, timeline, post, caveats)
+    tag(caveats, topics, C.FOLLOW_UP)
     prog_draw = _progression_draws(draws, patients, params.progression_window_days)
     patients = patients.merge(prog_draw, on="patient_id", how="left")
     draws["is_progression"] = draws["sample_id"].isin(prog_draw["progression_sample_id"])
@@ -390,12 +405,14 @@ def analyse_trajectories(
     patients = typed_frame(patients.sort_values("patient_id", kind="stable"), PATIENT_COLUMNS)
     if patients["pfs_months"].notna().any() and not patients["progressed"].any():
         caveats.append("No patient progressed (all censored): resistance classes are all 'none'.")
+    tag(caveats, topics, C.COHORT)
     n_unknown = int((patients["resistance_class"] == UNKNOWN_CLASS).sum())
-    if n_unknown and len(patients) > n_unknown:
+    if n_unknown:
         caveats.append(
             f"{n_unknown} patient(s) have no PFS status and no progression in the timeline (not followed "
             "or status unknown): resistance class 'unknown', not 'none'."
         )
+    tag(caveats, topics, C.FOLLOW_UP)
     no_base = int(patients["baseline_sample_id"].isna().sum())
     if no_base and len(draws):
         low, high = params.baseline_window_days
@@ -403,11 +420,13 @@ def analyse_trajectories(
             f"{no_base} patient(s) have no plasma draw in the baseline window "
             f"[{low}, +{high}] days: changes from baseline are missing."
         )
+    tag(caveats, topics, C.BASELINE)
 
     draws = typed_frame(draws, DRAW_COLUMNS)
     aligned = _aligned(draws, cea, imaging)
     if patients.empty:
         caveats.append("The study has no patients.")
+    tag(caveats, topics, C.COHORT)
     return TrajectoryResult(
         draws=draws,
         cea=cea,
@@ -416,6 +435,7 @@ def analyse_trajectories(
         aligned=aligned,
         summary=_summary(patients, draws, cea, imaging),
         caveats=tuple(caveats),
+        caveat_topics=tuple(zip(topics, caveats, strict=True)),
     )
 
 

@@ -23,6 +23,7 @@ from dashboard.views.resistance import (
     oncoprint_view,
     page_state,
     progressors_without_paired_cn,
+    resistance_caveats,
     select_patients,
 )
 
@@ -87,7 +88,7 @@ def fill_tables(ready, show):
             "evidence": evidence_table(resistance, shown.patient_ids),
             "slope": her2_slope_figure(slope, params.plasma_amplification_cn).to_plotly_json(),
             "slope_left_out": progressors_without_paired_cn(cohort.trajectories),
-            "caveats": list(resistance.caveats) + list(cohort.oncoprint.caveats),
+            "caveats": resistance_caveats(resistance, cohort.oncoprint, cohort.trajectories),
             "kb_version": str(resistance.knowledge_base.version),
             "kb_file": Path(resistance.knowledge_base.path).name,
             "show_label": state["show"],

@@ -85,6 +85,7 @@ def layout(**query) -> html.Div:
             graph(ids.COHORT_SWIMMER, figure=empty_figure("Waiting for the cohort analysis..."),
                   filename="cohort-swimmer"),
         ]),
+        html.Div(id=ids.COHORT_CAVEATS),
         html.Section([
             html.H2("Patients matching the filters"),
             html.P("Each id opens the patient's page with the parameters in force. PFS in months "

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from analysis import caveats as C
 from analysis.frames import typed_frame
 from analysis.params import DAYS_PER_MONTH
 from analysis.resistance import PATHWAYS
@@ -126,6 +127,14 @@ def patient_rows(trajectories, resistance, treatments: pd.DataFrame) -> pd.DataF
     rows["mechanisms"] = rows.get("mechanisms", pd.Series(index=rows.index, dtype="string")).fillna("")
     rows["pathways"] = rows["pathways"].fillna("")
     return typed_frame(rows, PATIENT_ROW_COLUMNS)
+
+
+def cohort_caveats(trajectories, resistance) -> list[str]:
+    """Caveats of the numbers the Cohort page shows: follow-up and progression (censored patients with a
+    progression event, unknown follow-up), patients without a baseline draw, draws not evaluable, and
+    progressors without the draws mechanism calls need."""
+    return (trajectories.caveats_about(C.FOLLOW_UP, C.BASELINE, C.DRAWS)
+            + resistance.caveats_about(C.MECHANISMS))
 
 
 # --------------------------------------------------------------------------- filters (page state in the URL)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis import caveats as C
 from analysis.agreement import wilson_interval
 from analysis.oncoprint import OncoprintData
 from analysis.params import CONFIDENCE_LEVEL
@@ -355,6 +356,15 @@ def evidence_table(resistance: ResistanceResult, patient_ids: tuple[str, ...] | 
         "evidence_direction": ev["evidence_direction"].astype(str),
         "citation": ev["citation"].astype(str),
     }).reset_index(drop=True)
+
+
+def resistance_caveats(resistance: ResistanceResult, oncoprint: OncoprintData,
+                       trajectories: TrajectoryResult) -> list[str]:
+    """Caveats of the Resistance page's numbers: the calls and enrichment, the oncoprint, and the
+    trajectory caveats they depend on (patients without a baseline draw, whose statuses at progression
+    are unknown; PFS status conflicts, which decide who is a progressor)."""
+    return (list(resistance.caveats) + list(oncoprint.caveats)
+            + trajectories.caveats_about(C.BASELINE, C.FOLLOW_UP))
 
 
 def her2_progression_frame(trajectories: TrajectoryResult) -> pd.DataFrame:

@@ -369,7 +369,8 @@ MAX_TABLE_ROWS = 1000
 
 
 def response_view(
-    response: ResponseResult, params: AnalysisParameters, patients: pd.DataFrame | None = None
+    response: ResponseResult, params: AnalysisParameters, patients: pd.DataFrame | None = None,
+    trajectory_caveats: list[str] | tuple[str, ...] = (),
 ) -> dict:
     """Everything the Response page shows, as JSON-able data (cached per parameters by the dashboard).
 
@@ -381,6 +382,9 @@ def response_view(
         Parameters in force (pairing window in days).
     patients
         ``TrajectoryResult.patients`` (for the resistance class of each progressor), optional.
+    trajectory_caveats
+        Trajectory caveats behind these numbers (no baseline draw, averaged CEA, early baseline scans),
+        shown after the response caveats.
 
     Returns
     -------
@@ -393,7 +397,7 @@ def response_view(
     window = params.pairing_window_days
     correlations = response.correlations
     lead = lead_time_summary(response.lead_times)
-    caveats = list(response.caveats)
+    caveats = list(response.caveats) + list(trajectory_caveats)
     lead_rows = lead_time_table(response.lead_times, patients)
     scan_rows = assessment_table(response.pairs, window)
     for label, table in (("lead-time", lead_rows), ("scan", scan_rows)):
