@@ -31,11 +31,12 @@ MECHANISM_LABELS = {"mechanisms": "Mechanisms per progressor", "patients": "Prog
                     "of_progressors": "n / progressors", "percent": "%", "ci": "95% CI (Wilson)"}
 ENRICHMENT_LABELS = {"level": "Level", "mechanism": "Mechanism", "innate": "Innate with (n/N)",
                      "acquired": "Acquired with (n/N)", "odds_ratio": "Odds ratio (innate vs acquired)",
-                     "p_value": "Fisher exact p (two-sided)"}
+                     "p_value": "Fisher exact p (two-sided)", "p_exact": "Fisher p (exact)"}
 EVIDENCE_LABELS = {"patient_id": "Patient", "pathway": "Pathway", "gene": "Gene", "alteration": "Alteration",
                    "draw": "Draw", "sample_id": "Sample", "day": "Day", "vaf": "VAF", "copy_number": "CN (copies)",
                    "status": "Status (baseline / expanding / new at progression)",
-                   "evidence_direction": "Evidence", "citation": "Citation"}
+                   "evidence_direction": "Evidence", "citation": "Citation",
+                   "tumour_fraction_note": "Tumour fraction"}
 
 
 def _alert(exc: Exception) -> html.Div:

@@ -15,6 +15,7 @@ from analysis.params import AnalysisParameters
 from analysis.response import ResponseResult
 from analysis.roc import DeLongTestResult
 from analysis.trajectory import ACQUIRED, INNATE
+from dashboard.figures.style import P_DISPLAY_FLOOR, p_exact, p_phrase
 from dashboard.labels import RESISTANCE_CLASS_NAMES
 from dashboard.views.concordance import EN_DASH, empty_frame, format_fixed, format_p
 
@@ -27,6 +28,7 @@ CORRELATION_LABELS = {
     "rho": "Spearman rho",
     "ci": "95% CI",
     "p_value": "p",
+    "p_exact": "p (exact)",
 }
 AUC_LABELS = {
     "measure": "Score (% change from baseline)",
@@ -56,6 +58,7 @@ HER2_CLASS_LABELS = {
     "median_progression_cn": "Median CN at progression (copies)",
     "median_change": "Median change (copies)",
     "p_value": "Wilcoxon p",
+    "p_exact": "Wilcoxon p (exact)",
 }
 ASSESSMENT_LABELS = {
     "patient_id": "Patient",
@@ -109,6 +112,7 @@ def correlation_table(correlations: pd.DataFrame) -> pd.DataFrame:
                 for lo, hi in zip(correlations["ci_low"], correlations["ci_high"], strict=True)
             ],
             "p_value": [format_p(p) for p in correlations["p_value"]],
+            "p_exact": correlations["p_value"].astype("float64"),
         }
     )[list(CORRELATION_LABELS)]
 
@@ -164,7 +168,8 @@ def delong_text(delong: DeLongTestResult) -> str:
         reason = delong.caveats[-1] if delong.caveats else "too few assessments"
         return f"DeLong test of HER2 CN vs CEA: not computed ({reason}; {n})."
     diff = estimate_with_ci(delong.difference, delong.ci_low, delong.ci_high)
-    return f"DeLong test of HER2 CN vs CEA: AUC difference {diff}, p = {format_p(delong.p_value)} ({n})."
+    exact = f"; exact p = {p_exact(delong.p_value)}" if delong.p_value < P_DISPLAY_FLOOR else ""
+    return f"DeLong test of HER2 CN vs CEA: AUC difference {diff}, {p_phrase(delong.p_value)} ({n}{exact})."
 
 
 def lead_time_table(lead_times: pd.DataFrame, patients: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -263,6 +268,7 @@ def her2_class_table(her2_by_class: pd.DataFrame) -> pd.DataFrame:
     )
     for col in ("median_baseline_cn", "median_progression_cn", "median_change"):
         table[col] = table[col].astype("float64").round(2)
+    table["p_exact"] = table["p_value"].astype("float64")
     table["p_value"] = [format_p(p) for p in table["p_value"]]
     return table[list(HER2_CLASS_LABELS)].reset_index(drop=True)
 
@@ -340,7 +346,9 @@ def headline_facts(response: ResponseResult) -> list[tuple[str, str, str]]:
         (
             format_p(response.delong.p_value),
             "DeLong p, HER2 CN vs CEA",
-            f"n = {response.delong.n_pos} PD + {response.delong.n_neg} scans with both scores",
+            f"n = {response.delong.n_pos} PD + {response.delong.n_neg} scans with both scores"
+            + (f"; exact p = {p_exact(response.delong.p_value)}"
+               if response.delong.p_value < P_DISPLAY_FLOOR else ""),
         )
     )
     # Lead time per resistance class: a cohort median mixes acquired resistance (rise weeks before

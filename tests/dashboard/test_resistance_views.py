@@ -129,7 +129,8 @@ def test_enrichment_table_orders_pathways_first_and_names_infinite_odds():
     table = enrichment_table(_resistance(["0"], [True], enrichment=enrichment))
     assert table["mechanism"].tolist() == ["PI3K", "MAPK", "PIK3CA"]
     assert table.iloc[0]["innate"] == "4/7 (57%)" and table.iloc[0]["acquired"] == "0/10 (0%)"
-    assert table.iloc[0]["odds_ratio"].startswith("inf") and table.iloc[0]["p_value"] == "0.0147"
+    assert table.iloc[0]["odds_ratio"].startswith("inf") and table.iloc[0]["p_value"] == "0.015"
+    assert table.iloc[0]["p_exact"] == pytest.approx(0.0147059)
     assert table.iloc[1]["odds_ratio"] == "0"
 
 
@@ -167,7 +168,7 @@ def test_oncoprint_view_of_a_real_analysis_draws_every_cell(tiny_cohort):
     erbb2 = view.rows[(view.rows["gene"] == "ERBB2") & (view.rows["source"] == "plasma")].iloc[0]
     assert erbb2["n_altered"] == 1 and erbb2["pct_altered"] == 50.0
     detail = view.details.set_index(["patient_id", "gene", "source"])["detail"]
-    assert detail[("P1", "PIK3CA", "plasma")] == "progression (P1-D2): H1047R, VAF 5%"
+    assert detail[("P1", "PIK3CA", "plasma")] == "progression (P1-D2): H1047R, VAF 5.00%"
     assert detail[("P1", "ERBB2", "plasma")] == ("baseline (P1-B0): CN 4 copies<br>"
                                                  "progression (P1-D2): CN 3 copies")
 
