@@ -1,10 +1,13 @@
 """Cohort oncoprint data: patients x genes alteration types, with clinical tracks and orderings.
 
 Plasma cells come from each patient's baseline draw and, for progressors, the progression draw
-(the draws used for mechanism calls); tissue cells from every tissue sample.  A plasma cell is
-marked *emerging* when the alteration is in the progression draw but not the baseline draw (or,
-for a mutation, its VAF rose >= 2-fold and by >= 0.5 percentage points).  Default genes: those of
-the resistance knowledge base that are altered in at least one patient.
+(the draws used for mechanism calls); tissue cells from every tissue sample.  Each plasma cell
+carries the statuses of its alterations, with the words and rules of the mechanism calls
+(:data:`analysis.resistance.STATUSES`): *new at progression* (in the progression draw, absent
+from the baseline draw), *expanding* (a mutation present at baseline whose VAF rose >= 2-fold and
+by >= 0.5 percentage points), *baseline*, or *unknown (no baseline draw)*.  Tissue cells have no
+status.  Default genes: those of the resistance knowledge base that are altered in at least one
+patient.
 
 Default ordering ("mechanism group, then frequency"): pathways by the number of patients with a
 mechanism in them; genes by pathway, then by the number of altered patients; patients by the first
@@ -24,7 +27,16 @@ from analysis import params as P
 from analysis.alterations import protein_changing_mask
 from analysis.frames import typed_frame
 from analysis.params import AnalysisParameters
-from analysis.resistance import TRUNCATING, ResistanceResult, mutation_status
+from analysis.resistance import (
+    STATUS_EXPANDING,
+    STATUS_NEW,
+    STATUS_UNKNOWN,
+    TRUNCATING,
+    ResistanceResult,
+    cn_status,
+    join_statuses,
+    mutation_status,
+)
 from analysis.study import Study
 from analysis.trajectory import TrajectoryResult, gene_mask, join_unique, upper_genes
 
@@ -36,7 +48,10 @@ CELL_COLUMNS = {
     "gene": "string",
     "source": "string",
     "alteration_type": "string",
-    "emerging": "bool",
+    "status": "string",
+    "new_at_progression": "bool",
+    "expanding": "bool",
+    "unknown_baseline": "bool",
     "label": "string",
     "timepoints": "string",
 }
@@ -60,8 +75,11 @@ class OncoprintData:
     ----------
     cells
         Long tidy table, one row per patient, gene, ``source`` (plasma/tissue) and
-        ``alteration_type`` (:data:`CELL_TYPES`): ``emerging`` (plasma, at progression), ``label``
-        (protein changes or CN values, ``;``-joined), ``timepoints`` (baseline/progression/tissue).
+        ``alteration_type`` (:data:`CELL_TYPES`): ``status`` (plasma only: the distinct statuses of
+        the cell's alterations, ``", "``-joined, as in the evidence table; missing for tissue),
+        ``new_at_progression``, ``expanding``, ``unknown_baseline`` (any alteration of the cell with
+        that status; the oncoprint's marks), ``label`` (protein changes or CN values, ``;``-joined),
+        ``timepoints`` (baseline/progression/tissue).
     tracks
         One row per patient: ``her2_status, resistance_class, n_mechanisms, mechanism_group,
         primary_pathway, pfs_months, pfs_event``.
@@ -181,7 +199,7 @@ def build_oncoprint(
             "gene": var["gene"],
             "source": var["source"],
             "alteration_type": _mutation_type(var["variant_classification"]),
-            "emerging": (status == "emerging") & (var["source"] == "plasma").to_numpy(),
+            "status": pd.Series(status, index=var.index).where(var["source"] == "plasma"),
             "label": var["label"],
             "timepoint": var["draw"],
         }
@@ -216,9 +234,9 @@ def build_oncoprint(
             "gene": cn_rows["gene"],
             "source": cn_rows["source"],
             "alteration_type": cn_rows["alteration_type"],
-            "emerging": (
-                (cn_rows["draw"] == "progression") & cn_rows["at_base"].isna() & cn_rows["has_base"]
-            ).to_numpy(dtype=bool),
+            "status": pd.Series(
+                cn_status(cn_rows["draw"], cn_rows["at_base"].notna(), cn_rows["has_base"]), index=cn_rows.index
+            ).where(cn_rows["source"] == "plasma"),
             "label": "CN " + cn_rows["copies"].round(2).astype(str),
             "timepoint": cn_rows["draw"],
         }
@@ -232,7 +250,7 @@ def build_oncoprint(
             "gene": loss["gene"],
             "source": "plasma",
             "alteration_type": "her2_loss",
-            "emerging": True,
+            "status": loss["status"],
             "label": loss["alteration"],
             "timepoint": "progression",
         }
@@ -241,7 +259,13 @@ def build_oncoprint(
     if parts:
         long = pd.concat(parts, ignore_index=True).astype({"label": "string", "timepoint": "string"})
         keys = ["patient_id", "gene", "source", "alteration_type"]
-        cells = long.groupby(keys, sort=False)[["emerging"]].any()
+        long = long.assign(
+            new_at_progression=(long["status"] == STATUS_NEW).fillna(False).astype(bool),
+            expanding=(long["status"] == STATUS_EXPANDING).fillna(False).astype(bool),
+            unknown_baseline=(long["status"] == STATUS_UNKNOWN).fillna(False).astype(bool),
+        )
+        cells = long.groupby(keys, sort=False)[["new_at_progression", "expanding", "unknown_baseline"]].any()
+        cells["status"] = long.groupby(keys, sort=False)["status"].agg(join_statuses).replace("", pd.NA)
         cells["label"] = join_unique(long, keys, "label")
         cells["timepoints"] = join_unique(long, keys, "timepoint")
         cells = cells.reset_index()
@@ -292,8 +316,20 @@ def build_oncoprint(
         caveats.append("No alteration in the displayed genes.")
     summary = pd.DataFrame(
         {
-            "measure": ["patients", "genes shown", "altered cells", "emerging plasma cells"],
-            "value": [len(tracks), len(gene_order), len(cells), int(cells["emerging"].sum())],
+            "measure": [
+                "patients",
+                "genes shown",
+                "altered cells",
+                "plasma cells new at progression",
+                "plasma cells expanding",
+            ],
+            "value": [
+                len(tracks),
+                len(gene_order),
+                len(cells),
+                int(cells["new_at_progression"].sum()),
+                int(cells["expanding"].sum()),
+            ],
         }
     )
     return OncoprintData(

@@ -92,9 +92,15 @@ RECIST_PD_ABSOLUTE_MM = 5.0   # mm increase from nadir
 #: Innate resistance: progression at first evaluation or PFS below this (months).
 INNATE_PFS_MONTHS = 3.0
 
-#: Emerging alteration: absent at baseline, or VAF up at least this fold and by at least this much.
-EMERGING_VAF_FOLD = 2.0
-EMERGING_VAF_DELTA = 0.005
+#: Expanding alteration: a mutation present at baseline whose VAF at progression is at least this
+#: fold *and* at least this much (fraction; 0.005 = 0.5 percentage points) above its baseline VAF
+#: (design.md section 3).  An alteration absent at baseline is "new at progression" instead.
+EXPANDING_VAF_FOLD = 2.0
+EXPANDING_VAF_DELTA = 0.005
+#: Former names (the rule used to call both new and expanding alterations "emerging"); kept so
+#: that readers of the old names (the Data page's parameter list) keep working.
+EMERGING_VAF_FOLD = EXPANDING_VAF_FOLD
+EMERGING_VAF_DELTA = EXPANDING_VAF_DELTA
 
 #: Lead time: HER2 CN rise of at least max(absolute, relative x (nadir - 2)) copies over nadir.
 LEAD_RISE_ABSOLUTE_CN = 0.5

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.caveats import COHORT, caveats_except
 from analysis.params import AnalysisParameters
 from analysis.resistance import KnowledgeBase, ResistanceResult, call_mechanisms, load_knowledge_base
 from analysis.study import Study
@@ -58,7 +59,8 @@ class PatientAnalysis:
     resistance
         :class:`analysis.resistance.ResistanceResult` of this patient alone.
     caveats
-        Caveats of both.
+        Caveats of both that concern this patient (cohort-only caveats, such as enrichment across
+        resistance classes or "no progressors", are left out: they belong to the cohort pages).
     """
 
     patient_id: str
@@ -104,5 +106,6 @@ def analyse_patient(study: Study, patient_id: str, params: AnalysisParameters = 
         tumour_fractions=fractions,
         trajectories=trajectories,
         resistance=resistance,
-        caveats=(*tumour_fraction_notes(fractions), *trajectories.caveats, *resistance.caveats),
+        caveats=(*tumour_fraction_notes(fractions), *caveats_except(trajectories.caveat_topics, COHORT),
+                 *caveats_except(resistance.caveat_topics, COHORT)),
     )

@@ -354,32 +354,49 @@ def by_early_decline(
 ) -> PfsGrouping:
     """Early HER2 CN decline: excess copies over 2 at the first on-treatment draw <= *fraction* x baseline's.
 
-    The first on-treatment draw is the first plasma draw after the baseline draw with an ERBB2 CN
-    (and before the progression draw, when there is one).  Patients whose baseline excess is not
-    positive (CN <= 2) cannot decline and are not grouped.
+    The first on-treatment draw is the first plasma draw after the baseline draw, whatever it is
+    (design.md section 3): when it is also the progression draw it still counts, so patients who
+    progress at their first assessment without a decline are grouped as "no decline".  Patients
+    left out are named in the caveats with their own reason: no baseline draw, no baseline ERBB2
+    CN, baseline CN <= 2 (no excess over 2 that could decline), no draw after the baseline draw, or
+    no ERBB2 CN at the first on-treatment draw.
     """
     draws = trajectories.draws
-    pts = trajectories.patients[["patient_id", "progression_draw_day"]]
-    d = draws[(draws["draw_day"] > draws["baseline_day"]) & draws["erbb2_cn"].notna()].merge(
-        pts, on="patient_id"
+    pts = trajectories.patients
+    later = draws[draws["draw_day"] > draws["baseline_day"]]
+    first = later.groupby("patient_id", sort=False).head(1).set_index("patient_id")
+    base_cn = pts.set_index("patient_id")["baseline_erbb2_cn"]
+    first_cn = first["erbb2_cn"].reindex(base_cn.index)
+    base_excess = base_cn - 2.0
+    excess = first_cn - 2.0
+    ok = (base_excess > 0) & first_cn.notna()
+    labels = pd.Series(np.where(excess <= fraction * base_excess, "decline", "no decline"), index=base_cn.index)[ok]
+    has_base = pts.set_index("patient_id")["baseline_sample_id"].notna()
+    reasons = pd.Series(
+        np.select(
+            [~has_base, base_cn.isna(), ~(base_excess > 0), ~base_cn.index.isin(first.index)],
+            ["no baseline draw", "no baseline ERBB2 CN", "baseline CN <= 2", "no draw after the baseline draw"],
+            "no ERBB2 CN at the first on-treatment draw",
+        ),
+        index=base_cn.index,
     )
-    d = d[d["progression_draw_day"].isna() | (d["draw_day"] < d["progression_draw_day"])]
-    first = d.groupby("patient_id", sort=False).head(1).set_index("patient_id")
-    base_excess = first["baseline_erbb2_cn"] - 2.0
-    excess = first["erbb2_cn"] - 2.0
-    ok = base_excess > 0
-    labels = pd.Series(
-        np.where(excess <= fraction * base_excess, "decline", "no decline"), index=first.index
-    )[ok]
-    return _finish(
+    grouping = _finish(
         "early_decline",
         f"Early HER2 CN decline (excess over 2 at first on-treatment draw <= {fraction:g} x baseline)",
         trajectories,
         labels,
         ("no decline", "decline"),
-        "no baseline/on-treatment ERBB2 CN or baseline CN <= 2",
+        "see reasons",
         bias_note=BIAS_EARLY_DECLINE,
     )
+    # One caveat per reason, naming its patients (the generic "not grouped" caveat is replaced).
+    with_pfs = (pts["pfs_months"].notna() & pts["pfs_event"].notna()).to_numpy(dtype=bool)
+    left_out = reasons[~reasons.index.isin(labels.index) & with_pfs]
+    caveats = [c for c in grouping.caveats if "not grouped (see reasons)" not in c]
+    for reason, ids in left_out.groupby(left_out, sort=False).groups.items():
+        names = ", ".join(map(str, list(ids)[:10])) + ("..." if len(ids) > 10 else "")
+        caveats.append(f"{len(ids)} patient(s) not grouped ({reason}): {names}")
+    return replace(grouping, caveats=tuple(caveats))
 
 
 def altered_samples(study: Study, params: AnalysisParameters = AnalysisParameters(),

@@ -6,9 +6,12 @@ tissue are not used for calls (tissue appears in the oncoprint).  A patient's me
 the distinct pathways of the knowledge-base rows with ``evidence_direction == resistance``
 matched by an alteration in those draws; "with a mechanism" percentages are over progressors.
 
-Emerging: an alteration in the progression draw that is absent from the baseline draw, or a
-mutation whose VAF rose at least 2-fold and by at least 0.5 percentage points
-(:data:`analysis.params.EMERGING_VAF_FOLD`, :data:`analysis.params.EMERGING_VAF_DELTA`).
+Status of each alteration (design.md section 3; the words are the same on every page):
+*baseline* (in the baseline draw, or at progression and already at baseline without expanding),
+*new at progression* (at progression, absent from the baseline draw), *expanding* (a mutation
+present at baseline whose VAF rose at least 2-fold and by at least 0.5 percentage points,
+:data:`analysis.params.EXPANDING_VAF_FOLD`, :data:`analysis.params.EXPANDING_VAF_DELTA`), and
+*unknown (no baseline draw)* (at progression, in a patient without a baseline draw).
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import caveats as C
 from analysis import params as P
 from analysis.alterations import protein_changing_mask
+from analysis.caveats import caveats_about, tag
 from analysis.errors import InputError
 from analysis.frames import typed_frame
 from analysis.params import AnalysisParameters
@@ -41,20 +46,6 @@ EVIDENCE_DIRECTIONS = ("resistance", "sensitivity")
 #: Pathway ids of the default knowledge base, in display order.
 PATHWAYS = ("PI3K", "HER_FAMILY", "MAPK", "RTK_BYPASS", "CELL_CYCLE", "HER2_LOSS")
 
-#: MAF classifications that change the protein (``*`` mutation pattern).
-PROTEIN_ALTERING = frozenset(
-    {
-        "Missense_Mutation",
-        "Nonsense_Mutation",
-        "Frame_Shift_Del",
-        "Frame_Shift_Ins",
-        "In_Frame_Del",
-        "In_Frame_Ins",
-        "Splice_Site",
-        "Translation_Start_Site",
-        "Nonstop_Mutation",
-    }
-)
 #: MAF classifications that truncate the protein (``truncating`` pattern).
 TRUNCATING = frozenset(
     {
@@ -66,6 +57,13 @@ TRUNCATING = frozenset(
         "Nonstop_Mutation",
     }
 )
+
+#: Alteration statuses, in display order (design.md section 3).
+STATUS_BASELINE = "baseline"
+STATUS_EXPANDING = "expanding"
+STATUS_NEW = "new at progression"
+STATUS_UNKNOWN = "unknown (no baseline draw)"
+STATUSES = (STATUS_BASELINE, STATUS_EXPANDING, STATUS_NEW, STATUS_UNKNOWN)
 
 _CODON_RANGE = re.compile(r"^codon:(\d+)-(\d+)$")
 _GENE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -222,11 +220,13 @@ class ResistanceResult:
     evidence
         One row per matching alteration: ``patient_id, sample_id, draw`` (baseline/progression),
         ``day, gene, alteration_type, alteration`` (protein change or CN text), ``vaf`` (fraction),
-        ``copy_number`` (copies), ``baseline_vaf``, ``status`` (baseline / emerging), ``pathway,
+        ``copy_number`` (copies), ``baseline_vaf``, ``status`` (:data:`STATUSES`), ``pathway,
         evidence_direction, citation, kb_line``.
     calls
-        One row per patient and resistance pathway: ``patient_id, pathway, genes, alterations,
-        present_at_baseline, emerging``.
+        One row per patient and resistance pathway (:data:`CALL_COLUMNS`): ``patient_id, pathway,
+        genes, alterations, status`` (the distinct statuses of its evidence, in :data:`STATUSES`
+        order, ``", "``-joined), ``present_at_baseline`` (found in the baseline draw),
+        ``new_at_progression, expanding, unknown_baseline`` (any evidence row with that status).
     patients
         One row per patient: ``patient_id, resistance_class, progressed, evaluated`` (has a
         baseline or progression draw), ``n_mechanisms, mechanism_group`` (0 / 1 / 2+),
@@ -238,6 +238,8 @@ class ResistanceResult:
         The knowledge base used.
     summary, caveats
         Headline counts; caveats.
+    caveat_topics
+        The caveats as ``(topic, text)`` pairs (:mod:`analysis.caveats`).
     """
 
     evidence: pd.DataFrame
@@ -247,12 +249,17 @@ class ResistanceResult:
     knowledge_base: KnowledgeBase
     summary: pd.DataFrame
     caveats: tuple[str, ...] = ()
+    caveat_topics: tuple[tuple[str, str], ...] = ()
+
+    def caveats_about(self, *topics: str) -> list[str]:
+        """Caveats on these topics (:mod:`analysis.caveats`)."""
+        return caveats_about(self.caveat_topics, *topics)
 
 
 def mutation_status(
     draw: pd.Series, vaf: pd.Series, baseline_vaf: pd.Series, has_baseline_draw: pd.Series
 ) -> np.ndarray:
-    """``baseline`` / ``emerging`` / ``unknown (no baseline draw)`` per mutation row.
+    """Status of each mutation row (:data:`STATUSES`).
 
     Parameters
     ----------
@@ -265,16 +272,59 @@ def mutation_status(
 
     Returns
     -------
-    Array of status strings: a progression-draw mutation is emerging when absent at baseline or
-    when its VAF rose >= 2-fold and by >= 0.005 (0.5 percentage points).
+    Array of status strings.  A baseline-draw row is ``baseline``.  A progression-draw row is
+    ``unknown (no baseline draw)`` when the patient has no baseline draw; ``new at progression``
+    when the variant is absent from the baseline draw; ``expanding`` when its VAF rose >= 2-fold
+    *and* by >= 0.005 (0.5 percentage points) from baseline; else ``baseline``.
+
+    >>> list(mutation_status(pd.Series(["progression"] * 3), pd.Series([0.05, 0.03, 0.012]),
+    ...                      pd.Series([float("nan"), 0.01, 0.01]), pd.Series([True] * 3)))
+    ['new at progression', 'expanding', 'baseline']
     """
-    grew = (vaf >= P.EMERGING_VAF_FOLD * baseline_vaf) & (vaf - baseline_vaf >= P.EMERGING_VAF_DELTA)
-    at_progression = (draw == "progression").to_numpy()
-    has_base = has_baseline_draw.to_numpy(dtype=bool)
-    emerging = at_progression & has_base & (baseline_vaf.isna() | grew.fillna(False)).to_numpy(dtype=bool)
+    grew = (vaf >= P.EXPANDING_VAF_FOLD * baseline_vaf) & (vaf - baseline_vaf >= P.EXPANDING_VAF_DELTA)
+    at_progression = (draw == "progression").to_numpy(dtype=bool)
+    has_base = np.asarray(has_baseline_draw, dtype=bool)
+    absent = baseline_vaf.isna().to_numpy(dtype=bool)
+    expanding = grew.fillna(False).to_numpy(dtype=bool) & ~absent
     return np.select(
-        [emerging, at_progression & ~has_base], ["emerging", "unknown (no baseline draw)"], "baseline"
-    )
+        [at_progression & ~has_base, at_progression & absent, at_progression & expanding],
+        [STATUS_UNKNOWN, STATUS_NEW, STATUS_EXPANDING],
+        STATUS_BASELINE,
+    ).astype(object)
+
+
+def cn_status(draw: pd.Series, at_baseline: pd.Series, has_baseline_draw: pd.Series) -> np.ndarray:
+    """Status of each copy-number alteration row (:data:`STATUSES`; copy number is never *expanding*).
+
+    Parameters
+    ----------
+    draw
+        ``baseline`` or ``progression``.
+    at_baseline
+        Whether the same gene has the same alteration in the patient's baseline draw.
+    has_baseline_draw
+        Whether the patient has a baseline draw at all.
+
+    >>> list(cn_status(pd.Series(["baseline", "progression", "progression"]), pd.Series([True, False, True]),
+    ...                pd.Series([True, True, True])))
+    ['baseline', 'new at progression', 'baseline']
+    """
+    at_progression = (draw == "progression").to_numpy(dtype=bool)
+    has_base = np.asarray(has_baseline_draw, dtype=bool)
+    present = np.asarray(pd.Series(at_baseline).astype("boolean").fillna(False), dtype=bool)
+    return np.select(
+        [at_progression & ~has_base, at_progression & ~present], [STATUS_UNKNOWN, STATUS_NEW], STATUS_BASELINE
+    ).astype(object)
+
+
+def join_statuses(statuses: pd.Series) -> str:
+    """The distinct statuses in *statuses*, in :data:`STATUSES` order, joined by ``", "``.
+
+    >>> join_statuses(pd.Series(["expanding", "baseline", "expanding"]))
+    'baseline, expanding'
+    """
+    present = set(statuses.dropna().astype(str))
+    return ", ".join(s for s in STATUSES if s in present)
 
 
 def _mutation_matches(variants: pd.DataFrame, kb: pd.DataFrame) -> pd.DataFrame:
@@ -348,7 +398,41 @@ def call_mechanisms(
     kb = knowledge_base or load_knowledge_base(params.knowledge_base)
     rules = kb.table.assign(line=kb.table["line"].astype("int64"))
     caveats: list[str] = []
+    topics: list[str] = []
     pts = trajectories.patients
+    draw_map = _draw_map(pts)
+    with_baseline = set(pts.loc[pts["baseline_sample_id"].notna(), "patient_id"])
+    parts = [
+        _mutation_evidence(study, rules, draw_map, with_baseline),
+        _cn_evidence(study, rules, draw_map, with_baseline, params),
+        _her2_loss_evidence(pts, rules, params),
+    ]
+    evidence = pd.concat([e for e in parts if len(e)] or [parts[0]], ignore_index=True)
+    evidence = (
+        typed_frame(evidence, EVIDENCE_COLUMNS)
+        .sort_values(["patient_id", "day", "pathway", "gene", "alteration"], kind="stable")
+        .reset_index(drop=True)
+    )
+    res = evidence[evidence["evidence_direction"] == "resistance"]
+    calls = _calls(res)
+    patients = _patient_mechanisms(pts, calls, res)
+    enrichment = _enrichment(patients, res, caveats)
+    tag(caveats, topics, C.COHORT)  # enrichment compares classes across the cohort
+    summary = _summary(patients, kb, caveats, topics)
+    return ResistanceResult(
+        evidence=evidence,
+        calls=calls.reset_index(drop=True),
+        patients=patients,
+        enrichment=enrichment,
+        knowledge_base=kb,
+        summary=summary,
+        caveats=tuple(caveats),
+        caveat_topics=tuple(zip(topics, caveats, strict=True)),
+    )
+
+
+def _draw_map(pts: pd.DataFrame) -> pd.DataFrame:
+    """Step 1: the draws used for calls, ``patient_id, sample_id, draw`` (baseline/progression), ``day``."""
     draw_map = pd.concat(
         [
             pd.DataFrame(
@@ -366,17 +450,19 @@ def call_mechanisms(
                     "draw": "progression",
                     "day": pts["progression_draw_day"],
                 }
-            )[pts["progressed"].to_numpy()],
+            )[pts["progressed"].to_numpy(dtype=bool)],
         ],
         ignore_index=True,
     ).dropna(subset=["sample_id"])
-    draw_map = draw_map.astype({"patient_id": "string", "sample_id": "string"})
-    baseline_of = pts[["patient_id", "baseline_sample_id"]].dropna()
-    genes = set(rules["gene"])
+    return draw_map.astype({"patient_id": "string", "sample_id": "string"})
 
-    # --- mutations -----------------------------------------------------------------------------
+
+def _mutation_evidence(
+    study: Study, rules: pd.DataFrame, draw_map: pd.DataFrame, with_baseline: set[str]
+) -> pd.DataFrame:
+    """Step 2: knowledge-base mutation matches in the draws used, with baseline VAF and status."""
     var = study.variants
-    var = var[var["sample_id"].isin(draw_map["sample_id"]).to_numpy() & gene_mask(var["gene"], genes)]
+    var = var[var["sample_id"].isin(draw_map["sample_id"]).to_numpy() & gene_mask(var["gene"], set(rules["gene"]))]
     var = var.assign(gene_upper=upper_genes(var["gene"])).reset_index(drop=True)
     var = var.merge(draw_map, on="sample_id", how="inner")
     protein = var["protein_change"].astype("string").str.replace(r"^p\.", "", regex=True)
@@ -399,7 +485,7 @@ def call_mechanisms(
     )
     var = var.merge(base_vaf, left_on=["patient_id", "variant_key"], right_index=True, how="left")
     var["status"] = mutation_status(
-        var["draw"], var["vaf"], var["baseline_vaf"], var["patient_id"].isin(baseline_of["patient_id"])
+        var["draw"], var["vaf"], var["baseline_vaf"], var["patient_id"].isin(with_baseline)
     )
     mut = _mutation_matches(var, rules)
     mut = mut.merge(
@@ -409,7 +495,7 @@ def call_mechanisms(
         on="kb_line",
         how="left",
     )
-    mut_evidence = pd.DataFrame(
+    return pd.DataFrame(
         {
             "patient_id": mut["patient_id"],
             "sample_id": mut["sample_id"],
@@ -429,7 +515,15 @@ def call_mechanisms(
         }
     )
 
-    # --- copy number ----------------------------------------------------------------------------
+
+def _cn_evidence(
+    study: Study,
+    rules: pd.DataFrame,
+    draw_map: pd.DataFrame,
+    with_baseline: set[str],
+    params: AnalysisParameters,
+) -> pd.DataFrame:
+    """Step 3: knowledge-base copy-number matches (amplification, deletion, cn_loss) with status."""
     cn_rules = rules[rules["alteration_type"].isin(["amplification", "deletion", "cn_loss"])]
     cn = study.copy_number
     cn = cn[
@@ -453,122 +547,121 @@ def call_mechanisms(
             rows[rows["draw"] == "baseline"][["patient_id", "gene"]].drop_duplicates().assign(at_base=True)
         )
         rows = rows.merge(in_base, on=["patient_id", "gene"], how="left")
-        has_base = rows["patient_id"].isin(baseline_of["patient_id"])
-        rows["status"] = np.where(
-            (rows["draw"] == "progression") & rows["at_base"].isna(),
-            np.where(has_base, "emerging", "unknown (no baseline draw)"),
-            "baseline",
-        )
+        rows["status"] = cn_status(rows["draw"], rows["at_base"], rows["patient_id"].isin(with_baseline))
         cn_parts.append(rows)
-    if cn_parts:
-        cn_alt = pd.concat(cn_parts, ignore_index=True).merge(
-            cn_rules[["gene", "alteration_type", "pathway", "evidence_direction", "citation", "line"]],
-            on=["gene", "alteration_type"],
-            how="inner",
-        )
-        label = np.select(
-            [cn_alt["alteration_type"] == "amplification", cn_alt["alteration_type"] == "deletion"],
-            ["amplification", "deletion"],
-            "loss",
-        )
-        cn_evidence = pd.DataFrame(
-            {
-                "patient_id": cn_alt["patient_id"],
-                "sample_id": cn_alt["sample_id"],
-                "draw": cn_alt["draw"],
-                "day": cn_alt["day"],
-                "gene": cn_alt["gene"],
-                "alteration_type": cn_alt["alteration_type"],
-                "alteration": pd.Series(label) + " (CN " + cn_alt["copy_number"].round(2).astype(str) + ")",
-                "vaf": np.nan,
-                "copy_number": cn_alt["copy_number"],
-                "baseline_vaf": np.nan,
-                "status": cn_alt["status"],
-                "pathway": cn_alt["pathway"],
-                "evidence_direction": cn_alt["evidence_direction"],
-                "citation": cn_alt["citation"],
-                "kb_line": cn_alt["line"],
-            }
-        )
-    else:
-        cn_evidence = None
+    if not cn_parts:
+        return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+    cn_alt = pd.concat(cn_parts, ignore_index=True).merge(
+        cn_rules[["gene", "alteration_type", "pathway", "evidence_direction", "citation", "line"]],
+        on=["gene", "alteration_type"],
+        how="inner",
+    )
+    label = np.select(
+        [cn_alt["alteration_type"] == "amplification", cn_alt["alteration_type"] == "deletion"],
+        ["amplification", "deletion"],
+        "loss",
+    )
+    return pd.DataFrame(
+        {
+            "patient_id": cn_alt["patient_id"],
+            "sample_id": cn_alt["sample_id"],
+            "draw": cn_alt["draw"],
+            "day": cn_alt["day"],
+            "gene": cn_alt["gene"],
+            "alteration_type": cn_alt["alteration_type"],
+            "alteration": pd.Series(label) + " (CN " + cn_alt["copy_number"].round(2).astype(str) + ")",
+            "vaf": np.nan,
+            "copy_number": cn_alt["copy_number"],
+            "baseline_vaf": np.nan,
+            "status": cn_alt["status"],
+            "pathway": cn_alt["pathway"],
+            "evidence_direction": cn_alt["evidence_direction"],
+            "citation": cn_alt["citation"],
+            "kb_line": cn_alt["line"],
+        }
+    )
 
-    # --- HER2 loss: amplified at the baseline draw, below the cutoff at the progression draw ---------------
+
+def _her2_loss_evidence(pts: pd.DataFrame, rules: pd.DataFrame, params: AnalysisParameters) -> pd.DataFrame:
+    """Step 4: HER2 loss, amplified at the baseline draw and below the cutoff at the progression draw.
+
+    Needs both draws by definition; the state is new at progression.
+    """
     loss_rules = rules[rules["alteration_type"] == "her2_loss"]
-    loss_evidence = None
-    if not loss_rules.empty:
-        cut = params.plasma_amplification_cn
-        lost = pts[
-            pts["progressed"] & (pts["baseline_erbb2_cn"] >= cut) & (pts["progression_erbb2_cn"] < cut)
-        ]
-        if len(lost):
-            parts = []
-            for rule in loss_rules.itertuples(index=False):
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "patient_id": lost["patient_id"],
-                            "sample_id": lost["progression_sample_id"],
-                            "draw": "progression",
-                            "day": lost["progression_draw_day"],
-                            "gene": rule.gene,
-                            "alteration_type": "her2_loss",
-                            "alteration": "ERBB2 CN "
-                            + lost["baseline_erbb2_cn"].round(2).astype(str)
-                            + " -> "
-                            + lost["progression_erbb2_cn"].round(2).astype(str),
-                            "vaf": np.nan,
-                            "copy_number": lost["progression_erbb2_cn"],
-                            "baseline_vaf": np.nan,
-                            "status": "emerging",
-                            "pathway": rule.pathway,
-                            "evidence_direction": rule.evidence_direction,
-                            "citation": rule.citation,
-                            "kb_line": rule.line,
-                        }
-                    )
-                )
-            loss_evidence = pd.concat(parts, ignore_index=True)
-
-    evidence = pd.concat(
-        [e for e in (mut_evidence, cn_evidence, loss_evidence) if e is not None and len(e)] or [mut_evidence],
-        ignore_index=True,
-    )
-    evidence = (
-        typed_frame(evidence, EVIDENCE_COLUMNS)
-        .sort_values(["patient_id", "day", "pathway", "gene", "alteration"], kind="stable")
-        .reset_index(drop=True)
-    )
-
-    # --- calls ----------------------------------------------------------------------------------------
-    res = evidence[evidence["evidence_direction"] == "resistance"]
-    if len(res):
-        keys = ["patient_id", "pathway"]
-        flags = pd.DataFrame(
-            {
-                "patient_id": res["patient_id"],
-                "pathway": res["pathway"],
-                "present_at_baseline": (res["draw"] == "baseline").to_numpy(),
-                "emerging": (res["status"] == "emerging").to_numpy(),
-            }
+    cut = params.plasma_amplification_cn
+    lost = pts[
+        pts["progressed"].astype(bool) & (pts["baseline_erbb2_cn"] >= cut) & (pts["progression_erbb2_cn"] < cut)
+    ]
+    if loss_rules.empty or lost.empty:
+        return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+    parts = []
+    for rule in loss_rules.itertuples(index=False):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "patient_id": lost["patient_id"],
+                    "sample_id": lost["progression_sample_id"],
+                    "draw": "progression",
+                    "day": lost["progression_draw_day"],
+                    "gene": rule.gene,
+                    "alteration_type": "her2_loss",
+                    "alteration": "ERBB2 CN "
+                    + lost["baseline_erbb2_cn"].round(2).astype(str)
+                    + " -> "
+                    + lost["progression_erbb2_cn"].round(2).astype(str),
+                    "vaf": np.nan,
+                    "copy_number": lost["progression_erbb2_cn"],
+                    "baseline_vaf": np.nan,
+                    "status": STATUS_NEW,
+                    "pathway": rule.pathway,
+                    "evidence_direction": rule.evidence_direction,
+                    "citation": rule.citation,
+                    "kb_line": rule.line,
+                }
+            )
         )
-        calls = flags.groupby(keys, sort=True)[["present_at_baseline", "emerging"]].any()
-        calls["genes"] = join_unique(res, keys, "gene", sort_values=True)
-        calls["alterations"] = join_unique(res, keys, "alteration")
-        calls = calls.reset_index()[
-            ["patient_id", "pathway", "genes", "alterations", "present_at_baseline", "emerging"]
-        ]
-    else:
-        calls = pd.DataFrame(
-            {
-                "patient_id": pd.Series(dtype="string"),
-                "pathway": pd.Series(dtype="string"),
-                "genes": pd.Series(dtype="string"),
-                "alterations": pd.Series(dtype="string"),
-                "present_at_baseline": pd.Series(dtype="bool"),
-                "emerging": pd.Series(dtype="bool"),
-            }
-        )
+    return pd.concat(parts, ignore_index=True)
+
+
+CALL_COLUMNS = {
+    "patient_id": "string",
+    "pathway": "string",
+    "genes": "string",
+    "alterations": "string",
+    "status": "string",
+    "present_at_baseline": "bool",
+    "new_at_progression": "bool",
+    "expanding": "bool",
+    "unknown_baseline": "bool",
+}
+
+
+def _calls(res: pd.DataFrame) -> pd.DataFrame:
+    """Step 5: one row per patient and resistance pathway (columns :data:`CALL_COLUMNS`)."""
+    if res.empty:
+        return typed_frame(pd.DataFrame(), CALL_COLUMNS)
+    keys = ["patient_id", "pathway"]
+    flags = pd.DataFrame(
+        {
+            "patient_id": res["patient_id"],
+            "pathway": res["pathway"],
+            "present_at_baseline": (res["draw"] == "baseline").to_numpy(),
+            "new_at_progression": (res["status"] == STATUS_NEW).to_numpy(),
+            "expanding": (res["status"] == STATUS_EXPANDING).to_numpy(),
+            "unknown_baseline": (res["status"] == STATUS_UNKNOWN).to_numpy(),
+        }
+    )
+    calls = flags.groupby(keys, sort=True)[
+        ["present_at_baseline", "new_at_progression", "expanding", "unknown_baseline"]
+    ].any()
+    calls["genes"] = join_unique(res, keys, "gene", sort_values=True)
+    calls["alterations"] = join_unique(res, keys, "alteration")
+    calls["status"] = res.groupby(keys, sort=True)["status"].agg(join_statuses)
+    return typed_frame(calls.reset_index(), CALL_COLUMNS)
+
+
+def _patient_mechanisms(pts: pd.DataFrame, calls: pd.DataFrame, res: pd.DataFrame) -> pd.DataFrame:
+    """Step 6: per patient, number of mechanisms, group (0 / 1 / 2+), pathways and genes."""
     per = pd.DataFrame(
         {
             "n_mechanisms": calls.groupby("patient_id").size(),
@@ -590,21 +683,25 @@ def call_mechanisms(
     )
     patients["pathways"] = patients["pathways"].fillna("").astype("string")
     patients["genes"] = patients["genes"].fillna("").astype("string")
-    patients = patients.reset_index(drop=True)
+    return patients.reset_index(drop=True)
 
-    enrichment = _enrichment(patients, res, caveats)
-    prog = patients[patients["progressed"]]
+
+def _summary(patients: pd.DataFrame, kb: KnowledgeBase, caveats: list[str], topics: list[str]) -> pd.DataFrame:
+    """Step 7: headline counts over progressors (measure, value), with their caveats."""
+    prog = patients[patients["progressed"].astype(bool)]
     n_prog = len(prog)
     n_with = int((prog["n_mechanisms"] > 0).sum())
-    n_unevaluated = int((~prog["evaluated"]).sum())
+    n_unevaluated = int((~prog["evaluated"].astype(bool)).sum())
     if n_unevaluated:
         caveats.append(
             f"{n_unevaluated} progressor(s) have no baseline or progression draw; counted as without "
             "a mechanism."
         )
+    tag(caveats, topics, C.MECHANISMS)
     if n_prog == 0:
         caveats.append("No progressors: the share with a mechanism is undefined.")
-    summary = pd.DataFrame(
+    tag(caveats, topics, C.COHORT)
+    return pd.DataFrame(
         {
             "measure": [
                 "progressors",
@@ -625,15 +722,6 @@ def call_mechanisms(
                 kb.version,
             ],
         }
-    )
-    return ResistanceResult(
-        evidence=evidence,
-        calls=calls.reset_index(drop=True),
-        patients=patients,
-        enrichment=enrichment,
-        knowledge_base=kb,
-        summary=summary,
-        caveats=tuple(caveats),
     )
 
 

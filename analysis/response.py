@@ -17,13 +17,14 @@ rule and early decline are judged on the excess over 2, as design.md says.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.frames import typed_frame
+from analysis.agreement import wilson_interval
+from analysis.frames import empty_frame, typed_frame
 from analysis.params import CONFIDENCE_LEVEL, LEAD_RISE_ABSOLUTE_CN, LEAD_RISE_RELATIVE, AnalysisParameters
 from analysis.roc import AucResult, DeLongTestResult, auc_delong, delong_test
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult
@@ -51,6 +52,21 @@ PAIR_COLUMNS = {
     "cea": "float64",
     "cea_averaged": "boolean",
     "cea_pct_change": "float64",
+}
+
+#: Lead time per resistance class (``ResponseResult.lead_by_class``); see :func:`lead_time_by_class`.
+LEAD_CLASS_COLUMNS = {
+    "resistance_class": "string",
+    "n_progressors": "int64",
+    "n_evaluable": "int64",
+    "n_with_rise": "int64",
+    "median_lead_days": "float64",
+    "q1_lead_days": "float64",
+    "q3_lead_days": "float64",
+    "n_rise_before": "int64",
+    "share_rise_before": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
 }
 
 
@@ -88,6 +104,9 @@ class ResponseResult:
         Headline numbers (measure, value).
     caveats
         Caveats (small n, clustering of assessments within patients, ...).
+    lead_by_class
+        Lead time per resistance class (innate, acquired, then all progressors):
+        :data:`LEAD_CLASS_COLUMNS`, see :func:`lead_time_by_class`.
     """
 
     pairs: pd.DataFrame
@@ -99,6 +118,7 @@ class ResponseResult:
     her2_by_class: pd.DataFrame
     summary: pd.DataFrame
     caveats: tuple[str, ...] = ()
+    lead_by_class: pd.DataFrame = field(default_factory=lambda: empty_frame(LEAD_CLASS_COLUMNS))
 
 
 def spearman_with_ci(
@@ -273,6 +293,60 @@ def lead_times(
     return out[cols].astype({"patient_id": "string"}).reset_index(drop=True)
 
 
+def lead_time_by_class(
+    lead_times_table: pd.DataFrame, patients: pd.DataFrame, confidence: float = CONFIDENCE_LEVEL
+) -> pd.DataFrame:
+    """Lead time per resistance class, and the share of progressors whose rise preceded progression.
+
+    A cohort median mixes two different things: in acquired resistance the HER2 CN rise comes
+    weeks before radiological progression, while innate-resistance patients progress at their
+    first scan, with the rise seen at or after it.  So lead time is reported per class.
+
+    Parameters
+    ----------
+    lead_times_table
+        :func:`lead_times` (one row per progressor with a baseline draw).
+    patients
+        ``TrajectoryResult.patients`` (``patient_id, progressed, resistance_class``).
+    confidence
+        Level of the Wilson interval.
+
+    Returns
+    -------
+    DataFrame with :data:`LEAD_CLASS_COLUMNS`, rows ``innate``, ``acquired``, ``all``:
+    ``n_progressors`` (in the class), ``n_evaluable`` (with a baseline draw, so that a rise can be
+    looked for; the denominator of the share), ``n_with_rise``, ``median_lead_days``,
+    ``q1_lead_days``, ``q3_lead_days`` (days, over progressors with a rise; numpy's linear
+    percentiles), ``n_rise_before`` (lead time > 0: the rise came before radiological
+    progression), ``share_rise_before`` = n_rise_before / n_evaluable with its Wilson interval
+    ``ci_low, ci_high`` (NaN when n_evaluable = 0).
+    """
+    progressors = patients[patients["progressed"].astype(bool)][["patient_id", "resistance_class"]]
+    leads = lead_times_table[["patient_id", "lead_time_days"]].merge(progressors, on="patient_id", how="left")
+    records = []
+    for cls in (INNATE, ACQUIRED, "all"):
+        in_class = progressors if cls == "all" else progressors[progressors["resistance_class"] == cls]
+        sub = leads if cls == "all" else leads[leads["resistance_class"] == cls]
+        days = sub["lead_time_days"].dropna().astype(float).to_numpy()
+        q1, median, q3 = np.percentile(days, [25, 50, 75]) if len(days) else (math.nan,) * 3
+        n_eval, n_before = len(sub), int((days > 0).sum())
+        low, high = wilson_interval(n_before, n_eval, confidence)
+        records.append({
+            "resistance_class": cls,
+            "n_progressors": len(in_class),
+            "n_evaluable": n_eval,
+            "n_with_rise": len(days),
+            "median_lead_days": float(median),
+            "q1_lead_days": float(q1),
+            "q3_lead_days": float(q3),
+            "n_rise_before": n_before,
+            "share_rise_before": n_before / n_eval if n_eval else math.nan,
+            "ci_low": low,
+            "ci_high": high,
+        })
+    return typed_frame(records, LEAD_CLASS_COLUMNS)
+
+
 def her2_at_progression(trajectories: TrajectoryResult) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """HER2 CN at the progression draw vs the baseline draw, per progressor and per class.
 
@@ -410,6 +484,14 @@ def analyse_response(
             f"{n_unpaired} assessment(s) had no plasma draw within +/-{params.pairing_window_days} days."
         )
     leads = lead_times(trajectories, params)
+    lead_classes = lead_time_by_class(leads, trajectories.patients)
+    n_no_base = int(trajectories.patients["progressed"].astype(bool).sum()) - len(leads)
+    if n_no_base > 0:
+        caveats.append(
+            f"{n_no_base} progressor(s) have no baseline draw: no HER2 CN rise can be looked for, and they "
+            "are left out of lead times and of the share with a rise before progression."
+        )
+    by = lead_classes.set_index("resistance_class")
     per, by_class, her2_caveats = her2_at_progression(trajectories)
     caveats.extend(her2_caveats)
     with_lead = leads["lead_time_days"].dropna()
@@ -423,6 +505,10 @@ def analyse_response(
                 "DeLong p",
                 "progressors with a HER2 CN rise",
                 "median lead time (days)",
+                "median lead time, acquired (days)",
+                "median lead time, innate (days)",
+                "progressors with the rise before progression",
+                "% progressors with the rise before progression",
             ],
             "value": [
                 len(pairs),
@@ -432,6 +518,10 @@ def analyse_response(
                 delong.p_value,
                 len(with_lead),
                 float(with_lead.median()) if len(with_lead) else math.nan,
+                by.loc[ACQUIRED, "median_lead_days"],
+                by.loc[INNATE, "median_lead_days"],
+                int(by.loc["all", "n_rise_before"]),
+                100.0 * by.loc["all", "share_rise_before"],
             ],
         }
     )
@@ -445,4 +535,5 @@ def analyse_response(
         her2_by_class=by_class,
         summary=summary,
         caveats=tuple(caveats),
+        lead_by_class=lead_classes,
     )

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis import caveats as C
 from analysis import params as P
+from analysis.caveats import caveats_about, tag
 from analysis.frames import empty_frame, typed_frame
 from analysis.params import AnalysisParameters
 from analysis.study import Study
@@ -24,8 +26,13 @@ from analysis.study import Study
 #: Gene whose copy number is tracked.
 ERBB2 = "ERBB2"
 
-#: Resistance classes (design.md section 3).
-INNATE, ACQUIRED, NO_PROGRESSION = "innate", "acquired", "none"
+#: Resistance classes (design.md section 3).  ``unknown``: not known to have progressed nor to be
+#: progression-free (no PFS status and no progression in the timeline); never read as "none".
+INNATE, ACQUIRED, NO_PROGRESSION, UNKNOWN_CLASS = "innate", "acquired", "none", "unknown"
+
+#: Follow-up status of a patient (``patients.follow_up``).  Missing follow-up is missing, never a
+#: negative finding or a censoring (design.md section 2).
+PROGRESSED, CENSORED, STATUS_UNKNOWN, NOT_FOLLOWED = "progressed", "censored", "status unknown", "not followed"
 
 DRAW_COLUMNS = {
     "patient_id": "string",
@@ -86,6 +93,7 @@ PATIENT_COLUMNS = {
     "first_evaluation_day": "float64",
     "first_evaluation_response": "string",
     "progressed": "bool",
+    "follow_up": "string",
     "progression_day": "float64",
     "progression_source": "string",
     "progression_sample_id": "string",
@@ -166,8 +174,9 @@ class TrajectoryResult:
         ``response_source`` (recorded / derived / none).
     patients
         One row per patient: baseline and progression draws, baseline CEA and tumour size,
-        first evaluation, progression day and its source, nadir, ``resistance_class``
-        (innate / acquired / none).
+        first evaluation, progression day and its source, nadir, ``follow_up`` (progressed /
+        censored / status unknown / not followed), ``resistance_class`` (innate / acquired / none /
+        unknown; none only for patients known to be progression-free).
     aligned
         Long table on one day axis for plotting: ``patient_id, day, measure`` (erbb2_cn,
         erbb2_cn_adjusted, cea, tumour_size), ``value``, ``unit``, ``flag``.
@@ -175,6 +184,9 @@ class TrajectoryResult:
         Cohort counts (measure, value).
     caveats
         Statistical and data caveats a user should read.
+    caveat_topics
+        The same caveats as ``(topic, text)`` pairs (:mod:`analysis.caveats`), so that each page
+        shows the caveats of the numbers it shows.
     """
 
     draws: pd.DataFrame
@@ -184,6 +196,11 @@ class TrajectoryResult:
     aligned: pd.DataFrame
     summary: pd.DataFrame
     caveats: tuple[str, ...] = ()
+    caveat_topics: tuple[tuple[str, str], ...] = ()
+
+    def caveats_about(self, *topics: str) -> list[str]:
+        """Caveats on these topics (:mod:`analysis.caveats`)."""
+        return caveats_about(self.caveat_topics, *topics)
 
 
 def erbb2_copy_number(copy_number: pd.DataFrame) -> pd.DataFrame:
@@ -348,19 +365,92 @@ def analyse_trajectories(
     -------
     :class:`TrajectoryResult`.  Empty study gives empty, typed tables.
     """
-    from analysis.copy_number import purity_adjusted_cn
     from analysis.tumour_fraction import tumour_fraction
 
     caveats: list[str] = []
-    samples = study.samples
-    plasma = samples[(samples["sample_type"].str.lower() == "plasma") & samples["collection_day"].notna()]
-    n_undated = int(
-        ((samples["sample_type"].str.lower() == "plasma") & samples["collection_day"].isna()).sum()
+    topics: list[str] = []
+    if tumour_fractions is None:
+        tumour_fractions = tumour_fraction(study.variants)
+    draws = _plasma_draws(study, tumour_fractions, params, caveats)
+    tag(caveats, topics, C.DRAWS)
+    baseline = _baseline_draws(draws, params.baseline_window_days)
+    draws = _changes_from_baseline(draws, baseline)
+
+    timeline = study.timeline
+    cea = aggregate_cea(timeline)
+    n_averaged = int(cea["averaged"].sum())
+    if n_averaged:
+        caveats.append(
+            f"{n_averaged} patient-day(s) had several CEA values; they were averaged (flag 'averaged')."
+        )
+    tag(caveats, topics, C.CEA)
+    imaging, img_caveats = derive_recist(
+        timeline[timeline["event_type"] == "IMAGING"], params.baseline_window_days
     )
+    caveats.extend(img_caveats)
+    tag(caveats, topics, C.IMAGING)
+
+    patients = _patient_table(study, draws, imaging, baseline, cea, params.baseline_window_days)
+    patients, post = _first_evaluation(patients, imaging)
+    patients = _progression(patients, timeline, post, caveats)
+    tag(caveats, topics, C.FOLLOW_UP)
+    prog_draw = _progression_draws(draws, patients, params.progression_window_days)
+    patients = patients.merge(prog_draw, on="patient_id", how="left")
+    draws["is_progression"] = draws["sample_id"].isin(prog_draw["progression_sample_id"])
+    patients = _nadir(patients, draws, params.progression_window_days)
+    counts = draws.groupby("patient_id").size().rename("n_draws")
+    patients = patients.merge(counts, left_on="patient_id", right_index=True, how="left")
+    patients["follow_up"] = _follow_up(patients)
+    patients["resistance_class"] = _resistance_class(patients, params.innate_pfs_months)
+    patients = typed_frame(patients.sort_values("patient_id", kind="stable"), PATIENT_COLUMNS)
+    if patients["pfs_months"].notna().any() and not patients["progressed"].any():
+        caveats.append("No patient progressed (all censored): resistance classes are all 'none'.")
+    tag(caveats, topics, C.COHORT)
+    n_unknown = int((patients["resistance_class"] == UNKNOWN_CLASS).sum())
+    if n_unknown:
+        caveats.append(
+            f"{n_unknown} patient(s) have no PFS status and no progression in the timeline (not followed "
+            "or status unknown): resistance class 'unknown', not 'none'."
+        )
+    tag(caveats, topics, C.FOLLOW_UP)
+    no_base = int(patients["baseline_sample_id"].isna().sum())
+    if no_base and len(draws):
+        low, high = params.baseline_window_days
+        caveats.append(
+            f"{no_base} patient(s) have no plasma draw in the baseline window "
+            f"[{low}, +{high}] days: changes from baseline are missing."
+        )
+    tag(caveats, topics, C.BASELINE)
+
+    draws = typed_frame(draws, DRAW_COLUMNS)
+    aligned = _aligned(draws, cea, imaging)
+    if patients.empty:
+        caveats.append("The study has no patients.")
+    tag(caveats, topics, C.COHORT)
+    return TrajectoryResult(
+        draws=draws,
+        cea=cea,
+        imaging=imaging,
+        patients=patients,
+        aligned=aligned,
+        summary=_summary(patients, draws, cea, imaging),
+        caveats=tuple(caveats),
+        caveat_topics=tuple(zip(topics, caveats, strict=True)),
+    )
+
+
+def _plasma_draws(
+    study: Study, tumour_fractions: pd.DataFrame, params: AnalysisParameters, caveats: list[str]
+) -> pd.DataFrame:
+    """Step 1: dated plasma draws with observed ERBB2 CN, tumour fraction and purity-adjusted CN."""
+    from analysis.copy_number import purity_adjusted_cn
+
+    samples = study.samples
+    is_plasma = samples["sample_type"].str.lower() == "plasma"
+    plasma = samples[is_plasma & samples["collection_day"].notna()]
+    n_undated = int((is_plasma & samples["collection_day"].isna()).sum())
     if n_undated:
         caveats.append(f"{n_undated} plasma sample(s) without a collection day are left out of trajectories.")
-
-    # --- plasma draws ---------------------------------------------------------------------------
     draws = pd.DataFrame(
         {
             "patient_id": plasma["patient_id"].astype("string"),
@@ -370,8 +460,6 @@ def analyse_trajectories(
         }
     )
     draws = draws.merge(erbb2_copy_number(study.copy_number), on="sample_id", how="left")
-    if tumour_fractions is None:
-        tumour_fractions = tumour_fraction(study.variants)
     tf = tumour_fractions[["sample_id", "tumour_fraction"]].astype({"sample_id": "string"})
     draws = draws.merge(tf.drop_duplicates("sample_id"), on="sample_id", how="left")
     draws = draws.sort_values(["patient_id", "draw_day", "sample_id"], kind="stable").reset_index(drop=True)
@@ -406,20 +494,36 @@ def analyse_trajectories(
             f"{n_not_eval} draw(s) have tumour fraction below {params.min_tumour_fraction:g} or "
             "unknown: purity-adjusted ERBB2 CN not evaluable there."
         )
+    return draws
 
-    # --- baseline draw: last draw in the baseline window --------------------------------------
-    low, high = params.baseline_window_days
+
+def _baseline_draws(draws: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:
+    """Step 2: the last draw in the baseline window, per patient that has one.
+
+    Columns ``patient_id, baseline_sample_id, baseline_day, baseline_erbb2_cn``.
+    """
+    low, high = window
     in_window = draws[(draws["draw_day"] >= low) & (draws["draw_day"] <= high)]
     baseline = in_window.groupby("patient_id", sort=False).tail(1)
-    baseline = baseline[["patient_id", "sample_id", "draw_day", "erbb2_cn"]].rename(
+    return baseline[["patient_id", "sample_id", "draw_day", "erbb2_cn"]].rename(
         columns={
             "sample_id": "baseline_sample_id",
             "draw_day": "baseline_day",
             "erbb2_cn": "baseline_erbb2_cn",
         }
     )
+
+
+def _changes_from_baseline(draws: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Step 3: ``is_baseline``, changes from the baseline draw and the running nadir of each draw."""
     draws = draws.merge(baseline, on="patient_id", how="left")
-    draws["is_baseline"] = draws["sample_id"] == draws["baseline_sample_id"]
+    # A patient without a baseline draw has baseline_sample_id <NA>: the comparison is <NA>, and
+    # ~<NA> is <NA>, which a mask reads as False and would drop every draw of that patient.  Not
+    # being the baseline draw is a plain False.
+    draws["is_baseline"] = (
+        (draws["sample_id"] == draws["baseline_sample_id"]).astype("boolean").fillna(False).astype(bool)
+    )
+    cn = draws["erbb2_cn"].astype("float64")
     base_cn = draws["baseline_erbb2_cn"]
     draws["erbb2_cn_change"] = cn - base_cn
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -428,21 +532,19 @@ def analyse_trajectories(
         draws["erbb2_excess_pct_change"] = 100.0 * ((cn - 2.0) - excess_base) / excess_base
     on_study = cn.where(draws["draw_day"] >= draws["baseline_day"])
     draws["running_nadir_cn"] = on_study.groupby(draws["patient_id"]).cummin()
+    return draws
 
-    # --- CEA and imaging --------------------------------------------------------------------------
-    timeline = study.timeline
-    cea = aggregate_cea(timeline)
-    n_averaged = int(cea["averaged"].sum())
-    if n_averaged:
-        caveats.append(
-            f"{n_averaged} patient-day(s) had several CEA values; they were averaged (flag 'averaged')."
-        )
-    imaging, img_caveats = derive_recist(
-        timeline[timeline["event_type"] == "IMAGING"], params.baseline_window_days
-    )
-    caveats.extend(img_caveats)
 
-    # --- patients ---------------------------------------------------------------------------------
+def _patient_table(
+    study: Study,
+    draws: pd.DataFrame,
+    imaging: pd.DataFrame,
+    baseline: pd.DataFrame,
+    cea: pd.DataFrame,
+    window: tuple[int, int],
+) -> pd.DataFrame:
+    """Step 4: one row per patient (clinical table, plus ids seen only in draws or the timeline),
+    with the baseline draw, baseline CEA and baseline scan."""
     pts = study.patients
     patients = pd.DataFrame(
         {
@@ -453,6 +555,7 @@ def analyse_trajectories(
         }
     ).drop_duplicates("patient_id")
     known = set(patients["patient_id"].dropna())
+    timeline = study.timeline
     others = pd.concat([draws["patient_id"], imaging["patient_id"], timeline["patient_id"]]).dropna().unique()
     extra = [p for p in others if p not in known]
     if extra:
@@ -460,7 +563,7 @@ def analyse_trajectories(
             [patients, pd.DataFrame({"patient_id": pd.array(extra, dtype="string")})], ignore_index=True
         )
     patients = patients.merge(baseline, on="patient_id", how="left")
-
+    low, high = window
     cea_base = cea[(cea["day"] >= low) & (cea["day"] <= high)].groupby("patient_id", sort=False).tail(1)
     patients = patients.merge(
         cea_base[["patient_id", "cea", "day"]].rename(
@@ -469,16 +572,18 @@ def analyse_trajectories(
         on="patient_id",
         how="left",
     )
-
     base_img = imaging[imaging["is_baseline"]][["patient_id", "day", "target_lesion_sum_mm"]].rename(
         columns={"day": "baseline_imaging_day", "target_lesion_sum_mm": "baseline_tumour_size_mm"}
     )
-    patients = patients.merge(base_img.drop_duplicates("patient_id"), on="patient_id", how="left")
+    return patients.merge(base_img.drop_duplicates("patient_id"), on="patient_id", how="left")
+
+
+def _first_evaluation(patients: pd.DataFrame, imaging: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Step 5: the first assessment after the baseline scan; returns (patients, post-baseline scans)."""
     post = imaging[imaging["pct_change_from_baseline"].notna() | (imaging["response_source"] == "recorded")]
-    post = post[~post["is_baseline"]]
-    if "baseline_imaging_day" in patients:
-        post = post.merge(patients[["patient_id", "baseline_imaging_day"]], on="patient_id", how="left")
-        post = post[post["baseline_imaging_day"].isna() | (post["day"] > post["baseline_imaging_day"])]
+    post = post[~post["is_baseline"]]  # imaging is_baseline is a plain bool (typed_frame)
+    post = post.merge(patients[["patient_id", "baseline_imaging_day"]], on="patient_id", how="left")
+    post = post[post["baseline_imaging_day"].isna() | (post["day"] > post["baseline_imaging_day"])]
     first_eval = post.groupby("patient_id", sort=False).head(1)[["patient_id", "day", "recist_response"]]
     patients = patients.merge(
         first_eval.rename(
@@ -487,8 +592,13 @@ def analyse_trajectories(
         on="patient_id",
         how="left",
     )
+    return patients, post
 
-    # Progression day: first STATUS PROGRESSION, else first PD imaging, else PFS time.
+
+def _progression(
+    patients: pd.DataFrame, timeline: pd.DataFrame, post: pd.DataFrame, caveats: list[str]
+) -> pd.DataFrame:
+    """Step 6: progression day (first STATUS PROGRESSION, else first PD scan, else PFS time) and status."""
     status = timeline[
         (timeline["event_type"] == "STATUS")
         & (timeline["status"].str.upper() == "PROGRESSION")
@@ -520,31 +630,39 @@ def analyse_trajectories(
     patients["progression_source"] = pd.Series(source, index=patients.index).where(progressed, "")
     missing_pfs = patients["pfs_months"].isna() & progressed
     patients.loc[missing_pfs, "pfs_months"] = patients.loc[missing_pfs, "progression_day"] / P.DAYS_PER_MONTH
+    return patients
 
-    # Progression draw: nearest non-baseline draw to progression within the window; ties -> earlier.
-    plow, phigh = params.progression_window_days
-    cand = draws[~draws["is_baseline"]][["patient_id", "sample_id", "draw_day", "erbb2_cn"]].merge(
-        patients.loc[progressed, ["patient_id", "progression_day"]], on="patient_id", how="inner"
-    )
+
+def _progression_draws(
+    draws: pd.DataFrame, patients: pd.DataFrame, window: tuple[int, int]
+) -> pd.DataFrame:
+    """Step 7: per progressor, the non-baseline draw nearest progression within *window* (ties: earlier).
+
+    Does not need a baseline draw: a progressor without one still has a progression draw.
+    Columns ``patient_id, progression_sample_id, progression_draw_day, progression_erbb2_cn``.
+    """
+    plow, phigh = window
+    progressed = patients["progressed"].astype(bool)
+    cand = draws[~draws["is_baseline"].astype(bool)][["patient_id", "sample_id", "draw_day", "erbb2_cn"]]
+    cand = cand.merge(patients.loc[progressed, ["patient_id", "progression_day"]], on="patient_id", how="inner")
     cand["delta"] = cand["draw_day"] - cand["progression_day"]
     cand = cand[(cand["delta"] >= plow) & (cand["delta"] <= phigh)]
     cand = cand.assign(abs_delta=cand["delta"].abs()).sort_values(
         ["patient_id", "abs_delta", "delta"], kind="stable"
     )
-    prog_draw = cand.groupby("patient_id", sort=False).head(1)[
-        ["patient_id", "sample_id", "draw_day", "erbb2_cn"]
-    ]
-    prog_draw = prog_draw.rename(
+    prog_draw = cand.groupby("patient_id", sort=False).head(1)[["patient_id", "sample_id", "draw_day", "erbb2_cn"]]
+    return prog_draw.rename(
         columns={
             "sample_id": "progression_sample_id",
             "draw_day": "progression_draw_day",
             "erbb2_cn": "progression_erbb2_cn",
         }
     )
-    patients = patients.merge(prog_draw, on="patient_id", how="left")
-    draws["is_progression"] = draws["sample_id"].isin(prog_draw["progression_sample_id"])
 
-    # Nadir: lowest CN from the baseline draw up to progression (or the last draw).
+
+def _nadir(patients: pd.DataFrame, draws: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:
+    """Step 8: lowest CN from the baseline draw up to the end of the progression window (or last draw)."""
+    phigh = window[1]
     span = draws.merge(patients[["patient_id", "progression_day"]], on="patient_id", how="left")
     in_span = (
         (span["draw_day"] >= span["baseline_day"])
@@ -553,35 +671,39 @@ def analyse_trajectories(
     )
     nadir_rows = span[in_span].sort_values(["patient_id", "erbb2_cn", "draw_day"], kind="stable")
     nadir = nadir_rows.groupby("patient_id", sort=False).head(1)[["patient_id", "erbb2_cn", "draw_day"]]
-    patients = patients.merge(
+    return patients.merge(
         nadir.rename(columns={"erbb2_cn": "nadir_erbb2_cn", "draw_day": "nadir_day"}),
         on="patient_id",
         how="left",
     )
-    counts = draws.groupby("patient_id").size().rename("n_draws")
-    patients = patients.merge(counts, left_on="patient_id", right_index=True, how="left")
 
-    # Innate: progression at first evaluation or PFS < cutoff; acquired: other progressors.
+
+def _follow_up(patients: pd.DataFrame) -> np.ndarray:
+    """Step 9: progressed; censored (PFS status recorded as censored); status unknown (no PFS status
+    but a PFS time or an assessment after baseline); not followed (none of these)."""
+    progressed = patients["progressed"].astype(bool).to_numpy()
+    censored = (patients["pfs_event"].astype("boolean") == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+    seen = (patients["pfs_months"].notna() | patients["first_evaluation_day"].notna()).to_numpy(dtype=bool)
+    return np.select([progressed, censored, seen], [PROGRESSED, CENSORED, STATUS_UNKNOWN], NOT_FOLLOWED)
+
+
+def _resistance_class(patients: pd.DataFrame, innate_pfs_months: float) -> np.ndarray:
+    """Step 10: innate (progression at first evaluation or PFS < cutoff), acquired (other progressors),
+    none (known progression-free: censored), unknown (not followed or status unknown)."""
+    progressed = patients["progressed"].astype(bool)
+    known_free = (patients["follow_up"] == CENSORED).to_numpy(dtype=bool)
     at_first = (patients["first_evaluation_response"] == "PD").fillna(False).astype(bool) | (
         patients["progression_day"] <= patients["first_evaluation_day"]
     ).fillna(False).astype(bool)
-    short = (patients["pfs_months"] < params.innate_pfs_months).fillna(False).astype(bool)
-    patients["resistance_class"] = np.where(
-        ~progressed, NO_PROGRESSION, np.where(at_first | short, INNATE, ACQUIRED)
+    short = (patients["pfs_months"] < innate_pfs_months).fillna(False).astype(bool)
+    return np.select(
+        [progressed & (at_first | short), progressed, known_free], [INNATE, ACQUIRED, NO_PROGRESSION], UNKNOWN_CLASS
     )
-    patients = typed_frame(patients.sort_values("patient_id", kind="stable"), PATIENT_COLUMNS)
-    if patients["pfs_months"].notna().any() and not patients["progressed"].any():
-        caveats.append("No patient progressed (all censored): resistance classes are all 'none'.")
-    no_base = int(patients["baseline_sample_id"].isna().sum())
-    if no_base and len(draws):
-        caveats.append(
-            f"{no_base} patient(s) have no plasma draw in the baseline window "
-            f"[{low}, +{high}] days: changes from baseline are missing."
-        )
 
-    draws = typed_frame(draws, DRAW_COLUMNS)
-    aligned = _aligned(draws, cea, imaging)
-    summary = pd.DataFrame(
+
+def _summary(patients: pd.DataFrame, draws: pd.DataFrame, cea: pd.DataFrame, imaging: pd.DataFrame) -> pd.DataFrame:
+    """Cohort counts of the trajectory step (measure, value)."""
+    return pd.DataFrame(
         {
             "measure": [
                 "patients",
@@ -608,17 +730,6 @@ def analyse_trajectories(
                 len(imaging),
             ],
         }
-    )
-    if patients.empty:
-        caveats.append("The study has no patients.")
-    return TrajectoryResult(
-        draws=draws,
-        cea=cea,
-        imaging=imaging,
-        patients=patients,
-        aligned=aligned,
-        summary=summary,
-        caveats=tuple(caveats),
     )
 
 

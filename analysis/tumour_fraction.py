@@ -83,6 +83,49 @@ def somatic_variant_mask(variants: pd.DataFrame, *, chip_genes: Iterable[str] = 
     return pd.Series(usable, index=variants.index)
 
 
+#: Why a variant is left out of the tumour fraction (:func:`tumour_fraction_exclusion`; the germline
+#: texts name the VAF rule in force).
+EXCLUDED_CHIP = "CHIP gene (clonal haematopoiesis): left out of the tumour fraction"
+_EXCLUDED_GERMLINE = "likely germline (VAF {rule}): left out of the tumour fraction"
+
+
+def tumour_fraction_exclusion(variants: pd.DataFrame, *, chip_genes: Iterable[str] = CHIP_GENES,
+                              germline_het_vaf: tuple[float, float] = GERMLINE_HET_VAF,
+                              germline_hom_vaf: float = GERMLINE_HOM_VAF,
+                              hotspots: Iterable[tuple[str, str]] = SOMATIC_HOTSPOTS) -> pd.Series:
+    """Why each variant is left out of the tumour fraction, the same rules as :func:`somatic_variant_mask`.
+
+    Returns
+    -------
+    Series of text aligned on ``variants.index``: :data:`EXCLUDED_CHIP`, "likely germline (VAF 40-60%):
+    ..." or "likely germline (VAF >= 90%): ..." (the rule in force), or ``""`` (used, or VAF unknown).
+    CHIP wins over germline.
+    Known somatic hotspots are never "likely germline".
+
+    >>> frame = pd.DataFrame({"gene": ["DNMT3A", "TP53", "APC", "KRAS", "PIK3CA"],
+    ...                       "vaf": [0.02, 0.48, 0.95, 0.5, 0.1],
+    ...                       "protein_change": ["R882H", "P72R", "T1493T", "G12D", "H1047R"]})
+    >>> [r.split(":")[0] for r in tumour_fraction_exclusion(frame)]
+    ['CHIP gene (clonal haematopoiesis)', 'likely germline (VAF 40-60%)', 'likely germline (VAF >= 90%)', '', '']
+    """
+    if variants.empty:
+        return pd.Series(dtype="string", index=variants.index)
+    gene = variants["gene"].astype("string").str.upper()
+    vaf = pd.to_numeric(variants["vaf"], errors="coerce").astype(float)
+    chip = gene.isin([g.upper() for g in chip_genes]).fillna(False).to_numpy(dtype=bool)
+    low, high = germline_het_vaf
+    hotspot_keys = [f"{g.upper()}:{p.upper()}" for g, p in hotspots]
+    protein = _protein(variants["protein_change"]) if "protein_change" in variants else pd.Series(
+        pd.NA, index=variants.index, dtype="string")
+    is_hotspot = (gene + ":" + protein).isin(hotspot_keys).fillna(False).to_numpy(dtype=bool)
+    het = ((vaf >= low) & (vaf <= high)).to_numpy(dtype=bool) & ~is_hotspot
+    hom = (vaf >= germline_hom_vaf).to_numpy(dtype=bool) & ~is_hotspot
+    het_text = _EXCLUDED_GERMLINE.format(rule=f"{100 * low:g}-{100 * high:g}%")
+    hom_text = _EXCLUDED_GERMLINE.format(rule=f">= {100 * germline_hom_vaf:g}%")
+    reason = np.select([chip, het, hom], [EXCLUDED_CHIP, het_text, hom_text], "")
+    return pd.Series(reason, index=variants.index, dtype="string")
+
+
 def _vaf_with_fallback(variants: pd.DataFrame) -> pd.Series:
     """VAF, or alt / (ref + alt) reads where the VAF is missing."""
     vaf = pd.to_numeric(variants["vaf"], errors="coerce").astype(float)

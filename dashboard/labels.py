@@ -9,7 +9,12 @@ PATHWAY_NAMES = {
     "HER2_LOSS": "HER2 loss",
 }
 
-RESISTANCE_CLASS_NAMES = {"innate": "Innate resistance", "acquired": "Acquired resistance", "none": "No progression"}
+RESISTANCE_CLASS_NAMES = {"innate": "Innate resistance", "acquired": "Acquired resistance", "none": "No progression",
+                          "unknown": "Not followed / status unknown"}
+
+#: Follow-up status (``analysis.trajectory`` ``follow_up``) as users read it.
+FOLLOW_UP_NAMES = {"progressed": "Progressed", "censored": "No progression (censored)",
+                   "status unknown": "Status unknown", "not followed": "Not followed"}
 
 
 def pathway_name(code: str) -> str:

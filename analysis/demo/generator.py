@@ -207,7 +207,7 @@ class _Planted:
     gene: str
     alteration: str      # protein change, or "amplification" / "deep deletion" / "copy-number loss"
     kind: str            # mutation / amplification / deletion / cn_loss
-    status: str          # baseline / emerging
+    status: str          # baseline / new at progression
     at_progression: bool = True  # baseline alterations: still detectable at progression
 
 
@@ -241,18 +241,18 @@ _INNATE_WITH_MECHANISM = (
     _Profile("I6", "innate", 2, (_amp("CELL_CYCLE", "CCNE1", "baseline"),)),
 )
 _INNATE_WITHOUT = (_Profile("I7", "innate", 2),)
-_HER2_LOSS = _Planted("HER2_LOSS", "ERBB2", "copy-number loss", "cn_loss", "emerging")
-_NF1_DELETION = _Planted("MAPK", "NF1", "deep deletion", "deletion", "emerging")
+_HER2_LOSS = _Planted("HER2_LOSS", "ERBB2", "copy-number loss", "cn_loss", "new at progression")
+_NF1_DELETION = _Planted("MAPK", "NF1", "deep deletion", "deletion", "new at progression")
 _ACQUIRED_WITH_MECHANISM = (
-    _Profile("A1", "acquired", 5, (_mut("HER_FAMILY", "ERBB4", "S774G", "emerging"),)),
-    _Profile("A2", "acquired", 5, (_mut("MAPK", "NF1", "R1362*", "emerging"),)),
+    _Profile("A1", "acquired", 5, (_mut("HER_FAMILY", "ERBB4", "S774G", "new at progression"),)),
+    _Profile("A2", "acquired", 5, (_mut("MAPK", "NF1", "R1362*", "new at progression"),)),
     _Profile("A3", "acquired", 3, (_NF1_DELETION, _HER2_LOSS)),
     _Profile("A4", "acquired", 4, (_HER2_LOSS,)),
     _Profile("A5", "acquired", 4, (_mut("HER_FAMILY", "ERBB2", "V842I"),)),
     _Profile("A6", "acquired", 3, (_mut("HER_FAMILY", "ERBB2", "S310F", at_progression=False),
-                                   _mut("MAPK", "KRAS", "G12D", "emerging"))),
+                                   _mut("MAPK", "KRAS", "G12D", "new at progression"))),
     _Profile("A7", "acquired", 3, (_mut("HER_FAMILY", "ERBB2", "L755S", at_progression=False),
-                                   _amp("RTK_BYPASS", "EGFR", "emerging"))),
+                                   _amp("RTK_BYPASS", "EGFR", "new at progression"))),
 )
 _ACQUIRED_WITHOUT = (
     _Profile("A8", "acquired", 5), _Profile("A9", "acquired", 6), _Profile("A10", "acquired", 7),
@@ -620,7 +620,7 @@ class _Builder:
             at_progression = d["timepoint"] == "PROGRESSION"
             for p in planted:
                 present = (p.status == "baseline" and (p.at_progression or not at_progression)) or \
-                          (p.status == "emerging" and at_progression)
+                          (p.status == "new at progression" and at_progression)
                 if not present or p.kind == "cn_loss":
                     continue
                 if p.kind == "mutation":
@@ -1048,7 +1048,7 @@ def _assemble_truth(patients: dict[str, dict], counts: dict[str, int], seed: int
             "copy_number": "Observed CN = 2(1 - f) + T f (tissue: purity p for f), with log2 noise.",
             "survival": "PFS/OS are given for the followed (trastuzumab-treated) patients only; day 0 of the "
                         "others is their baseline plasma draw window.",
-            "mechanism_status": "baseline = present in baseline plasma (and tissue); emerging = absent at "
+            "mechanism_status": "baseline = present in baseline plasma (and tissue); new at progression = absent at "
                                 "baseline, present at progression (sample_id is the progression draw).",
         },
     }

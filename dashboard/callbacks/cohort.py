@@ -10,10 +10,12 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
+from dashboard.callbacks.concordance import caveat_list
 from dashboard.components.tables import stat_card
 from dashboard.figures.swimmer import swimmer_figure
 from dashboard.parameters import params_from_store, query_string
 from dashboard.views.cohort import (
+    cohort_caveats,
     cohort_counts,
     filter_patients,
     filters_from_controls,
@@ -73,6 +75,7 @@ def cohort_page_view(ready: dict, filters) -> dict:
         "records": table.astype(object).where(table.notna(), None).to_dict("records"),
         "options": [{"label": label, "value": value}
                     for value, label in pathway_choices(kb_pathways, filters.pathway)],
+        "caveats": cohort_caveats(cohort.trajectories, cohort.resistance),
     }
 
 
@@ -91,7 +94,8 @@ def render_cohort(ready, her2, resistance_class, pathway, followed, unit):
     ]
     matching_text = html.Span([html.Strong(f"{content['n_matching']} of {content['n_rows']} patients"),
                                " match the filters."])
-    return cards, matching_text, content["figure"], content["note"], content["records"], content["options"]
+    return (cards, matching_text, content["figure"], content["note"], content["records"], content["options"],
+            caveat_list(content["caveats"]))
 
 
 def open_patient(click_data, params_query):
@@ -116,6 +120,7 @@ def register(app) -> None:
         Output(ids.COHORT_SWIMMER_NOTE, "children"),
         Output(ids.COHORT_TABLE, "data"),
         Output(ids.COHORT_FILTER_PATHWAY, "options"),
+        Output(ids.COHORT_CAVEATS, "children"),
         Input(ids.COHORT_READY, "data"),
         *[Input(control, "value") for control in FILTER_INPUTS],
     )(render_cohort)

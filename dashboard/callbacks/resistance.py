@@ -23,6 +23,7 @@ from dashboard.views.resistance import (
     oncoprint_view,
     page_state,
     progressors_without_paired_cn,
+    resistance_caveats,
     select_patients,
 )
 
@@ -30,10 +31,12 @@ MECHANISM_LABELS = {"mechanisms": "Mechanisms per progressor", "patients": "Prog
                     "of_progressors": "n / progressors", "percent": "%", "ci": "95% CI (Wilson)"}
 ENRICHMENT_LABELS = {"level": "Level", "mechanism": "Mechanism", "innate": "Innate with (n/N)",
                      "acquired": "Acquired with (n/N)", "odds_ratio": "Odds ratio (innate vs acquired)",
-                     "p_value": "Fisher exact p (two-sided)"}
+                     "p_value": "Fisher exact p (two-sided)", "p_exact": "Fisher p (exact)"}
 EVIDENCE_LABELS = {"patient_id": "Patient", "pathway": "Pathway", "gene": "Gene", "alteration": "Alteration",
                    "draw": "Draw", "sample_id": "Sample", "day": "Day", "vaf": "VAF", "copy_number": "CN (copies)",
-                   "status": "Baseline / emerging", "evidence_direction": "Evidence", "citation": "Citation"}
+                   "status": "Status (baseline / expanding / new at progression)",
+                   "evidence_direction": "Evidence", "citation": "Citation",
+                   "tumour_fraction_note": "Tumour fraction"}
 
 
 def _alert(exc: Exception) -> html.Div:
@@ -86,7 +89,7 @@ def fill_tables(ready, show):
             "evidence": evidence_table(resistance, shown.patient_ids),
             "slope": her2_slope_figure(slope, params.plasma_amplification_cn).to_plotly_json(),
             "slope_left_out": progressors_without_paired_cn(cohort.trajectories),
-            "caveats": list(resistance.caveats) + list(cohort.oncoprint.caveats),
+            "caveats": resistance_caveats(resistance, cohort.oncoprint, cohort.trajectories),
             "kb_version": str(resistance.knowledge_base.version),
             "kb_file": Path(resistance.knowledge_base.path).name,
             "show_label": state["show"],

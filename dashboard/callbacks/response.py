@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
+from analysis import caveats as C
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.callbacks.concordance import caveat_list
@@ -28,7 +29,9 @@ def fill_response(ready):
     params = params_from_store(ready)
     cohort = service.cohort(params)
     view = service.view(
-        "response", params, lambda: response_view(cohort.response, params, cohort.trajectories.patients)
+        "response", params, lambda: response_view(
+            cohort.response, params, cohort.trajectories.patients,
+            cohort.trajectories.caveats_about(C.BASELINE, C.CEA, C.IMAGING, C.FOLLOW_UP)),
     )
     cards = [stat_card(label, value, detail) for value, label, detail in view["headline"]]
     auc_items = [

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 from dash import dash_table, html
+from dash.dash_table.Format import Format, Scheme
+
+#: Columns holding a VAF in percent: shown with 3 significant digits (d3 ".3r": 3.12, 10.0, 0.500),
+#: while the data (and so the CSV download) keep the exact value.
+VAF_PERCENT_COLUMNS = frozenset({"vaf_pct", "baseline_vaf_pct"})
+VAF_FORMAT = Format(precision=3, scheme=Scheme.decimal)
 
 TABLE_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
@@ -20,7 +26,8 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         Column name -> header text (units in the header, e.g. "CN (copies)").
     """
     labels = labels or {}
-    columns = [{"name": labels.get(c, c), "id": c} for c in frame.columns]
+    columns = [{"name": labels.get(c, c), "id": c, "type": "numeric", "format": VAF_FORMAT}
+               if c in VAF_PERCENT_COLUMNS else {"name": labels.get(c, c), "id": c} for c in frame.columns]
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return dash_table.DataTable(
         id=table_id,

@@ -2,13 +2,16 @@
 
 Layout (top to bottom): a PFS bar track (months, progression vs censored), three categorical
 tracks (HER2 status, resistance class, number of mechanisms), then two rows per gene, plasma
-above tissue.  Glyphs: copy-number changes fill the cell, mutations are a thinner inner bar, an
-alteration that emerged at progression (plasma) carries a yellow diamond.  On the right, the share
-of the patients shown with an alteration in each gene row.
+above tissue.  Glyphs: copy-number changes fill the cell, mutations are a thinner inner bar; a
+plasma alteration *new at progression* carries a yellow diamond, one *expanding* (present at
+baseline, VAF up >= 2-fold and >= 0.5 points) a white upward triangle, one at progression in a
+patient without a baseline draw (*unknown*) a small open circle (the statuses of
+:data:`analysis.resistance.STATUSES`, as in the evidence tables).  On the right, the share of the
+patients shown with an alteration in each gene row.
 
 Cells are bars with a base and height in data units, so that they keep their shape when zoomed; a
 transparent heatmap underneath carries one hover text per cell (patient, gene, alteration, sample,
-VAF or CN, baseline or emerging) and the patient id as ``customdata`` for clicks.
+VAF or CN, status) and the patient id as ``customdata`` for clicks.
 """
 
 from __future__ import annotations
@@ -30,13 +33,18 @@ GLYPHS = {
     "inframe": ("In-frame indel", OKABE_ITO["orange"], 0.34),
     "other_mutation": ("Other mutation", OKABE_ITO["purple"], 0.34),
 }
-EMERGING_COLOUR = OKABE_ITO["yellow"]
+#: Status marks: cell column -> (legend label, marker symbol, fill colour, size factor).
+STATUS_MARKS = {
+    "new_at_progression": ("New at progression (plasma)", "diamond", OKABE_ITO["yellow"], 1.0),
+    "expanding": ("Expanding at progression (plasma)", "triangle-up", "#ffffff", 1.0),
+    "unknown_baseline": ("Unknown: no baseline draw (plasma)", "circle-open", "#000000", 0.7),
+}
 EMPTY_CELL = "#e4e7eb"
 
 TRACKS = {
     "her2_status": ("HER2 status", {"POSITIVE": OKABE_ITO["purple"], "NEGATIVE": "#c9ced4"}),
     "resistance_class": ("Resistance class", {"innate": COLOURS["innate"], "acquired": COLOURS["acquired"],
-                                              "none": "#c9ced4"}),
+                                              "none": "#c9ced4", "unknown": "#ffffff"}),
     "mechanism_group": ("Mechanisms (n)", {"0": "#dde1e5", "1": "#8a96a3", "2+": "#2b3138"}),
 }
 UNKNOWN_TRACK = "#ffffff"
@@ -61,7 +69,8 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     rows
         Gene rows top to bottom: ``gene, source, pathway, n_altered, pct_altered`` (% of patients shown).
     cells
-        ``patient_id, gene, source, alteration_type, emerging, label, timepoints`` (one row per glyph;
+        ``patient_id, gene, source, alteration_type, status, new_at_progression, expanding,
+        unknown_baseline, label, timepoints`` (one row per glyph;
         ``analysis.oncoprint.OncoprintData.cells``).  Cells outside *patient_ids* x *rows* are ignored.
     tracks
         One row per patient: ``patient_id, her2_status, resistance_class, n_mechanisms,
@@ -100,15 +109,19 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
 
     # --- PFS track -------------------------------------------------------------------------------------------
     pfs = tracks["pfs_months"].astype(float).to_numpy()
-    event = tracks["pfs_event"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    for flag, name, colour in ((True, "PFS: progression", COLOURS["progression"]),
-                               (False, "PFS: censored", OKABE_ITO["grey"])):
-        pick = (event == flag) & ~np.isnan(pfs)
+    # Unknown is not negative: a PFS time without a status is drawn as "status unknown", not censored.
+    event = tracks["pfs_event"].astype("boolean")
+    kinds = np.select([event.fillna(False).to_numpy(dtype=bool), (event == False).fillna(False).to_numpy(dtype=bool)],  # noqa: E712
+                      ["progression", "censored"], "status unknown")
+    for kind, colour in (("progression", COLOURS["progression"]), ("censored", OKABE_ITO["grey"]),
+                         ("status unknown", "#dde1e5")):
+        pick = (kinds == kind) & ~np.isnan(pfs)
+        if kind == "status unknown" and not pick.any():
+            continue
         fig.add_trace(go.Bar(
-            x=xs[pick], y=pfs[pick], width=0.8, marker_color=colour, name=name, legendgroup="pfs",
+            x=xs[pick], y=pfs[pick], width=0.8, marker_color=colour, name=f"PFS: {kind}", legendgroup="pfs",
             legendgrouptitle_text="PFS track", customdata=np.array(patient_ids, dtype=object)[pick],
-            hovertemplate="%{customdata}<br>PFS %{y:.3g} months (" + ("progression" if flag else "censored")
-                          + ")<extra></extra>"), row=1, col=1)
+            hovertemplate="%{customdata}<br>PFS %{y:.3g} months (" + kind + ")<extra></extra>"), row=1, col=1)
 
     # --- categorical tracks -------------------------------------------------------------------------------------
     for t, (field, (label, palette)) in enumerate(TRACKS.items()):
@@ -132,13 +145,17 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
             x=sub["col"].to_numpy(), y=np.full(len(sub), height), base=sub["row"].to_numpy() - height / 2,
             width=width, marker=dict(color=colour, line=dict(width=0)), name=label, legendgroup="alteration",
             legendgrouptitle_text="Alteration", hoverinfo="skip"), row=2, col=1)
-    emerging = drawn[drawn["emerging"].astype(bool)].drop_duplicates(["row", "col"])
-    if len(emerging):
-        size = float(np.clip(900 / max(n, 1), 5, 10))
+    size = float(np.clip(900 / max(n, 1), 5, 10))
+    for column_name, (mark_label, symbol, fill, scale) in STATUS_MARKS.items():
+        if column_name not in drawn:
+            continue
+        marked = drawn[drawn[column_name].astype(bool)].drop_duplicates(["row", "col"])
+        if marked.empty:
+            continue
         fig.add_trace(go.Scatter(
-            x=emerging["col"].to_numpy(), y=emerging["row"].to_numpy(dtype=float), mode="markers",
-            marker=dict(symbol="diamond", size=size, color=EMERGING_COLOUR, line=dict(width=1, color="#000000")),
-            name="Emerging at progression (plasma)", legendgroup="alteration", legendgrouptitle_text="Alteration",
+            x=marked["col"].to_numpy(), y=marked["row"].to_numpy(dtype=float), mode="markers",
+            marker=dict(symbol=symbol, size=size * scale, color=fill, line=dict(width=1, color="#000000")),
+            name=mark_label, legendgroup="alteration", legendgrouptitle_text="Alteration",
             hoverinfo="skip"), row=2, col=1)
 
     # --- frequency --------------------------------------------------------------------------------------------
@@ -189,7 +206,7 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
     summary = []
     for pid, rec in zip(patient_ids, tracks.itertuples(index=False), strict=True):
         pfs = "no PFS" if pd.isna(rec.pfs_months) else (
-            f"PFS {rec.pfs_months:.3g} months " + ("(progression)" if rec.pfs_event is True else "(censored)"))
+            f"PFS {rec.pfs_months:.3g} months " + _pfs_status(rec.pfs_event))
         mech = 0 if pd.isna(rec.n_mechanisms) else int(rec.n_mechanisms)
         summary.append(f"<b>{pid}</b> · HER2 {_text(rec.her2_status)} · {_text(rec.resistance_class)} resistance"
                        f" · {mech} mechanism{'s' if mech != 1 else ''} · {pfs}")
@@ -211,7 +228,7 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
             gene, source = str(sub["gene"].iloc[0]), str(sub["source"].iloc[0])
             parts = []
             for rec in sub.itertuples(index=False):
-                when = _when(rec.source, rec.timepoints, bool(rec.emerging))
+                when = _when(rec.source, rec.timepoints, getattr(rec, "status", None))
                 parts.append(f"{GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]}: {rec.label} ({when})")
             extra = detail_map.get((patient_ids[c], gene, source))
             hover[r, c] = (f"{summary[c]}<br><b>{gene}</b> ({source})<br>" + "<br>".join(parts)
@@ -219,13 +236,21 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
     return hover
 
 
-def _when(source: str, timepoints, emerging: bool) -> str:
+def _when(source: str, timepoints, status) -> str:
+    """The cell's status words, exactly as the evidence tables spell them (tissue: "tissue")."""
     if source == "tissue":
         return "tissue"
-    if emerging:
-        return "emerging at progression"
+    if status is not None and not _missing(status) and str(status):
+        return str(status)
     points = str(timepoints) if timepoints is not None and not _missing(timepoints) else ""
-    return "present at baseline" if "baseline" in points else points.replace(";", ", ")
+    return points.replace(";", ", ")
+
+
+def _pfs_status(event) -> str:
+    """"(progression)", "(censored)", or "(status unknown)" when no PFS status is recorded."""
+    if event is None or _missing(event):
+        return "(status unknown)"
+    return "(progression)" if bool(event) else "(censored)"
 
 
 def _missing(value) -> bool:

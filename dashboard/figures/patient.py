@@ -128,13 +128,19 @@ def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: Ana
     if len(tracks):
         for i, (label, track) in enumerate(tracks.groupby("label", sort=False)):
             mechanism = bool(track["is_mechanism"].iloc[0])
-            hover = [f"{label}<br>{sid}, day {day:g}<br>VAF {vaf_text(vaf)} ({alt} / {depth} reads)"
+            excluded = str(track["excluded"].iloc[0]) if "excluded" in track else ""
+            why = f"<br>{excluded}" if excluded else ""
+            hover = [f"{label}<br>{sid}, day {day:g}<br>VAF {vaf_text(vaf)} ({alt} / {depth} reads){why}"
                      for sid, day, vaf, alt, depth in zip(track["sample_id"], track["day"], track["vaf"],
                                                           track["t_alt_count"], track["depth"], strict=True)]
+            # CHIP and likely germline variants: dotted, with the reason in the legend and on hover.
+            mark = f" ({excluded.split(' (')[0].split(':')[0]}: not in tumour fraction)" if excluded else ""
             fig.add_trace(go.Scatter(x=track["day"], y=100 * track["vaf"], mode="lines+markers",
-                                     name=f"{label}{' (mechanism)' if mechanism else ''}",
-                                     line=dict(color=SEQUENCE[i % len(SEQUENCE)], width=3 if mechanism else 1.5),
-                                     marker=dict(size=8 if mechanism else 6), hovertext=hover, hoverinfo="text"),
+                                     name=f"{label}{' (mechanism)' if mechanism else ''}{mark}",
+                                     line=dict(color=SEQUENCE[i % len(SEQUENCE)], width=3 if mechanism else 1.5,
+                                               dash="dot" if excluded else "solid"),
+                                     marker=dict(size=8 if mechanism else 6, symbol="circle-open" if excluded
+                                                 else "circle"), hovertext=hover, hoverinfo="text"),
                           row=row["vaf"], col=1)
         fig.update_yaxes(type="log", title_text="VAF (%)", row=row["vaf"], col=1)
     else:

@@ -16,7 +16,15 @@ from plotly.subplots import make_subplots
 from analysis.roc import DeLongTestResult, roc_curve_table
 from analysis.trajectory import ACQUIRED, INNATE
 from dashboard.figures.concordance import WEBGL_ABOVE, with_subtitle
-from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, chance_diagonal, empty_figure
+from dashboard.figures.style import (
+    COLOURS,
+    OKABE_ITO,
+    base_layout,
+    chance_diagonal,
+    empty_figure,
+    p_exact,
+    p_phrase,
+)
 
 EN_DASH = "\u2013"
 GE_TEXT = "\u2265"
@@ -36,7 +44,8 @@ MEASURES = {
 MEASURE_TITLES = {"her2_cn": "Plasma HER2 CN", "cea": "Serum CEA"}
 
 #: RECIST 1.1 lines on the tumour-size axis (% change from baseline).
-RECIST_PR, RECIST_PD = -30.0, 20.0
+#: RECIST 1.1 partial response: -30% from baseline (PD, +20% from nadir, has no line on a baseline axis).
+RECIST_PR = -30.0
 
 
 def _fmt(value: float, digits: int = 2) -> str:
@@ -55,7 +64,7 @@ def correlation_subtitle(correlation: dict, unit: str = "scans") -> str:
         else f" (95% CI {_fmt(correlation['ci_low'])}{EN_DASH}{_fmt(correlation['ci_high'])})"
     )
     p = correlation.get("p_value", math.nan)
-    p_text = "" if math.isnan(p) else (f", p = {p:.1e}" if p < 0.001 else f", p = {p:.2g}")
+    p_text = "" if math.isnan(p) else f", {p_phrase(p)}"
     return f"Spearman rho {_fmt(rho)}{ci}{p_text}, n = {n} {unit}"
 
 
@@ -112,19 +121,19 @@ def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_
                     "%{customdata[0]}, scan day %{customdata[1]:.0f} (%{customdata[4]})"
                     f"<br>{what} day %{{customdata[2]:.0f}}: %{{customdata[3]:.3g}} {unit}"
                     f"<br>{MEASURE_TITLES[measure]} %{{y:+.1f}}%<br>tumour size %{{x:+.1f}}%"
+                    f"<br>Spearman p (exact) {p_exact(correlation.get('p_value', math.nan))}"
                     "<extra>click to open the patient</extra>"
                 ),
             )
         )
-    for x, text in ((RECIST_PR, "PR -30%"), (RECIST_PD, "PD +20%")):
-        fig.add_vline(
-            x=x,
-            line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
-            annotation_text=text,
-            annotation_position="top",
-        )
+    # RECIST 1.1: PR is -30% from *baseline*, so its line belongs on this axis; PD is +20% (and +5 mm)
+    # from the *nadir*, which differs per patient, so a PD line at +20% from baseline would be wrong.
+    fig.add_vline(x=RECIST_PR, line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
+                  annotation_text="PR -30% from baseline", annotation_position="top")
     fig.add_hline(y=0, line=dict(color="#8a96a3", width=1))
-    fig.update_xaxes(title_text="Tumour size change from baseline (%, target-lesion sum)")
+    fig.update_xaxes(title_text="Tumour size change from baseline (%, target-lesion sum)<br><sup>PD is judged "
+                                "from the nadir (+20% and +5 mm), not from baseline: no PD line here; PD scans "
+                                "are the diamonds</sup>")
     fig.update_layout(legend_y=-0.2, margin_b=100)
     fig.update_yaxes(title_text=axis_title)
     base_layout(fig, title=f"{MEASURE_TITLES[measure]} vs tumour size", height=430)
@@ -171,7 +180,8 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
                 customdata=np.array(rule, dtype=object).reshape(-1, 1),
                 hovertemplate=(
                     f"{MEASURE_TITLES[measure]} %{{customdata[0]}}<br>progression scans flagged %{{y:.1%}}"
-                    "<br>other scans flagged %{x:.1%}<extra></extra>"
+                    "<br>other scans flagged %{x:.1%}"
+                    f"<br>DeLong p HER2 CN vs CEA (exact) {p_exact(delong.p_value)}<extra></extra>"
                 ),
             )
         )
@@ -186,9 +196,8 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
     if math.isnan(delong.p_value):
         subtitle = "DeLong test of HER2 CN vs CEA not computed"
     else:
-        p = f"{delong.p_value:.1e}" if delong.p_value < 0.001 else f"{delong.p_value:.2g}"
         subtitle = (
-            f"DeLong test HER2 CN vs CEA: difference {_fmt(delong.difference)}, p = {p} "
+            f"DeLong test HER2 CN vs CEA: difference {_fmt(delong.difference)}, {p_phrase(delong.p_value)} "
             f"(n = {delong.n_pos} PD + {delong.n_neg} scans with both)"
         )
     return with_subtitle(fig, subtitle)
@@ -280,11 +289,9 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
             titles.append(f"{name}: no patient")
             continue
         rec = row.iloc[0]
-        p = rec["p_value"]
-        p_text = "not computed" if pd.isna(p) else (f"{p:.1e}" if p < 0.001 else f"{p:.2g}")
         titles.append(
             f"{name} (n = {int(rec['n'])}): {int(rec['n_higher'])} higher, {int(rec['n_lower'])} lower;"
-            f"<br>Wilcoxon p = {p_text}"
+            f"<br>{p_phrase(rec['p_value'], 'Wilcoxon p')}"
         )
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.08)
     legend_seen: set[str] = set()

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.params import DAYS_PER_MONTH
-from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION
+from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION, UNKNOWN_CLASS
 from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
 from dashboard.views.cohort import TREATMENT_LANES, SwimmerView
 
@@ -24,6 +24,7 @@ CLASS_STYLE = {
     INNATE: ("Innate resistance", COLOURS["innate"]),
     ACQUIRED: ("Acquired resistance", COLOURS["acquired"]),
     NO_PROGRESSION: ("No progression", COLOURS["none"]),
+    UNKNOWN_CLASS: ("Not followed / status unknown", COLOURS["unknown"]),
 }
 #: RECIST call -> (marker symbol, legend label).  Shapes differ, so colour is not needed to tell them apart.
 RECIST_SYMBOLS = {

@@ -24,7 +24,7 @@ dash.register_page(__name__, path="/cohort", name="Cohort", order=1, title="Coho
 HER2_OPTIONS = [("all", "All"), ("POSITIVE", "HER2-positive"), ("NEGATIVE", "HER2-negative"),
                 (NOT_RECORDED, "Not recorded")]
 CLASS_OPTIONS = [("all", "All"), ("progressed", "Progressed (innate or acquired)"), ("innate", "Innate"),
-                 ("acquired", "Acquired"), ("none", "No progression")]
+                 ("acquired", "Acquired"), ("none", "No progression"), ("unknown", "Not followed / status unknown")]
 UNIT_OPTIONS = [("months", "Months"), ("days", "Days")]
 
 
@@ -85,6 +85,7 @@ def layout(**query) -> html.Div:
             graph(ids.COHORT_SWIMMER, figure=empty_figure("Waiting for the cohort analysis..."),
                   filename="cohort-swimmer"),
         ]),
+        html.Div(id=ids.COHORT_CAVEATS),
         html.Section([
             html.H2("Patients matching the filters"),
             html.P("Each id opens the patient's page with the parameters in force. PFS in months "

@@ -21,10 +21,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from analysis import caveats as C
 from analysis.frames import typed_frame
 from analysis.params import DAYS_PER_MONTH
 from analysis.resistance import PATHWAYS
-from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION
+from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION, NOT_FOLLOWED, UNKNOWN_CLASS
 
 #: Largest number of patients drawn in the swimmer plot; more would be unreadable (and slow).
 SWIMMER_MAX_PATIENTS = 150
@@ -34,7 +35,7 @@ TREATMENT_LANES = 3
 
 NOT_RECORDED = "not recorded"
 HER2_CHOICES = ("all", "POSITIVE", "NEGATIVE", NOT_RECORDED)
-CLASS_CHOICES = ("all", "progressed", INNATE, ACQUIRED, NO_PROGRESSION)
+CLASS_CHOICES = ("all", "progressed", INNATE, ACQUIRED, NO_PROGRESSION, UNKNOWN_CLASS)
 #: Pathway filter: every patient, patients with any mechanism, with none, or one pathway.
 PATHWAY_ANY, PATHWAY_NONE = "any", "none"
 UNITS = ("months", "days")
@@ -46,6 +47,7 @@ PATIENT_ROW_COLUMNS = {
     "followed": "bool",
     "n_draws": "int64",
     "progressed": "bool",
+    "follow_up": "string",
     "pfs_months": "float64",
     "pfs_event": "boolean",
     "progression_day": "float64",
@@ -98,11 +100,12 @@ def patient_rows(trajectories, resistance, treatments: pd.DataFrame) -> pd.DataF
     patients = trajectories.patients
     if not len(patients):
         return typed_frame(pd.DataFrame(), PATIENT_ROW_COLUMNS)
-    rows = patients[["patient_id", "her2_status", "resistance_class", "n_draws", "progressed", "pfs_months",
-                     "pfs_event", "progression_day"]].copy()
+    rows = patients[["patient_id", "her2_status", "resistance_class", "n_draws", "progressed", "follow_up",
+                     "pfs_months", "pfs_event", "progression_day"]].copy()
     rows["patient_id"] = rows["patient_id"].astype(str)
     rows["her2_status"] = rows["her2_status"].astype("string").str.upper().fillna(NOT_RECORDED)
-    rows["resistance_class"] = rows["resistance_class"].fillna(NO_PROGRESSION)
+    rows["resistance_class"] = rows["resistance_class"].fillna(UNKNOWN_CLASS)
+    rows["follow_up"] = rows["follow_up"].fillna(NOT_FOLLOWED)
     rows["followed"] = rows["n_draws"] > 1
 
     censor_day = rows["pfs_months"] * DAYS_PER_MONTH
@@ -124,6 +127,14 @@ def patient_rows(trajectories, resistance, treatments: pd.DataFrame) -> pd.DataF
     rows["mechanisms"] = rows.get("mechanisms", pd.Series(index=rows.index, dtype="string")).fillna("")
     rows["pathways"] = rows["pathways"].fillna("")
     return typed_frame(rows, PATIENT_ROW_COLUMNS)
+
+
+def cohort_caveats(trajectories, resistance) -> list[str]:
+    """Caveats of the numbers the Cohort page shows: follow-up and progression (censored patients with a
+    progression event, unknown follow-up), patients without a baseline draw, draws not evaluable, and
+    progressors without the draws mechanism calls need."""
+    return (trajectories.caveats_about(C.FOLLOW_UP, C.BASELINE, C.DRAWS)
+            + resistance.caveats_about(C.MECHANISMS))
 
 
 # --------------------------------------------------------------------------- filters (page state in the URL)
@@ -474,15 +485,15 @@ def patient_table(rows: pd.DataFrame, patient_href) -> pd.DataFrame:
     """
     from dashboard.labels import RESISTANCE_CLASS_NAMES
 
-    status = np.where(rows["pfs_event"].fillna(False).astype(bool), "progression",
-                      np.where(rows["pfs_months"].notna(), "censored", "not followed"))
+    # Unknown is not negative: only a recorded censoring reads "censored".
+    status = rows["follow_up"].astype("string").fillna(NOT_FOLLOWED).replace({"progressed": "progression"})
     return pd.DataFrame({
         "patient": [f"[{pid}]({patient_href(pid)})" for pid in rows["patient_id"]],
         "her2_status": rows["her2_status"].astype(str).to_numpy(),
         "resistance_class": rows["resistance_class"].map(
             lambda c: RESISTANCE_CLASS_NAMES.get(str(c), str(c))).astype(str).to_numpy(),
         "pfs_months": rows["pfs_months"].round(2).to_numpy(),
-        "pfs_status": status,
+        "pfs_status": status.astype(str).to_numpy(),
         "n_draws": rows["n_draws"].to_numpy(),
         "mechanisms": rows["mechanisms"].fillna("").astype(str).to_numpy(),
     })

@@ -19,6 +19,8 @@ import pandas as pd
 
 from analysis.agreement import AgreementResult, agreement_table
 from analysis.concordance import HER2_GENE, ConcordanceResult
+from dashboard.figures.style import P_DISPLAY_FLOOR, p_exact, p_phrase
+from dashboard.figures.style import format_p as style_format_p
 
 EN_DASH = "\u2013"
 GE = "\u2265"
@@ -69,13 +71,9 @@ def format_number_ci(estimate: float, low: float, high: float, digits: int = 2) 
 
 
 def format_p(p: float) -> str:
-    """A p-value with 2 significant digits (scientific below 0.001); ``"not computed"`` when NaN."""
-    if _missing(p):
-        return "not computed"
-    p = float(p)
-    if p < 0.001:
-        return f"{p:.1e}"
-    return f"{p:.2g}"
+    """A p-value for text: 2 significant digits, ``"< 0.001"`` below 0.001 (the exact value is on
+    hover and in CSV files); ``"not computed"`` when NaN (:func:`dashboard.figures.style.format_p`)."""
+    return style_format_p(p)
 
 
 def format_fixed(value: float, digits: int = 2) -> str:
@@ -229,8 +227,8 @@ def statistics_table(result: AgreementResult) -> pd.DataFrame:
                     "key": key,
                     "statistic": STATISTIC_NAMES[key],
                     "counts": f"b = {result.b}, c = {result.c}",
-                    "estimate": f"p = {format_p(estimate)}",
-                    "ci": "",
+                    "estimate": p_phrase(estimate),
+                    "ci": "" if _missing(estimate) or estimate >= P_DISPLAY_FLOOR else f"exact p = {p_exact(estimate)}",
                 }
             )
     return pd.DataFrame(rows, columns=["key", "statistic", "counts", "estimate", "ci"])
@@ -381,6 +379,7 @@ PER_GENE_LABELS = {
     "kappa": "kappa",
     "kappa_ci": "kappa 95% CI",
     "mcnemar_p": "McNemar p",
+    "mcnemar_p_exact": "McNemar p (exact)",
     "n_missing": "Not measured",
     "chip": "CH gene",
 }
@@ -453,6 +452,7 @@ def per_gene_table(per_gene: pd.DataFrame) -> pd.DataFrame:
         for lo, hi in zip(per_gene["kappa_ci_low"], per_gene["kappa_ci_high"], strict=True)
     ]
     out["mcnemar_p"] = [format_p(p) for p in per_gene["mcnemar_p"]]
+    out["mcnemar_p_exact"] = per_gene["mcnemar_p"].astype("float64")
     out["n_missing"] = per_gene["n_missing"]
     out["chip"] = np.where(per_gene["chip_gene"].fillna(False).astype(bool), "yes", "")
     return out[list(PER_GENE_LABELS)].reset_index(drop=True)

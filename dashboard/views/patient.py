@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import params as P
 from analysis.patient import PatientAnalysis
-from dashboard.labels import pathway_name
+from analysis.tumour_fraction import tumour_fraction_exclusion
+from dashboard.labels import FOLLOW_UP_NAMES, pathway_name
 
 #: At most this many VAF tracks on the patient timeline (the ones that matter first).
 MAX_VAF_TRACKS = 8
@@ -25,18 +25,20 @@ def vaf_tracks(patient: PatientAnalysis, max_tracks: int = MAX_VAF_TRACKS) -> pd
     """Plasma VAF over time of the variants that matter, for the log-scale VAF panel.
 
     Order of priority: variants supporting a mechanism call, then the tumour-fraction driver
-    (the variant that sets the tumour fraction), then the highest peak VAF; clonal-haematopoiesis
-    genes are left out.
+    (the variant that sets the tumour fraction), then variants used for the tumour fraction by peak
+    VAF, then clonal-haematopoiesis (CHIP) and likely germline variants, which are kept but marked
+    (``excluded`` says why they are left out of the tumour fraction).
 
-    Returns columns ``label, gene, sample_id, day, vaf, depth, t_alt_count, is_mechanism, priority``,
-    one row per variant and plasma draw (a draw where the variant was not detected is absent).
+    Returns columns ``label, gene, sample_id, day, vaf, depth, t_alt_count, is_mechanism, excluded,
+    priority``, one row per variant and plasma draw (a draw where the variant was not detected is absent).
     """
-    columns = ["label", "gene", "sample_id", "day", "vaf", "depth", "t_alt_count", "is_mechanism", "priority"]
+    columns = ["label", "gene", "sample_id", "day", "vaf", "depth", "t_alt_count", "is_mechanism", "excluded",
+               "priority"]
     plasma = patient.variants[(patient.variants["sample_type"] == "plasma") & patient.variants["vaf"].notna()]
-    plasma = plasma[~plasma["gene"].isin(P.CHIP_GENES)]
     if plasma.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    plasma = plasma.assign(label=variant_label(plasma), day=plasma["collection_day"])
+    plasma = plasma.assign(label=variant_label(plasma), day=plasma["collection_day"],
+                           excluded=tumour_fraction_exclusion(plasma).fillna(""))
     evidence = patient.resistance.evidence
     mechanism_labels = set()
     if len(evidence):
@@ -44,25 +46,34 @@ def vaf_tracks(patient: PatientAnalysis, max_tracks: int = MAX_VAF_TRACKS) -> pd
         mechanism_labels = set((mutations["gene"].astype(str) + " " + mutations["alteration"].astype(str)).tolist())
     driver = set(patient.tumour_fractions["driver_gene"].dropna())
     peak = plasma.groupby("label")["vaf"].max()
+    # A variant is marked when any of its draws is left out of the tumour fraction (CHIP is per gene;
+    # likely germline per VAF, which is stable across draws).
+    excluded = plasma.groupby("label")["excluded"].agg(lambda s: next((r for r in s if r), ""))
     priority = pd.DataFrame({"label": peak.index, "peak": peak.to_numpy()})
     priority["is_mechanism"] = priority["label"].isin(mechanism_labels)
     priority["is_driver"] = priority["label"].str.split(" ").str[0].isin(driver)
-    priority = priority.sort_values(["is_mechanism", "is_driver", "peak"], ascending=False, kind="stable")
+    priority["excluded"] = priority["label"].map(excluded).fillna("")
+    priority["somatic"] = priority["excluded"] == ""
+    priority = priority.sort_values(["is_mechanism", "is_driver", "somatic", "peak"], ascending=False,
+                                    kind="stable")
     priority["priority"] = np.arange(len(priority))
     chosen = priority.head(max_tracks)
-    out = plasma.merge(chosen[["label", "is_mechanism", "priority"]], on="label")
+    out = plasma.drop(columns="excluded").merge(chosen[["label", "is_mechanism", "excluded", "priority"]],
+                                                on="label")
     return out.sort_values(["priority", "day"], kind="stable")[columns].reset_index(drop=True)
 
 
 def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
     """Every alteration of every sample, one row each, for the per-draw table.
 
-    Columns: ``sample_id, sample_type, timepoint, day, gene, alteration, vaf_pct`` (3 significant
-    digits), ``depth`` (reads), ``copy_number`` (copies, 2 d.p.), ``mechanism`` (pathway when the
-    alteration supports a resistance call), ``vaf_flag`` (why the VAF is implausible, if it is).
+    Columns: ``sample_id, sample_type, timepoint, day, gene, alteration, vaf_pct`` (%, exact; the
+    table shows 3 significant digits), ``depth`` (reads), ``copy_number`` (copies, 2 d.p.), ``mechanism``
+    (pathway when the alteration supports a resistance call), ``vaf_flag`` (why the VAF is implausible, if
+    it is), ``tumour_fraction_note`` (why a CHIP or likely germline variant is left out of the tumour
+    fraction; empty otherwise).
     """
     columns = ["sample_id", "sample_type", "timepoint", "day", "gene", "alteration", "vaf_pct", "depth",
-               "copy_number", "mechanism", "vaf_flag"]
+               "copy_number", "mechanism", "vaf_flag", "tumour_fraction_note"]
     variants = patient.variants
     rows = []
     if len(variants):
@@ -70,9 +81,11 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
             "sample_id": variants["sample_id"], "sample_type": variants["sample_type"],
             "timepoint": variants["timepoint"], "day": variants["collection_day"], "gene": variants["gene"],
             "alteration": variants["protein_change"].astype("string").fillna(variants["variant_classification"]),
-            "vaf_pct": variants["vaf"].map(lambda v: float(f"{100 * v:.3g}") if pd.notna(v) else np.nan),
+            # exact percent: the table shows 3 significant digits, the CSV keeps the value
+            "vaf_pct": 100.0 * variants["vaf"].astype("float64"),
             "depth": variants["depth"].astype("float64"), "copy_number": np.nan, "kind": "mutation",
             "vaf_flag": variants["vaf_flag"],
+            "tumour_fraction_note": tumour_fraction_exclusion(variants).fillna(""),
         }))
     cn = patient.copy_number
     if len(cn):
@@ -83,6 +96,7 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
             "alteration": called["cna_discrete"].map({2: "amplification", 1: "gain", 0: "copy number",
                                                       -1: "shallow loss", -2: "deep deletion"}).fillna("copy number"),
             "vaf_pct": np.nan, "depth": np.nan, "copy_number": called["copy_number"].round(2), "kind": "copy_number",
+            "tumour_fraction_note": "",
         }))
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -103,10 +117,11 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
 def evidence_table(patient: PatientAnalysis) -> pd.DataFrame:
     """Resistance evidence: one row per supporting alteration, with its citation.
 
-    Columns: ``pathway, gene, alteration, sample_id, day, draw, vaf_pct, copy_number, status, citation``.
+    Columns: ``pathway, gene, alteration, sample_id, day, draw, vaf_pct, copy_number, status, citation,
+    tumour_fraction_note`` (CHIP or likely germline variant, left out of the tumour fraction).
     """
     columns = ["pathway", "gene", "alteration", "sample_id", "day", "draw", "vaf_pct", "copy_number", "status",
-               "citation"]
+               "citation", "tumour_fraction_note"]
     evidence = patient.resistance.evidence
     if evidence.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -115,10 +130,18 @@ def evidence_table(patient: PatientAnalysis) -> pd.DataFrame:
         "pathway": evidence["pathway"].map(pathway_name), "gene": evidence["gene"],
         "alteration": evidence["alteration"],
         "sample_id": evidence["sample_id"], "day": evidence["day"], "draw": evidence["draw"],
-        "vaf_pct": evidence["vaf"].map(lambda v: float(f"{100 * v:.3g}") if pd.notna(v) else np.nan),
+        "vaf_pct": 100.0 * evidence["vaf"].astype("float64"),
         "copy_number": evidence["copy_number"].round(2), "status": evidence["status"],
-        "citation": evidence["citation"],
+        "citation": evidence["citation"], "tumour_fraction_note": evidence_exclusion(evidence),
     })[columns].sort_values(["pathway", "day", "gene"], kind="stable").reset_index(drop=True)
+
+
+def evidence_exclusion(evidence: pd.DataFrame) -> pd.Series:
+    """For evidence rows: why a mutation is left out of the tumour fraction (CHIP gene or likely germline)."""
+    mutations = pd.DataFrame({"gene": evidence["gene"], "vaf": evidence["vaf"],
+                              "protein_change": evidence["alteration"]}, index=evidence.index)
+    note = tumour_fraction_exclusion(mutations).fillna("")
+    return note.where(evidence["alteration_type"] == "mutation", "")
 
 
 def neighbours(patient_ids: list[str], patient_id: str) -> tuple[str | None, str | None]:
@@ -138,11 +161,13 @@ ALTERATION_LABELS = {
     "gene": "Gene", "alteration": "Alteration", "vaf_pct": "VAF (%)", "depth": "Depth (reads)",
     "copy_number": "Copy number (copies)", "mechanism": "Supports mechanism",
     "vaf_flag": "VAF check (left out of tumour fraction)",
+    "tumour_fraction_note": "Tumour fraction",
 }
 EVIDENCE_LABELS = {
     "pathway": "Mechanism", "gene": "Gene", "alteration": "Alteration", "sample_id": "Sample", "day": "Day",
-    "draw": "Draw", "vaf_pct": "VAF (%)", "copy_number": "Copy number (copies)", "status": "Baseline / emerging",
-    "citation": "Evidence (citation)",
+    "draw": "Draw", "vaf_pct": "VAF (%)", "copy_number": "Copy number (copies)",
+    "status": "Status (baseline / expanding / new at progression)",
+    "citation": "Evidence (citation)", "tumour_fraction_note": "Tumour fraction",
 }
 
 
@@ -169,14 +194,17 @@ def header_facts(patient: PatientAnalysis) -> list[tuple[str, str, str]]:
     if len(traj):
         row = traj.iloc[0]
         cls = row.get("resistance_class")
-        facts.append(({"innate": "Innate", "acquired": "Acquired"}.get(cls, "No progression"),
-                      "resistance class", f"first evaluation: {_text(row.get('first_evaluation_response'), 'none')}"))
+        # Unknown is not negative: only a patient known to be progression-free reads "No progression".
+        value = {"innate": "Innate", "acquired": "Acquired", "none": "No progression"}.get(
+            cls, FOLLOW_UP_NAMES.get(_text(row.get("follow_up"), "not followed"), "Not followed"))
+        facts.append((value, "resistance class",
+                      f"first evaluation: {_text(row.get('first_evaluation_response'), 'none')}"))
     pfs = clinical.get("pfs_months")
     if pd.notna(pfs):
-        facts.append((f"{pfs:.1f} mo", "PFS", "progressed" if _true(clinical.get("pfs_event")) else "censored"))
+        facts.append((f"{pfs:.1f} mo", "PFS", _event_text(clinical.get("pfs_event"), "progressed")))
     os_months = clinical.get("os_months")
     if pd.notna(os_months):
-        facts.append((f"{os_months:.1f} mo", "OS", "died" if _true(clinical.get("os_event")) else "censored"))
+        facts.append((f"{os_months:.1f} mo", "OS", _event_text(clinical.get("os_event"), "died")))
     n_plasma = int((patient.samples["sample_type"] == "plasma").sum())
     facts.append((str(n_plasma), "plasma draws", f"{int((patient.samples['sample_type'] == 'tissue').sum())} tissue"))
     calls = patient.resistance.patients
@@ -194,6 +222,13 @@ def _true(value) -> bool:
     return bool(value) if value is not None and not pd.isna(value) else False
 
 
+def _event_text(value, event_word: str) -> str:
+    """*event_word* when the event is recorded, "censored" when recorded as censored, else "status unknown"."""
+    if value is None or pd.isna(value):
+        return "status unknown"
+    return event_word if bool(value) else "censored"
+
+
 def empty_frame(labels: dict[str, str]) -> pd.DataFrame:
     """An empty table with these columns (placeholder until a callback fills it)."""
     return pd.DataFrame({column: pd.Series(dtype="object") for column in labels})
@@ -205,11 +240,15 @@ def mechanism_summary(patient: PatientAnalysis) -> str:
     if calls.empty:
         traj = patient.trajectories.patients
         progressed = bool(len(traj) and traj["progressed"].iloc[0])
-        return ("No known resistance mechanism found in the baseline or progression draw." if progressed else
-                "No progression recorded; known resistance alterations found at baseline are listed below, if any.")
-    parts = []
-    for _, call in calls.iterrows():
-        when = "emerging at progression" if call["emerging"] and not call["present_at_baseline"] else (
-            "present at baseline" if not call["emerging"] else "present at baseline and rising")
-        parts.append(f"{pathway_name(call['pathway'])} ({call['genes']} {call['alterations']}; {when})")
+        follow_up = _text(traj["follow_up"].iloc[0], "not followed") if len(traj) else "not followed"
+        if progressed:
+            return "No known resistance mechanism found in the baseline or progression draw."
+        if follow_up == "censored":
+            return "No progression recorded; known resistance alterations found at baseline are listed below, if any."
+        lead = "Progression status unknown" if follow_up == "status unknown" else "Not followed"
+        return f"{lead}; known resistance alterations found at baseline are listed below, if any."
+    # The status words are the call's own (the distinct statuses of its evidence rows), so that the
+    # sentence, the evidence table and the oncoprint marks say the same thing.
+    parts = [f"{pathway_name(call['pathway'])} ({call['genes']} {call['alterations']}; {call['status']})"
+             for _, call in calls.iterrows()]
     return f"{len(calls)} mechanism{'s' if len(calls) > 1 else ''}: " + "; ".join(parts) + "."

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis import caveats as C
 from analysis.agreement import wilson_interval
 from analysis.alterations import protein_changing_mask
 from analysis.oncoprint import OncoprintData
@@ -21,7 +22,8 @@ from analysis.params import CONFIDENCE_LEVEL
 from analysis.resistance import ResistanceResult
 from analysis.study import Study
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, upper_genes
-from dashboard.figures.style import vaf_text
+from dashboard.figures.style import format_p, vaf_text
+from dashboard.views.patient import evidence_exclusion
 
 #: Oncoprint orderings (URL value -> label).
 SORTS = {
@@ -43,7 +45,7 @@ SHOW_NOUNS = {"progressors": "progressors", "followed": "followed patients", "al
 #: Most patient columns drawn: beyond a few hundred columns a cell is narrower than a pixel.
 MAX_ONCOPRINT_PATIENTS = 300
 
-CLASS_ORDER = (INNATE, ACQUIRED, "none")
+CLASS_ORDER = (INNATE, ACQUIRED, "none", "unknown")
 
 #: Labels of the oncoprint's alteration types (analysis.oncoprint.CELL_TYPES).
 ALTERATION_LABELS = {
@@ -100,7 +102,7 @@ def select_patients(oncoprint: OncoprintData, sort: str = DEFAULT_SORT, show: st
     default_rank = {pid: i for i, pid in enumerate(oncoprint.patient_order)}
     frame = pd.DataFrame({
         "patient_id": tracks["patient_id"].astype(str),
-        "resistance_class": tracks["resistance_class"].astype("string").fillna("none"),
+        "resistance_class": tracks["resistance_class"].astype("string").fillna("unknown"),
         "pfs_months": tracks["pfs_months"].astype(float),
     })
     frame["default_rank"] = frame["patient_id"].map(default_rank).fillna(len(default_rank)).to_numpy()
@@ -304,13 +306,14 @@ def enrichment_table(resistance: ResistanceResult) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame ``level, mechanism, innate, acquired, odds_ratio, p_value`` (text); pathways first,
+    DataFrame ``level, mechanism, innate, acquired, odds_ratio, p_value`` (text; "< 0.001" below
+    0.001), ``p_exact`` (the exact p, for CSV); pathways first,
     then genes, each by p-value.
     """
     enrichment = resistance.enrichment
     columns = ["level", "mechanism", "innate", "acquired", "odds_ratio", "p_value"]
     if enrichment.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*columns, "p_exact"])
     table = enrichment.assign(level_rank=(enrichment["level"] != "pathway").astype(int))
     table = table.sort_values(["level_rank", "p_value", "mechanism"], kind="stable")
     return pd.DataFrame({
@@ -321,8 +324,9 @@ def enrichment_table(resistance: ResistanceResult) -> pd.DataFrame:
         "acquired": [f"{c}/{n} ({100 * c / n:.0f}%)" if n else f"{c}/0"
                      for c, n in zip(table["acquired_with"], table["acquired_n"], strict=True)],
         "odds_ratio": [_ratio(v) for v in table["odds_ratio"]],
-        "p_value": [f"{p:.3g}" if pd.notna(p) else "not estimable" for p in table["p_value"]],
-    }, columns=columns).reset_index(drop=True)
+        "p_value": [format_p(p) if pd.notna(p) else "not estimable" for p in table["p_value"]],
+        "p_exact": table["p_value"].astype("float64").to_numpy(),
+    }, columns=[*columns, "p_exact"]).reset_index(drop=True)
 
 
 def evidence_table(resistance: ResistanceResult, patient_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -336,7 +340,8 @@ def evidence_table(resistance: ResistanceResult, patient_ids: tuple[str, ...] | 
     Returns
     -------
     DataFrame ``patient_id, pathway, gene, alteration, draw, sample_id, day, vaf, copy_number, status,
-    evidence_direction, citation`` (VAF as % text with 3 significant digits, CN in copies to 3).
+    evidence_direction, citation, tumour_fraction_note`` (VAF as % text with 3 significant digits, CN in
+    copies to 3; the note marks CHIP and likely germline variants, left out of the tumour fraction).
     """
     ev = resistance.evidence
     if patient_ids is not None:
@@ -355,7 +360,17 @@ def evidence_table(resistance: ResistanceResult, patient_ids: tuple[str, ...] | 
         "status": ev["status"].astype(str),
         "evidence_direction": ev["evidence_direction"].astype(str),
         "citation": ev["citation"].astype(str),
+        "tumour_fraction_note": evidence_exclusion(ev).astype(str).to_numpy(),
     }).reset_index(drop=True)
+
+
+def resistance_caveats(resistance: ResistanceResult, oncoprint: OncoprintData,
+                       trajectories: TrajectoryResult) -> list[str]:
+    """Caveats of the Resistance page's numbers: the calls and enrichment, the oncoprint, and the
+    trajectory caveats they depend on (patients without a baseline draw, whose statuses at progression
+    are unknown; PFS status conflicts, which decide who is a progressor)."""
+    return (list(resistance.caveats) + list(oncoprint.caveats)
+            + trajectories.caveats_about(C.BASELINE, C.FOLLOW_UP))
 
 
 def her2_progression_frame(trajectories: TrajectoryResult) -> pd.DataFrame:

@@ -14,6 +14,8 @@ import pandas as pd
 from analysis.params import AnalysisParameters
 from analysis.response import ResponseResult
 from analysis.roc import DeLongTestResult
+from analysis.trajectory import ACQUIRED, INNATE
+from dashboard.figures.style import P_DISPLAY_FLOOR, p_exact, p_phrase
 from dashboard.labels import RESISTANCE_CLASS_NAMES
 from dashboard.views.concordance import EN_DASH, empty_frame, format_fixed, format_p
 
@@ -26,6 +28,7 @@ CORRELATION_LABELS = {
     "rho": "Spearman rho",
     "ci": "95% CI",
     "p_value": "p",
+    "p_exact": "p (exact)",
 }
 AUC_LABELS = {
     "measure": "Score (% change from baseline)",
@@ -55,6 +58,7 @@ HER2_CLASS_LABELS = {
     "median_progression_cn": "Median CN at progression (copies)",
     "median_change": "Median change (copies)",
     "p_value": "Wilcoxon p",
+    "p_exact": "Wilcoxon p (exact)",
 }
 ASSESSMENT_LABELS = {
     "patient_id": "Patient",
@@ -108,6 +112,7 @@ def correlation_table(correlations: pd.DataFrame) -> pd.DataFrame:
                 for lo, hi in zip(correlations["ci_low"], correlations["ci_high"], strict=True)
             ],
             "p_value": [format_p(p) for p in correlations["p_value"]],
+            "p_exact": correlations["p_value"].astype("float64"),
         }
     )[list(CORRELATION_LABELS)]
 
@@ -163,7 +168,8 @@ def delong_text(delong: DeLongTestResult) -> str:
         reason = delong.caveats[-1] if delong.caveats else "too few assessments"
         return f"DeLong test of HER2 CN vs CEA: not computed ({reason}; {n})."
     diff = estimate_with_ci(delong.difference, delong.ci_low, delong.ci_high)
-    return f"DeLong test of HER2 CN vs CEA: AUC difference {diff}, p = {format_p(delong.p_value)} ({n})."
+    exact = f"; exact p = {p_exact(delong.p_value)}" if delong.p_value < P_DISPLAY_FLOOR else ""
+    return f"DeLong test of HER2 CN vs CEA: AUC difference {diff}, {p_phrase(delong.p_value)} ({n}{exact})."
 
 
 def lead_time_table(lead_times: pd.DataFrame, patients: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -217,6 +223,41 @@ def lead_time_summary(lead_times: pd.DataFrame) -> dict:
     return out
 
 
+def lead_class_sentence(lead_by_class: pd.DataFrame) -> str:
+    """Lead time per resistance class in one sentence (n, median, IQR), and the share whose rise came first.
+
+    Empty when there is no progressor with a baseline draw.
+    """
+    if lead_by_class.empty:
+        return ""
+    by = lead_by_class.set_index("resistance_class")
+    parts = []
+    for cls in (ACQUIRED, INNATE):
+        if cls not in by.index or int(by.loc[cls, "n_evaluable"]) == 0:
+            continue
+        rec = by.loc[cls]
+        n_rise, n_eval = int(rec["n_with_rise"]), int(rec["n_evaluable"])
+        if n_rise == 0:
+            parts.append(f"{cls}: no HER2 CN rise (n = {n_eval})")
+        else:
+            parts.append(f"{cls}: median {rec['median_lead_days']:g} days (IQR {rec['q1_lead_days']:g} to "
+                         f"{rec['q3_lead_days']:g}; n = {n_rise} with a rise, of {n_eval})")
+    text = "By resistance class, " + "; ".join(parts) + "." if parts else ""
+    if "all" in by.index and int(by.loc["all", "n_evaluable"]):
+        rec = by.loc["all"]
+        text += (f" The HER2 CN rise preceded radiological progression in {int(rec['n_rise_before'])} of "
+                 f"{int(rec['n_evaluable'])} progressors with a baseline draw ({_share(rec)}).")
+    return text.strip()
+
+
+def _share(rec) -> str:
+    """"35.3%, 95% CI 17.3-58.7% (Wilson)" of a lead-by-class row."""
+    if _missing(rec["share_rise_before"]):
+        return "undefined"
+    return (f"{100 * rec['share_rise_before']:.1f}%, 95% CI {100 * rec['ci_low']:.1f}{EN_DASH}"
+            f"{100 * rec['ci_high']:.1f}% (Wilson)")
+
+
 def her2_class_table(her2_by_class: pd.DataFrame) -> pd.DataFrame:
     """HER2 CN at progression vs baseline per resistance class (columns: :data:`HER2_CLASS_LABELS` keys)."""
     if her2_by_class.empty:
@@ -227,6 +268,7 @@ def her2_class_table(her2_by_class: pd.DataFrame) -> pd.DataFrame:
     )
     for col in ("median_baseline_cn", "median_progression_cn", "median_change"):
         table[col] = table[col].astype("float64").round(2)
+    table["p_exact"] = table["p_value"].astype("float64")
     table["p_value"] = [format_p(p) for p in table["p_value"]]
     return table[list(HER2_CLASS_LABELS)].reset_index(drop=True)
 
@@ -304,17 +346,29 @@ def headline_facts(response: ResponseResult) -> list[tuple[str, str, str]]:
         (
             format_p(response.delong.p_value),
             "DeLong p, HER2 CN vs CEA",
-            f"n = {response.delong.n_pos} PD + {response.delong.n_neg} scans with both scores",
+            f"n = {response.delong.n_pos} PD + {response.delong.n_neg} scans with both scores"
+            + (f"; exact p = {p_exact(response.delong.p_value)}"
+               if response.delong.p_value < P_DISPLAY_FLOOR else ""),
         )
     )
-    lead = lead_time_summary(response.lead_times)
-    facts.append(
-        (
-            "-" if _missing(lead["median"]) else f"{lead['median']:g}",
-            "median lead time (days)",
-            f"n = {lead['n_with_rise']} of {lead['n_progressors']} progressors with a HER2 CN rise",
-        )
-    )
+    # Lead time per resistance class: a cohort median mixes acquired resistance (rise weeks before
+    # progression) with innate resistance (progression at the first scan).
+    by = response.lead_by_class.set_index("resistance_class") if len(response.lead_by_class) else None
+    for cls in (ACQUIRED, INNATE):
+        if by is None or cls not in by.index:
+            continue
+        rec = by.loc[cls]
+        n_rise, n_eval = int(rec["n_with_rise"]), int(rec["n_evaluable"])
+        detail = (f"IQR {rec['q1_lead_days']:g} to {rec['q3_lead_days']:g}; " if n_rise else "") + (
+            f"n = {n_rise} of {n_eval} {cls} progressors with a HER2 CN rise")
+        facts.append(("-" if _missing(rec["median_lead_days"]) else f"{rec['median_lead_days']:g}",
+                      f"median lead time, {cls} (days)", detail))
+    if by is not None and "all" in by.index:
+        rec = by.loc["all"]
+        k, n = int(rec["n_rise_before"]), int(rec["n_evaluable"])
+        value = "-" if not n else f"{100 * rec['share_rise_before']:.1f}% ({k}/{n})"
+        facts.append((value, "HER2 CN rise before radiological progression",
+                      (_share(rec).split(", ", 1)[1] + "; " if n else "") + f"of {n} progressors with a baseline draw"))
     return facts
 
 
@@ -323,7 +377,8 @@ MAX_TABLE_ROWS = 1000
 
 
 def response_view(
-    response: ResponseResult, params: AnalysisParameters, patients: pd.DataFrame | None = None
+    response: ResponseResult, params: AnalysisParameters, patients: pd.DataFrame | None = None,
+    trajectory_caveats: list[str] | tuple[str, ...] = (),
 ) -> dict:
     """Everything the Response page shows, as JSON-able data (cached per parameters by the dashboard).
 
@@ -335,6 +390,9 @@ def response_view(
         Parameters in force (pairing window in days).
     patients
         ``TrajectoryResult.patients`` (for the resistance class of each progressor), optional.
+    trajectory_caveats
+        Trajectory caveats behind these numbers (no baseline draw, averaged CEA, early baseline scans),
+        shown after the response caveats.
 
     Returns
     -------
@@ -347,7 +405,7 @@ def response_view(
     window = params.pairing_window_days
     correlations = response.correlations
     lead = lead_time_summary(response.lead_times)
-    caveats = list(response.caveats)
+    caveats = list(response.caveats) + list(trajectory_caveats)
     lead_rows = lead_time_table(response.lead_times, patients)
     scan_rows = assessment_table(response.pairs, window)
     for label, table in (("lead-time", lead_rows), ("scan", scan_rows)):
@@ -373,6 +431,6 @@ def response_view(
         "auc_her2_text": f"Plasma HER2 CN: {auc_text(response.auc, 'her2_cn')}",
         "auc_cea_text": f"CEA: {auc_text(response.auc, 'cea')}",
         "delong_text": delong_text(response.delong),
-        "lead_text": lead["text"],
+        "lead_text": " ".join(t for t in (lead["text"], lead_class_sentence(response.lead_by_class)) if t),
         "caveats": caveats,
     }

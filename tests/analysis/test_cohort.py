@@ -113,8 +113,8 @@ def test_demo_each_planted_mechanism_called(demo):
         for mech in planted["mechanisms"]:
             hits = mine[(mine["pathway"] == mech["pathway"]) & (mine["gene"] == mech["gene"])]
             assert len(hits), (pid, mech)
-            if mech["status"] == "emerging":
-                assert (hits["status"] == "emerging").any(), (pid, mech)
+            if mech["status"] == "new at progression":
+                assert (hits["status"] == "new at progression").any(), (pid, mech)
             else:
                 assert (hits["draw"] == "baseline").any(), (pid, mech)
         called = {

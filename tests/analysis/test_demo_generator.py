@@ -387,7 +387,7 @@ def test_planted_mechanisms_are_visible_in_the_tables(study, truth):
             sample_id, base_id = m["sample_id"], patient["baseline_sample_id"]
             if m["type"] == "mutation":
                 assert _mutation_present(v, sample_id, m["gene"], m["alteration"])
-                if m["status"] == "emerging":
+                if m["status"] == "new at progression":
                     assert sample_id == patient["progression_sample_id"]
                     assert not _mutation_present(v, base_id, m["gene"], m["alteration"])
                     assert not _mutation_present(v, patient["tissue_sample_id"], m["gene"], m["alteration"])
@@ -399,7 +399,7 @@ def test_planted_mechanisms_are_visible_in_the_tables(study, truth):
             elif m["type"] == "amplification":
                 assert cn.loc[(sample_id, m["gene"]), "copy_number"] >= PLASMA_AMPLIFICATION_CN
                 assert cn.loc[(sample_id, m["gene"]), "cna_discrete"] == 2
-                if m["status"] == "emerging":
+                if m["status"] == "new at progression":
                     assert cn.loc[(base_id, m["gene"]), "cna_discrete"] == 0
             elif m["type"] == "deletion":
                 assert cn.loc[(sample_id, m["gene"]), "cna_discrete"] == -2

@@ -1,7 +1,8 @@
-"""Oncoprint data: cells, emerging marks, tracks and default orderings."""
+"""Oncoprint data: cells, status marks (new at progression / expanding), tracks and default orderings."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analysis.oncoprint import build_oncoprint
@@ -23,11 +24,14 @@ def onco():
 
 def test_cells(onco):
     cells = onco.cells.set_index(["patient_id", "gene", "source", "alteration_type"])
-    assert bool(cells.loc[("P1", "KRAS", "plasma", "missense"), "emerging"])
-    assert not bool(cells.loc[("P1", "PIK3CA", "plasma", "missense"), "emerging"])  # 1.5-fold only
+    assert bool(cells.loc[("P1", "KRAS", "plasma", "missense"), "new_at_progression"])
+    assert cells.loc[("P1", "KRAS", "plasma", "missense"), "status"] == "new at progression"
+    pik = cells.loc[("P1", "PIK3CA", "plasma", "missense")]
+    assert not pik["new_at_progression"] and not pik["expanding"] and pik["status"] == "baseline"  # 1.5-fold
     assert cells.loc[("P1", "PIK3CA", "plasma", "missense"), "timepoints"] == "baseline;progression"
-    assert not bool(cells.loc[("P1", "KRAS", "tissue", "missense"), "emerging"])  # tissue never emerging
-    assert bool(cells.loc[("P1", "ERBB2", "plasma", "her2_loss"), "emerging"])
+    tissue = cells.loc[("P1", "KRAS", "tissue", "missense")]
+    assert not tissue["new_at_progression"] and pd.isna(tissue["status"])  # tissue has no status
+    assert bool(cells.loc[("P1", "ERBB2", "plasma", "her2_loss"), "new_at_progression"])
     assert ("P1", "ERBB2", "tissue", "amplification") in cells.index  # 12 copies >= 4
     assert ("P3", "ERBB2", "plasma", "amplification") in cells.index  # 3.0 >= 2.4
     assert cells.index.is_unique
@@ -59,4 +63,4 @@ def test_gene_selection():
 def test_empty_study():
     onco = _build(Study.from_tables())
     assert onco.cells.empty and onco.tracks.empty and onco.patient_order == ()
-    assert onco.cells["emerging"].dtype == bool
+    assert onco.cells["new_at_progression"].dtype == bool and onco.cells["expanding"].dtype == bool

@@ -52,11 +52,11 @@ def test_baseline_her2_cutoff(context):
 def test_early_decline(context):
     _, t, _ = context
     g = pfs_groups.by_early_decline(t)
-    # P1: excess 1.0 at day 42 vs 4.0 at baseline -> decline; P2's only later draw is its progression
-    # draw and P3 has no later draw: both not grouped, and said so.
-    assert groups_of(g) == {"P1": "decline"}
-    assert any("P2" in c and "P3" in c for c in g.caveats)
-    assert g.summary.set_index("group").loc["not grouped", "n"] == 2
+    # P1: excess 1.0 at day 42 vs 4.0 at baseline -> decline; P2's first on-treatment draw is its
+    # progression draw (excess 3.0 vs 2.0) -> no decline; P3 has no later draw: not grouped, and why.
+    assert groups_of(g) == {"P1": "decline", "P2": "no decline"}
+    assert any("no draw after the baseline draw" in c and "P3" in c for c in g.caveats)
+    assert g.summary.set_index("group").loc["not grouped", "n"] == 1
 
 
 def test_gene_and_attribute(context):

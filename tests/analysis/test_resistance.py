@@ -98,7 +98,7 @@ def test_calls_and_evidence(result):
     assert per.loc["P1", "pathways"] == "HER2_LOSS;MAPK;PI3K"
     assert per.loc["P2", "pathways"] == "HER_FAMILY" and per.loc["P3", "n_mechanisms"] == 0
     calls = result.calls.set_index(["patient_id", "pathway"])
-    assert bool(calls.loc[("P1", "MAPK"), "emerging"]) and not bool(
+    assert bool(calls.loc[("P1", "MAPK"), "new_at_progression"]) and not bool(
         calls.loc[("P1", "MAPK"), "present_at_baseline"]
     )
     assert bool(calls.loc[("P1", "PI3K"), "present_at_baseline"])
@@ -106,7 +106,9 @@ def test_calls_and_evidence(result):
     pik = ev[(ev["gene"] == "PIK3CA") & (ev["draw"] == "progression")].iloc[0]
     assert pik["status"] == "baseline"  # 1.0% -> 1.5%: not 2-fold
     kras = ev[ev["gene"] == "KRAS"].iloc[0]
-    assert kras["status"] == "emerging" and kras["sample_id"] == "P1-P" and kras["day"] == 180
+    assert calls.loc[("P1", "MAPK"), "status"] == "new at progression"
+    assert calls.loc[("P1", "PI3K"), "status"] == "baseline" and not calls.loc[("P1", "PI3K"), "expanding"]
+    assert kras["status"] == "new at progression" and kras["sample_id"] == "P1-P" and kras["day"] == 180
     assert kras["vaf"] == pytest.approx(0.05) and "Janjigian" in kras["citation"]
     loss = ev[ev["alteration_type"] == "her2_loss"].iloc[0]
     assert loss["patient_id"] == "P1" and loss["copy_number"] == pytest.approx(2.2)
@@ -121,8 +123,9 @@ def test_mutation_status_thresholds():
     vaf = pd.Series([0.02, 0.004, 0.05, 0.03, 0.01])
     base = pd.Series([0.01, 0.002, float("nan"), 0.02, 0.01])
     status = mutation_status(draw, vaf, base, pd.Series([True] * 5))
-    # 2-fold and +1 point: emerging; 2-fold but only +0.2 point: not; absent at baseline: emerging
-    assert list(status) == ["emerging", "baseline", "emerging", "baseline", "baseline"]
+    # present at baseline, 2-fold and +1 point: expanding; 2-fold but only +0.2 point: baseline;
+    # absent at baseline: new at progression; 1.5-fold: baseline; the baseline row itself: baseline
+    assert list(status) == ["expanding", "baseline", "new at progression", "baseline", "baseline"]
     assert mutation_status(draw[:1], vaf[:1], base[:1], pd.Series([False]))[0].startswith("unknown")
 
 
@@ -183,7 +186,7 @@ def test_discrete_deletion_called():
     )
     ev = call_mechanisms(study2, analyse_trajectories(study2)).evidence
     nf1 = ev[ev["gene"] == "NF1"].iloc[0]
-    assert nf1["alteration_type"] == "deletion" and nf1["status"] == "emerging" and nf1["pathway"] == "MAPK"
+    assert nf1["alteration_type"] == "deletion" and nf1["status"] == "new at progression" and nf1["pathway"] == "MAPK"
 
 
 def test_user_knowledge_base(tmp_path):

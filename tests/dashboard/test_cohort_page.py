@@ -52,6 +52,9 @@ def test_counts_filters_and_table(cohort_app):
     dash_duo.wait_for_contains_text("#cohort-matching", "24 of 78 patients")
     _wait(dash_duo, lambda: len(dash_duo.find_elements(BARS)) > 0)
     assert "Showing 24 of 24" in dash_duo.find_element("#cohort-swimmer-note").text
+    # the cohort's own caveats are on the cohort page (issue 9.8)
+    caveats = dash_duo.find_element("#cohort-caveats").get_attribute("textContent")
+    assert "not evaluable" in caveats and "no PFS status" in caveats
 
     # every id in the table links to the patient's page
     links = dash_duo.find_elements("#cohort-table a")

@@ -38,9 +38,20 @@ def _trajectories(patients: list[dict], draws: list[tuple], imaging: list[tuple]
     """The parts of a TrajectoryResult the views read."""
     pat = pd.DataFrame([{"her2_status": "POSITIVE", **p} for p in patients])
     for column, default in (("pfs_months", np.nan), ("pfs_event", pd.NA),
-                            ("progression_day", np.nan), ("progressed", False), ("resistance_class", "none")):
+                            ("progression_day", np.nan), ("progressed", False)):
         if column not in pat:
             pat[column] = default
+    # As analysis.trajectory: only a recorded censoring is "censored" / class "none".
+    event = pat["pfs_event"].astype("boolean")
+    pat["progressed"] = pat["progressed"].astype("boolean").fillna(False).astype(bool)
+    follow_up = np.select([pat["progressed"], (event == False).fillna(False).astype(bool),  # noqa: E712
+                           pat["pfs_months"].notna()], ["progressed", "censored", "status unknown"], "not followed")
+    if "follow_up" not in pat:
+        pat["follow_up"] = follow_up
+    if "resistance_class" not in pat:
+        pat["resistance_class"] = np.where(follow_up == "censored", "none", "unknown")
+    pat["resistance_class"] = pat["resistance_class"].fillna(
+        pd.Series(np.where(follow_up == "censored", "none", "unknown"), index=pat.index))
     per_patient = pd.Series([d[0] for d in draws]).value_counts()
     pat["n_draws"] = pat["patient_id"].map(per_patient).fillna(0).astype(int)
     return SimpleNamespace(
@@ -151,7 +162,9 @@ def test_filters_keep_the_matching_patients(small_cohort):
     assert ids(followed_only=False) == ["A", "B", "C", "D"]
     assert ids(resistance_class="innate") == ["A"]
     assert ids(resistance_class="progressed") == ["A", "B"]
-    assert ids(resistance_class="none", followed_only=False) == ["C", "D"]
+    # D was never followed: its class is unknown, not "no progression" (issue 9.4).
+    assert ids(resistance_class="none", followed_only=False) == ["C"]
+    assert ids(resistance_class="unknown", followed_only=False) == ["D"]
     assert ids(pathway="PI3K") == ["A", "B"]
     assert ids(pathway="MAPK") == ["B"]
     assert ids(pathway="any") == ["A", "B"]

@@ -196,7 +196,7 @@ def test_formatting():
     assert format_fixed(-0.0000001) == "0.00"
     assert format_fixed(float("nan")) == ""
     assert format_p(0.0123) == "0.012"
-    assert format_p(1.1105e-07) == "1.1e-07"
+    assert format_p(1.1105e-07) == "< 0.001"  # exact value on hover and in CSV (issue 9.9)
     assert format_p(float("nan")) == "not computed"
 
 

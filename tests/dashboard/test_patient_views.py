@@ -39,7 +39,9 @@ def test_vaf_tracks_put_mechanism_variants_first_and_leave_out_chip(demo):
     tracks = vaf_tracks(patient)
     first = tracks.drop_duplicates("label").head(1)
     assert bool(first["is_mechanism"].iloc[0])
-    assert not tracks["gene"].isin(["DNMT3A", "TET2"]).any()
+    # CHIP variants are kept but marked, never unmarked (issue 9.9)
+    chip = tracks[tracks["gene"].isin(["DNMT3A", "TET2"])]
+    assert chip["excluded"].str.startswith("CHIP gene").all()
     assert tracks["label"].nunique() <= 8
     assert tracks["vaf"].between(0, 1).all()
 
@@ -52,9 +54,14 @@ def test_alteration_table_marks_supporting_alterations(demo):
     planted = {(m["gene"], m["alteration"]) for m in truth["patients"][pid]["mechanisms"] if m["type"] == "mutation"}
     marked = table[table["mechanism"].notna()]
     assert planted <= set(zip(marked["gene"], marked["alteration"], strict=True))
-    # VAF shown as a percentage with 3 significant digits.
-    vafs = table["vaf_pct"].dropna()
-    assert all(len(f"{v:.10g}".replace(".", "").lstrip("0")) <= 3 for v in vafs)
+    # VAF shown as a percentage with 3 significant digits (d3 ".3r", so 10.0 and 0.500 keep their
+    # zeros); the data, and so the CSV download, keep the exact value (issue 9.9).
+    from dashboard.components.tables import data_table
+
+    column = next(c for c in data_table(table, "t").columns if c["id"] == "vaf_pct")
+    assert column["type"] == "numeric" and column["format"].to_plotly_json()["specifier"] == ".3r"
+    plasma = patient.variants.set_index("sample_id")["vaf"]
+    assert table["vaf_pct"].dropna().max() == 100 * plasma.max()
 
 
 def test_evidence_and_summary_name_the_planted_pathways(demo):
@@ -94,7 +101,8 @@ def test_patient_without_follow_up_or_clinical_values(demo):
     patient = analyse_patient(study, pid)
     facts = header_facts(patient)
     assert facts[0][1] == "HER2 status (pathology)"
-    assert any(label == "resistance class" and value == "No progression" for value, label, _ in facts)
+    # Never followed: unknown, not "No progression" (issue 9.4).
+    assert any(label == "resistance class" and value == "Not followed" for value, label, _ in facts)
     figure = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters())
     assert len(figure.data) >= 1
-    assert mechanism_summary(patient).startswith("No progression recorded")
+    assert mechanism_summary(patient).startswith("Not followed")

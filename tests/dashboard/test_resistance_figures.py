@@ -34,7 +34,11 @@ def _cells() -> pd.DataFrame:
         "source": ["plasma", "plasma", "tissue", "plasma", "plasma", "plasma", "plasma"],
         "alteration_type": ["amplification", "missense", "amplification", "missense", "her2_loss", "deletion",
                             "truncating"],
-        "emerging": [False, True, False, True, True, False, False],
+        "status": ["baseline", "expanding", None, "new at progression", "new at progression", "baseline",
+                   "baseline"],
+        "new_at_progression": [False, False, False, True, True, False, False],
+        "expanding": [False, True, False, False, False, False, False],
+        "unknown_baseline": [False] * 7,
         "label": ["CN 5.1", "L755S", "CN 9.0", "H1047R", "HER2 loss (CN 2.1)", "CN 0.5", "Q1000*"],
         "timepoints": ["baseline", "progression", "tissue", "progression", "progression", "baseline", "baseline"],
     })
@@ -62,11 +66,14 @@ def test_every_cell_of_the_shown_patients_and_rows_is_one_glyph():
     assert not _traces(fig, GLYPHS["deletion"][0]) and not _traces(fig, GLYPHS["truncating"][0])
 
 
-def test_emerging_cells_carry_one_marker_each():
+def test_new_and_expanding_cells_carry_one_marker_each():
     fig = oncoprint_figure(PATIENTS, ROWS, _cells(), TRACKS)
-    marker = _traces(fig, "Emerging at progression (plasma)")[0]
-    assert sorted(zip(marker.x, marker.y, strict=True)) == [(1, N_TRACK_ROWS), (2, N_TRACK_ROWS),
-                                                             (2, N_TRACK_ROWS + 2)]
+    new = _traces(fig, "New at progression (plasma)")[0]
+    assert sorted(zip(new.x, new.y, strict=True)) == [(2, N_TRACK_ROWS), (2, N_TRACK_ROWS + 2)]
+    expanding = _traces(fig, "Expanding at progression (plasma)")[0]
+    assert list(zip(expanding.x, expanding.y, strict=True)) == [(1, N_TRACK_ROWS)]
+    assert new.marker.symbol != expanding.marker.symbol
+    assert not _traces(fig, "Unknown: no baseline draw (plasma)")
 
 
 def test_hover_names_patient_gene_alteration_and_values():
@@ -78,8 +85,8 @@ def test_hover_names_patient_gene_alteration_and_values():
     assert text.shape == (N_TRACK_ROWS + len(ROWS), 3)
     cell = text[N_TRACK_ROWS, 1]
     assert "<b>B</b>" in cell and "ERBB2</b> (plasma)" in cell and "Missense mutation: L755S" in cell
-    assert "emerging at progression" in cell and "VAF 13.7%" in cell and "acquired resistance" in cell
-    assert "present at baseline" in text[N_TRACK_ROWS, 0] and "no alteration" in text[N_TRACK_ROWS + 2, 0]
+    assert "(expanding)" in cell and "VAF 13.7%" in cell and "acquired resistance" in cell
+    assert "(baseline)" in text[N_TRACK_ROWS, 0] and "no alteration" in text[N_TRACK_ROWS + 2, 0]
     # Clicks find the patient in the heatmap's customdata.
     assert list(np.asarray(heat.customdata)[0]) == list(PATIENTS)
 

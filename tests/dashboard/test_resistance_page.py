@@ -30,12 +30,12 @@ def test_resistance_page_shows_the_oncoprint_and_the_mechanism_share(dash_duo, d
     assert "n = 17 progressors" in dash_duo.find_element("#resistance-with-mechanism .stat-detail").text
     assert _rows(dash_duo, "resistance-mechanism-table")[3][:4] == [">= 1 (any)", "13", "13/17", "76.5%"]
 
-    # Default: the 17 progressors, one column each, with alteration glyphs, tracks and emerging marks.
+    # Default: the 17 progressors, one column each, with alteration glyphs, tracks and status marks.
     dash_duo.wait_for_element("#resistance-oncoprint .js-plotly-plot .heatmaplayer", timeout=20)
     traces = _traces(dash_duo, "resistance-oncoprint")
     assert traces["cells"] == 17
     assert traces["Amplification"] > 0 and traces["Missense mutation"] > 0
-    assert traces["Emerging at progression (plasma)"] > 0
+    assert traces["New at progression (plasma)"] > 0 and traces["Expanding at progression (plasma)"] > 0
     assert {"innate", "acquired", "POSITIVE"} <= set(traces)
     assert "17 of 78 patients shown" in dash_duo.find_element("#resistance-oncoprint-note").text
 

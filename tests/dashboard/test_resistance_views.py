@@ -39,7 +39,8 @@ def _oncoprint(classes, pfs, order=None) -> OncoprintData:
         "pfs_months": pd.array(pfs, dtype="float64"),
         "pfs_event": pd.array([c in ("innate", "acquired") for c in classes], dtype="boolean"),
     })
-    empty = pd.DataFrame(columns=["patient_id", "gene", "source", "alteration_type", "emerging", "label",
+    empty = pd.DataFrame(columns=["patient_id", "gene", "source", "alteration_type", "status",
+                                  "new_at_progression", "expanding", "unknown_baseline", "label",
                                   "timepoints"])
     return OncoprintData(cells=empty, tracks=tracks, genes=pd.DataFrame(columns=["gene", "pathway", "n_patients"]),
                          patient_order=tuple(order or ids), gene_order=(), summary=pd.DataFrame())
@@ -128,7 +129,8 @@ def test_enrichment_table_orders_pathways_first_and_names_infinite_odds():
     table = enrichment_table(_resistance(["0"], [True], enrichment=enrichment))
     assert table["mechanism"].tolist() == ["PI3K", "MAPK", "PIK3CA"]
     assert table.iloc[0]["innate"] == "4/7 (57%)" and table.iloc[0]["acquired"] == "0/10 (0%)"
-    assert table.iloc[0]["odds_ratio"].startswith("inf") and table.iloc[0]["p_value"] == "0.0147"
+    assert table.iloc[0]["odds_ratio"].startswith("inf") and table.iloc[0]["p_value"] == "0.015"
+    assert table.iloc[0]["p_exact"] == pytest.approx(0.0147059)
     assert table.iloc[1]["odds_ratio"] == "0"
 
 
@@ -137,12 +139,13 @@ def test_evidence_table_keeps_the_patients_asked_for_with_vaf_to_three_digits():
         "patient_id": ["P1", "P2"], "sample_id": ["P1-B0", "P2-D3"], "draw": ["baseline", "progression"],
         "day": [-1.0, 213.0], "gene": ["PIK3CA", "ERBB4"], "alteration_type": ["mutation", "mutation"],
         "alteration": ["H1047R", "S774G"], "vaf": [0.0513742, 0.0273291], "copy_number": [np.nan, np.nan],
-        "baseline_vaf": [0.0513742, np.nan], "status": ["baseline", "emerging"], "pathway": ["PI3K", "HER_FAMILY"],
+        "baseline_vaf": [0.0513742, np.nan], "status": ["baseline", "new at progression"],
+        "pathway": ["PI3K", "HER_FAMILY"],
         "evidence_direction": ["resistance", "resistance"], "citation": ["Berns 2007", "Wang 2019"], "kb_line": [9, 16],
     })
     table = evidence_table(_resistance(["0"], [True], evidence=evidence), ("P2",))
     assert table[["patient_id", "alteration", "vaf", "status", "citation"]].values.tolist() == [
-        ["P2", "S774G", "2.73%", "emerging", "Wang 2019"]]
+        ["P2", "S774G", "2.73%", "new at progression", "Wang 2019"]]
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +168,7 @@ def test_oncoprint_view_of_a_real_analysis_draws_every_cell(tiny_cohort):
     erbb2 = view.rows[(view.rows["gene"] == "ERBB2") & (view.rows["source"] == "plasma")].iloc[0]
     assert erbb2["n_altered"] == 1 and erbb2["pct_altered"] == 50.0
     detail = view.details.set_index(["patient_id", "gene", "source"])["detail"]
-    assert detail[("P1", "PIK3CA", "plasma")] == "progression (P1-D2): H1047R, VAF 5%"
+    assert detail[("P1", "PIK3CA", "plasma")] == "progression (P1-D2): H1047R, VAF 5.00%"
     assert detail[("P1", "ERBB2", "plasma")] == ("baseline (P1-B0): CN 4 copies<br>"
                                                  "progression (P1-D2): CN 3 copies")
 

@@ -26,7 +26,8 @@ def test_response_page_shows_both_aucs_with_cis_and_the_delong_p(dash_duo, demo_
         assert f"AUC {row['auc']:.2f} (95% CI {row['ci_low']:.2f}\u2013{row['ci_high']:.2f}" in text, text
         assert f"{int(row['n_pos'])} scans with PD, {int(row['n_neg'])} without" in text
     delong = dash_duo.find_element("#response-delong").text
-    assert f"p = {response.delong.p_value:.1e}" in delong or f"p = {response.delong.p_value:.2g}" in delong
+    # p below 0.001 reads "p < 0.001" with the exact value beside it (issue 9.9)
+    assert "p < 0.001" in delong and f"exact p = {response.delong.p_value:.3g}" in delong
     assert f"difference {response.delong.difference:.2f}" in delong
     # Both ROC curves are drawn, HER2 CN above CEA on the demo cohort.
     names = dash_duo.driver.execute_script(
