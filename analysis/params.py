@@ -97,10 +97,6 @@ INNATE_PFS_MONTHS = 3.0
 #: (design.md section 3).  An alteration absent at baseline is "new at progression" instead.
 EXPANDING_VAF_FOLD = 2.0
 EXPANDING_VAF_DELTA = 0.005
-#: Former names (the rule used to call both new and expanding alterations "emerging"); kept so
-#: that readers of the old names (the Data page's parameter list) keep working.
-EMERGING_VAF_FOLD = EXPANDING_VAF_FOLD
-EMERGING_VAF_DELTA = EXPANDING_VAF_DELTA
 
 #: Lead time: HER2 CN rise of at least max(absolute, relative x (nadir - 2)) copies over nadir.
 LEAD_RISE_ABSOLUTE_CN = 0.5

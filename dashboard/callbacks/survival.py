@@ -25,7 +25,7 @@ from dashboard.views.survival import (
 
 STATS_LABELS = {"group": "Group", "n": "Patients", "events": "Progressions", "censored": "Censored",
                 "median": "Median, months (95% CI)", "hazard_ratio": "Cox HR vs reference (95% CI)",
-                "hr_p": "HR p (Wald)"}
+                "hr_p": "HR p (Wald)", "hr_p_exact": "HR p (exact)"}
 RISK_LABELS = {"group": "Group", "time": "Months", "at_risk": "At risk", "censored": "Censored (cumulative)",
                "events": "Events (cumulative)"}
 
@@ -63,7 +63,8 @@ def draw_survival(ready, group, gene, attribute, endpoint="pfs", landmark=None):
     caveats = html.Details(className="caveats", open=True, children=[
         html.Summary(f"Caveats ({len(view.caveats)})"), html.Ul([html.Li(c) for c in view.caveats])],
     ) if view.caveats else None
-    p_value = [view.p_value_text]
+    exact = view.p_value_exact
+    p_value = [html.Span(view.p_value_text, title=f"exact p = {exact:.3g}" if exact == exact else None)]
     if view.bias_note:
         p_value += [html.Br(), html.Span(view.bias_note, id=ids.SURVIVAL_BIAS_NOTE, className="survival-bias-note")]
     return view.figure, view.title, p_value, stats, caveats

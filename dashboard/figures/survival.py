@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.figures.style import COLOURS, SEQUENCE, base_layout, empty_figure
+from dashboard.figures.style import COLOURS, SEQUENCE, base_layout, empty_figure, format_p
 
 #: KMunicate rows under the plot, per group (Morris et al., BMJ Open 2019;9:e030215).
 RISK_ROWS = (("at_risk", "at risk"), ("censored", "censored"), ("events", "events"))
@@ -191,11 +191,12 @@ def hazard_text(row) -> str:
 
 
 def p_text(p_value: float | None) -> str:
-    """A p-value for display: 2 significant digits, scientific notation below 0.0001, ``< 1e-16`` at 0."""
+    """A p-value for text: 2 significant digits, ``< 0.001`` below 0.001 (the exact value goes on hover
+    and into the CSV), ``not testable`` when there is none.
+
+    >>> [p_text(p) for p in (0.0123, 5.1e-06, float("nan"))]
+    ['0.012', '< 0.001', 'not testable']
+    """
     if p_value is None or math.isnan(p_value):
         return "not testable"
-    if p_value < 1e-16:
-        return "< 1e-16"  # below double precision: the computed value is 0
-    if p_value < 1e-4:
-        return f"{p_value:.1e}"
-    return f"{p_value:.2g}"
+    return format_p(p_value)

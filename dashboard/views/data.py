@@ -94,8 +94,9 @@ def fixed_thresholds() -> pd.DataFrame:
          "of lesion sum"),
         ("RECIST 1.1 progression: change from nadir at least", f"{P.RECIST_PD_CHANGE:+.0%} and "
          f"+{P.RECIST_PD_ABSOLUTE_MM:g} mm", "of lesion sum"),
-        ("Emerging alteration: VAF rise at least", f"{P.EMERGING_VAF_FOLD:g}-fold and "
-         f"+{100 * P.EMERGING_VAF_DELTA:g} percentage points", ""),
+        ("Expanding alteration (present at baseline): VAF rise at least", f"{P.EXPANDING_VAF_FOLD:g}-fold and "
+         f"+{100 * P.EXPANDING_VAF_DELTA:g} percentage points", ""),
+        ("New at progression", "absent from the baseline draw, present in the progression draw", ""),
         ("Confidence level of every interval", f"{P.CONFIDENCE_LEVEL:.0%}", ""),
     ]
     return pd.DataFrame(rows, columns=["name", "value", "unit"]).astype({"value": str})

@@ -276,7 +276,8 @@ class SurvivalView:
     figure
         Plotly figure dict (KM curves, CI bands, censor ticks, risk table).
     stats
-        ``group, n, events, censored, median, hazard_ratio, hr_p`` (text), one row per group.
+        ``group, n, events, censored, median, hazard_ratio, hr_p`` (text), ``hr_p_exact`` (number), one
+        row per group.
     risk
         The KMunicate table in long form: ``group, time, at_risk, censored, events``.
     p_value_text
@@ -301,6 +302,7 @@ class SurvivalView:
     caveats: tuple[str, ...] = field(default_factory=tuple)
     event_label: str = EVENT_WORDS[DEFAULT_ENDPOINT]
     bias_note: str = ""
+    p_value_exact: float = float("nan")
 
 
 def stats_table(result: SurvivalResult) -> pd.DataFrame:
@@ -315,6 +317,7 @@ def stats_table(result: SurvivalResult) -> pd.DataFrame:
         "hazard_ratio": [hazard_text(row) if len(summary) > 1 else "one group: no comparison"
                          for _, row in summary.iterrows()],
         "hr_p": [p_text(float(p)) if pd.notna(p) else "" for p in summary["hr_p_value"]],
+        "hr_p_exact": summary["hr_p_value"].astype("float64"),
     })
 
 
@@ -347,5 +350,7 @@ def survival_view(cohort: CohortAnalysis, study: Study, choice: SurvivalChoice) 
     risk = result.risk_table[["group", "time", "at_risk", "censored", "events"]].copy()
     shown_title = title if choice.endpoint == "pfs" else f"Overall survival: {title}"
     return SurvivalView(title=shown_title, figure=figure.to_plotly_json(), stats=stats_table(result), risk=risk,
-                        p_value_text=logrank_sentence(result), legend=names, caveats=tuple(caveats),
+                        p_value_text=logrank_sentence(result), legend=names,
+                        p_value_exact=float(result.logrank.p_value) if result.logrank is not None else float("nan"),
+                        caveats=tuple(caveats),
                         event_label=EVENT_WORDS[choice.endpoint], bias_note=grouping.bias_note)

@@ -204,7 +204,7 @@ def test_os_only_study_through_the_callback(os_only_cohort, tmp_path):
         analysis_service._analysis = previous
     assert title == "Overall survival: Any TP53 alteration (any samples)"
     # The p-value sentence, with the guarantee-time caution beside it (alterations from any sample).
-    assert p_text[0].startswith("Log-rank p") and "guarantee-time bias" in p_text[-1].children
+    assert p_text[0].children.startswith("Log-rank p") and "guarantee-time bias" in p_text[-1].children
     table = stats[0]
     events_header = next(c["name"] for c in table.columns if c["id"] == "events")
     assert events_header == "Deaths"
@@ -244,3 +244,15 @@ def test_landmark_view_counts_time_from_the_landmark(demo_like):
     assert view.stats["n"].tolist() == expected.summary["n"].tolist()
     assert view.figure["layout"]["xaxis2"]["title"]["text"] == "Months since the landmark (day 100)"
     assert any("Landmark day 100" in c for c in view.caveats)
+
+
+def test_small_p_values_read_below_a_floor_with_the_exact_value_on_hover_and_in_the_csv():
+    from dashboard.figures.survival import p_text
+
+    assert p_text(5.1e-06) == "< 0.001" and p_text(0.0123) == "0.012"
+    times = list(range(1, 21))
+    groups = ["a", "b"] * 10
+    result = kaplan_meier(times, [True] * 20, groups)
+    table = stats_table(result)
+    assert "hr_p_exact" in table and table["hr_p_exact"].notna().any()
+    assert (table["hr_p"].astype(str) != "").any()
