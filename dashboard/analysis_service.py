@@ -24,6 +24,10 @@ from dashboard.study_service import StudyService
 DEFAULT_KB_LABEL = "default (data/resistance_kb.tsv)"
 
 
+#: The knowledge base shipped with the dashboard.
+DEFAULT_KB_FILE = PROJECT_ROOT / "data" / "resistance_kb.tsv"
+
+
 class AnalysisService:
     """Cached analysis of the open study."""
 
@@ -46,26 +50,39 @@ class AnalysisService:
         return self._hash_for[1]
 
     # ------------------------------------------------------------------ knowledge bases
-    def knowledge_bases(self) -> dict[str, str]:
-        """Knowledge-base choices: ``default`` plus ``*.tsv`` files in ``data/knowledge_bases/`` and the study folder
-        whose name contains ``kb``; value -> label."""
-        choices = {"default": DEFAULT_KB_LABEL}
-        folders = [PROJECT_ROOT / "data" / "knowledge_bases", self.studies.folder]
-        for folder in folders:
+    def knowledge_base_files(self) -> dict[str, Path]:
+        """Knowledge-base choices as server-side files: ``default`` plus ``*kb*.tsv`` files in
+        ``data/knowledge_bases/`` and in the study folder, each under an id (``data:NAME``, ``study:NAME``).
+
+        Clients only ever send one of these ids; a path from a client is never opened.
+        """
+        choices = {"default": DEFAULT_KB_FILE}
+        for prefix, folder in (("data", PROJECT_ROOT / "data" / "knowledge_bases"), ("study", self.studies.folder)):
             if folder.is_dir():
                 for path in sorted(folder.glob("*kb*.tsv")):
-                    choices[str(path.resolve())] = f"{path.name} ({folder.name}/)"
+                    if path.is_file():
+                        choices[f"{prefix}:{path.name}"] = path.resolve()
         return choices
 
+    def knowledge_bases(self) -> dict[str, str]:
+        """Knowledge-base choices: id -> label (see :meth:`knowledge_base_files`)."""
+        labels = {"default": DEFAULT_KB_LABEL}
+        for key, path in self.knowledge_base_files().items():
+            if key != "default":
+                labels[key] = f"{path.name} ({path.parent.name}/)"
+        return labels
+
+    def knowledge_base_path(self, params: AnalysisParameters) -> Path:
+        """The file of the knowledge base *params* names by id; unknown ids mean the default."""
+        files = self.knowledge_base_files()
+        return files.get(str(params.knowledge_base), files["default"])
+
     def _knowledge_base(self, params: AnalysisParameters) -> KnowledgeBase:
-        return load_knowledge_base(params.knowledge_base)
+        return load_knowledge_base(self.knowledge_base_path(params))
 
     def _kb_fingerprint(self, params: AnalysisParameters) -> str:
         """A user's knowledge-base file is part of the key: editing it invalidates what used it."""
-        if params.knowledge_base in ("default", "", None):
-            path = PROJECT_ROOT / "data" / "resistance_kb.tsv"
-        else:
-            path = Path(params.knowledge_base)
+        path = self.knowledge_base_path(params)
         if not path.is_file():
             return "missing"
         # Every cached lookup asks for this: hash the file only when its size or time changed.

@@ -105,8 +105,15 @@ def query_string(params: AnalysisParameters, extra: dict[str, str] | None = None
 
 
 def params_from_store(data: dict | None) -> AnalysisParameters:
-    """The parameters held in the page's parameter store (a query dict)."""
-    return params_from_query(data or {}).params
+    """The parameters held in the page's parameter store (a query dict, sent by the client).
+
+    The knowledge base is taken only when it is one of the server's own choices (an id such as
+    ``default`` or ``study:my_kb.tsv``); anything else, a file path above all, falls back to the default
+    and is never opened.
+    """
+    from dashboard.analysis_service import get_analysis_service
+
+    return params_from_query(data or {}, get_analysis_service().knowledge_bases()).params
 
 
 def parameter_panel(parsed: ParsedParameters, knowledge_bases: dict[str, str]) -> html.Details:

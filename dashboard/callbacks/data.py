@@ -51,7 +51,7 @@ def parameter_sections(params) -> list:
     """Sections for the parameters in force, the knowledge base they name, and the result cache."""
     service = get_analysis_service()
     try:
-        kb = field_list(knowledge_base_table(load_knowledge_base(params.knowledge_base)))
+        kb = field_list(knowledge_base_table(load_knowledge_base(service.knowledge_base_path(params))))
     except InputError as exc:
         kb = html.Div(className="alert alert-error", role="alert", children=[
             html.Strong("The knowledge base cannot be read. "), str(exc)])

@@ -120,4 +120,4 @@ def test_medians_and_hazard_ratios_say_why_they_are_missing():
     # A degenerate estimate is never shown as a number, whatever the table holds.
     assert hazard_text(_row(hazard_ratio=1.6e8, hr_note="separation: ...")) == "not estimable (separation: ...)"
     assert hazard_text(_row(hazard_ratio=math.nan)) == "not estimable"
-    assert p_text(0.0331) == "0.033" and p_text(1.48e-5) == "1.5e-05" and p_text(math.nan) == "not testable"
+    assert p_text(0.0331) == "0.033" and p_text(1.48e-5) == "< 0.001" and p_text(math.nan) == "not testable"
