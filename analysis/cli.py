@@ -86,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--sheet", required=True, metavar="TSV", help="sample sheet (see below)")
     ingest.add_argument(
-        "--out", required=True, metavar="DIR", help="study folder to write (replaced if present)"
+        "--out", required=True, metavar="DIR",
+        help="study folder to write (an existing study there is replaced whole; a folder holding any input, "
+        "a file, or a non-study folder is refused)"
     )
+    ingest.add_argument("--force", action="store_true",
+                        help="replace an existing --out folder even when it is not a study")
     ingest.add_argument(
         "--clinical",
         metavar="TSV",
@@ -149,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from analysis.ingest import IngestOptions, build_study
+    from analysis.ingest import IngestOptions, build_study, guard_output_folder, ingest_inputs
     from analysis.io.cbioportal import write_study
     from analysis.io.sample_sheet import read_sample_sheet
 
@@ -161,6 +165,8 @@ def _ingest(args: argparse.Namespace) -> int:
         study_id=args.study_id,
         study_name=args.study_name,
     )
+    guard_output_folder(args.out, ingest_inputs(args.sheet, args.clinical, *args.timeline, args.bed, args.reference,
+                                                args.reference_fasta), force=args.force)
     n_samples = len(read_sample_sheet(args.sheet))
     with tqdm(total=n_samples, unit="sample", desc="reading", disable=args.quiet, file=sys.stderr) as bar:
         result = build_study(

@@ -440,12 +440,55 @@ def _sample_copy_number(
     ), "none"
 
 
-def ingest(sheet: str | Path, out: str | Path, **kwargs) -> IngestResult:
+def ingest_inputs(sheet: str | Path, *others: str | Path | None) -> list[Path]:
+    """Every input file of an ingestion: the sheet, the files its rows name, and *others* (clinical,
+    timelines, panel BED, reference)."""
+    from analysis.io.sample_sheet import FILE_COLUMNS, read_sample_sheet
+
+    rows = read_sample_sheet(sheet)
+    named = [rows[c] for c in FILE_COLUMNS if c in rows]
+    files = [Path(sheet), *(Path(o) for o in others if o)]
+    for column in named:
+        files += [Path(str(v)) for v in column.dropna() if str(v).strip()]
+    return files
+
+
+def guard_output_folder(out: str | Path, inputs: list[Path], *, force: bool = False) -> None:
+    """Refuse an output folder that would destroy inputs or something that is not a study.
+
+    Writing a study replaces *out* whole, so *out* must not be, contain or lie inside any input, and
+    must not be a regular file; an existing folder that is not a study (no ``meta_study.txt``) and is
+    not empty is refused unless *force*.
+
+    Raises
+    ------
+    InputError
+        Naming *out*, the input it would destroy, and the fix.
+    """
+    target = Path(out).resolve()
+    for item in inputs:
+        source = Path(item).resolve()
+        if source == target or source.is_relative_to(target) or target.is_relative_to(source):
+            raise InputError(f"--out {out} would replace the folder that holds the input {item}; the study "
+                             "folder is replaced whole, so choose a new folder (e.g. studies/my_cohort)",
+                             path=str(out))
+    if target.exists() and not target.is_dir():
+        raise InputError(f"--out {out} is an existing file, not a folder; choose a folder path", path=str(out))
+    if target.is_dir() and not (target / "meta_study.txt").is_file() and any(target.iterdir()) and not force:
+        raise InputError(f"--out {out} is an existing folder that is not a study (no meta_study.txt); it would "
+                         "be replaced whole. Choose a new folder, or give --force to replace it",
+                         path=str(out))
+
+
+def ingest(sheet: str | Path, out: str | Path, *, force: bool = False, **kwargs) -> IngestResult:
     """Read every input (:func:`build_study`) and only then write the study folder *out*, atomically.
 
     Takes the keyword arguments of :func:`build_study`.  On any error nothing
-    is written and an existing *out* is left as it was.
+    is written and an existing *out* is left as it was; *out* is checked first
+    (:func:`guard_output_folder`).
     """
+    guard_output_folder(out, ingest_inputs(sheet, kwargs.get("clinical"), *(kwargs.get("timelines") or ()),
+                                           kwargs.get("panel_bed"), kwargs.get("reference")), force=force)
     result = build_study(sheet, **kwargs)
     write_study(result.study, out)
     return result
