@@ -132,11 +132,12 @@ def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_
                   annotation_text="PR -30% from baseline", annotation_position="top")
     fig.add_hline(y=0, line=dict(color="#8a96a3", width=1))
     fig.update_xaxes(title_text="Tumour size change from baseline (%, target-lesion sum)<br><sup>PD is judged "
-                                "from the nadir (+20% and +5 mm), not from baseline: no PD line here; PD scans "
-                                "are the diamonds</sup>")
-    fig.update_layout(legend_y=-0.2, margin_b=100)
+                                "from the nadir (+20% and +5 mm), not from baseline:<br>no PD line here; "
+                                "PD scans are the diamonds</sup>")
     fig.update_yaxes(title_text=axis_title)
-    base_layout(fig, title=f"{MEASURE_TITLES[measure]} vs tumour size", height=430)
+    base_layout(fig, title=f"{MEASURE_TITLES[measure]} vs tumour size", height=470)
+    # The two-line axis note needs room: the legend goes below it, never on top of it.
+    fig.update_layout(legend=dict(orientation="h", y=-0.42, yanchor="top", x=0), margin_b=150)
     return with_subtitle(fig, correlation_subtitle(correlation))
 
 
