@@ -349,6 +349,27 @@ def sv_presence_status(draw: pd.Series, at_baseline: pd.Series, has_baseline_dra
     return cn_status(draw, at_baseline, has_baseline_draw)
 
 
+def _sv_genes(gene1: pd.Series, gene2: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Upper-case gene symbols of both breakpoints, ``""`` for none; a lone gene comes first and an
+    intragenic event (the same gene twice) has an empty second gene."""
+    a = upper_genes(gene1).fillna("").astype(str)
+    b = upper_genes(gene2).fillna("").astype(str)
+    return a.where(a != "", b), b.where((a != "") & (b != a), "")
+
+
+def sv_label(gene1: pd.Series, gene2: pd.Series, sv_class: pd.Series) -> pd.Series:
+    """The evidence text of a structural variant: ``GENE1-GENE2 CLASS`` (upper case; one gene for an
+    intragenic event; ``rearrangement`` when the class is missing).
+
+    >>> sv_label(pd.Series(["ZNF207", "met"]), pd.Series(["erbb2", None]), pd.Series(["Fusion", None])).tolist()
+    ['ZNF207-ERBB2 FUSION', 'MET rearrangement']
+    """
+    a, b = _sv_genes(gene1, gene2)
+    sv_class = sv_class.astype("string").str.strip().str.upper().fillna("").astype(str)
+    names = pd.Series(np.where(b != "", a + "-" + b, a), index=gene1.index)
+    return names + np.where(sv_class != "", " " + sv_class, " rearrangement")
+
+
 def sv_partners(gene1: pd.Series, gene2: pd.Series) -> pd.DataFrame:
     """Both orientations of each structural variant: ``row`` (position in the input), ``gene`` (upper
     case) and ``partner`` (the other gene, upper case; missing for an intragenic event, i.e. one gene or
@@ -654,13 +675,9 @@ def _sv_evidence(
     sv = sv.merge(draw_map, on="sample_id", how="inner")
     if sv.empty:
         return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
-    a = upper_genes(sv["gene1"]).fillna("").astype(str)
-    b = upper_genes(sv["gene2"]).fillna("").astype(str)
-    a, b = a.where(a != "", b), b.where((a != "") & (b != a), "")  # one named gene comes first
-    sv_class = sv["sv_class"].astype("string").str.strip().str.upper().fillna("").astype(str)
-    names = pd.Series(np.where(b != "", a + "-" + b, a), index=sv.index)
+    a, b = _sv_genes(sv["gene1"], sv["gene2"])
     sv = sv.assign(pair=np.where(a <= b, a + "|" + b, b + "|" + a),
-                   alteration=names + np.where(sv_class != "", " " + sv_class, " rearrangement"))
+                   alteration=sv_label(sv["gene1"], sv["gene2"], sv["sv_class"]))
     in_base = sv[sv["draw"] == "baseline"][["patient_id", "pair"]].drop_duplicates().assign(at_base=True)
     sv = sv.merge(in_base, on=["patient_id", "pair"], how="left")
     sv["status"] = sv_presence_status(sv["draw"], sv["at_base"], sv["patient_id"].isin(with_baseline))
