@@ -7,6 +7,7 @@ page does not wait for the whole cohort.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,16 +15,25 @@ import pandas as pd
 from analysis.caveats import COHORT, caveats_except
 from analysis.params import AnalysisParameters
 from analysis.resistance import KnowledgeBase, ResistanceResult, call_mechanisms, load_knowledge_base
+from analysis.schema import STRUCTURAL_VARIANTS
 from analysis.study import Study
 from analysis.trajectory import TrajectoryResult, analyse_trajectories
 from analysis.tumour_fraction import tumour_fraction, tumour_fraction_notes
 
 
 def subset_study(study: Study, patient_ids: list[str]) -> Study:
-    """The same study restricted to *patient_ids* (tables filtered, provenance kept)."""
+    """The same study restricted to *patient_ids* (tables filtered, provenance kept).
+
+    Sample-level extra tables (structural variants, gene panels, segments, case lists) keep the rows of
+    the patients' samples; the panel gene lists are kept whole.
+    """
     keep = set(patient_ids)
     samples = study.samples[study.samples["patient_id"].isin(keep)]
     sample_ids = set(samples["sample_id"])
+
+    def own_samples(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["sample_id"].isin(sample_ids).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+
     return Study(
         patients=study.patients[study.patients["patient_id"].isin(keep)].reset_index(drop=True),
         samples=samples.reset_index(drop=True),
@@ -31,6 +41,9 @@ def subset_study(study: Study, patient_ids: list[str]) -> Study:
         copy_number=study.copy_number[study.copy_number["sample_id"].isin(sample_ids)].reset_index(drop=True),
         timeline=study.timeline[study.timeline["patient_id"].isin(keep)].reset_index(drop=True),
         meta=study.meta, report=study.report, provenance=study.provenance, notes=study.notes, path=study.path,
+        structural_variants=own_samples(study.structural_variants), gene_panels=own_samples(study.gene_panels),
+        panel_genes=study.panel_genes, case_lists=own_samples(study.case_lists),
+        segments=own_samples(study.segments), files=study.files,
     )
 
 
@@ -50,6 +63,9 @@ class PatientAnalysis:
         The patient's variants with ``collection_day``, ``sample_type`` and ``timepoint`` of their sample.
     copy_number
         The patient's gene-level copy number, with the same sample columns.
+    structural_variants
+        The patient's structural variants and fusions (:data:`analysis.schema.STRUCTURAL_VARIANTS`),
+        with the same sample columns.
     treatments
         TREATMENT events (``agent, start_day, stop_day``).
     tumour_fractions
@@ -73,6 +89,7 @@ class PatientAnalysis:
     trajectories: TrajectoryResult
     resistance: ResistanceResult
     caveats: tuple[str, ...] = ()
+    structural_variants: pd.DataFrame = dataclasses.field(default_factory=STRUCTURAL_VARIANTS.empty)
 
     @property
     def found(self) -> bool:
@@ -95,6 +112,8 @@ def analyse_patient(study: Study, patient_id: str, params: AnalysisParameters = 
         ["collection_day", "gene"], kind="stable").reset_index(drop=True)
     copy_number = own.copy_number.merge(sample_info, on="sample_id", how="left").sort_values(
         ["collection_day", "gene"], kind="stable").reset_index(drop=True)
+    structural_variants = own.structural_variants.merge(sample_info, on="sample_id", how="left").sort_values(
+        ["collection_day", "gene1"], kind="stable").reset_index(drop=True)
     treatments = own.events("TREATMENT")[["agent", "start_day", "stop_day"]]
     return PatientAnalysis(
         patient_id=patient_id,
@@ -102,6 +121,7 @@ def analyse_patient(study: Study, patient_id: str, params: AnalysisParameters = 
         samples=own.samples.sort_values("collection_day", kind="stable").reset_index(drop=True),
         variants=variants,
         copy_number=copy_number,
+        structural_variants=structural_variants,
         treatments=treatments,
         tumour_fractions=fractions,
         trajectories=trajectories,

@@ -12,6 +12,12 @@ Status of each alteration (design.md section 3; the words are the same on every 
 present at baseline whose VAF rose at least 2-fold and by at least 0.5 percentage points,
 :data:`analysis.params.EXPANDING_VAF_FOLD`, :data:`analysis.params.EXPANDING_VAF_DELTA`), and
 *unknown (no baseline draw)* (at progression, in a patient without a baseline draw).
+
+Structural variants (``study.structural_variants``) are the third alteration kind: a ``fusion`` rule
+matches a somatic structural variant or fusion of any class in which its gene is either partner
+(``gene1`` or ``gene2``, case-insensitive), the pattern naming the other partner (``*`` = any, or a
+regular expression).  A structural variant has no VAF, so it is never *expanding*: present in the
+baseline draw (same unordered gene pair) = *baseline*, absent = *new at progression*.
 """
 
 from __future__ import annotations
@@ -41,7 +47,9 @@ from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, j
 DEFAULT_KB_PATH = Path(__file__).resolve().parents[1] / "data" / "resistance_kb.tsv"
 
 KB_COLUMNS = ("gene", "alteration_type", "pattern", "pathway", "evidence_direction", "citation")
-ALTERATION_TYPES = ("mutation", "amplification", "deletion", "cn_loss", "her2_loss")
+ALTERATION_TYPES = ("mutation", "amplification", "deletion", "cn_loss", "her2_loss", "fusion")
+#: ``sv_status`` values left out of the calls (germline, not a resistance mechanism).
+GERMLINE_SV_STATUSES = frozenset({"GERMLINE"})
 EVIDENCE_DIRECTIONS = ("resistance", "sensitivity")
 #: Pathway ids of the default knowledge base, in display order.
 PATHWAYS = ("PI3K", "HER_FAMILY", "MAPK", "RTK_BYPASS", "CELL_CYCLE", "HER2_LOSS")
@@ -79,6 +87,7 @@ EVIDENCE_COLUMNS = {
     "alteration": "string",
     "vaf": "float64",
     "copy_number": "float64",
+    "supporting_reads": "float64",
     "baseline_vaf": "float64",
     "status": "string",
     "pathway": "string",
@@ -186,7 +195,8 @@ def _validate_row(row: dict, name: str, line: int) -> None:
         )
     pattern = row["pattern"]
     if not pattern:
-        fail("pattern", "expected *, truncating, codon:A-B or a protein-change regex, got an empty value")
+        fail("pattern", "expected *, truncating, codon:A-B, a protein-change regex or (fusion) a partner-gene "
+             "regex, got an empty value")
     if kind == "mutation":
         m = _CODON_RANGE.match(pattern)
         if m and int(m.group(1)) > int(m.group(2)):
@@ -196,6 +206,12 @@ def _validate_row(row: dict, name: str, line: int) -> None:
                 re.compile(pattern)
             except re.error as exc:
                 fail("pattern", f"expected a valid regular expression, got {pattern!r} ({exc})")
+    elif kind == "fusion":
+        if pattern != "*":
+            try:
+                re.compile(pattern, re.IGNORECASE)
+            except re.error as exc:
+                fail("pattern", f"expected * or a partner-gene regular expression, got {pattern!r} ({exc})")
     elif pattern != "*":
         fail("pattern", f"expected * for alteration type {kind}, got {pattern!r}")
     if not _PATHWAY.match(row["pathway"]):
@@ -219,9 +235,11 @@ class ResistanceResult:
     ----------
     evidence
         One row per matching alteration: ``patient_id, sample_id, draw`` (baseline/progression),
-        ``day, gene, alteration_type, alteration`` (protein change or CN text), ``vaf`` (fraction),
-        ``copy_number`` (copies), ``baseline_vaf``, ``status`` (:data:`STATUSES`), ``pathway,
-        evidence_direction, citation, kb_line``.
+        ``day, gene, alteration_type, alteration`` (protein change, CN text, or for a structural
+        variant ``GENE1-GENE2 CLASS``, e.g. ``ZNF207-ERBB2 FUSION``), ``vaf`` (fraction),
+        ``copy_number`` (copies), ``supporting_reads`` (reads supporting a structural variant),
+        ``baseline_vaf``, ``status`` (:data:`STATUSES`), ``pathway, evidence_direction, citation,
+        kb_line``.
     calls
         One row per patient and resistance pathway (:data:`CALL_COLUMNS`): ``patient_id, pathway,
         genes, alterations, status`` (the distinct statuses of its evidence, in :data:`STATUSES`
@@ -317,6 +335,60 @@ def cn_status(draw: pd.Series, at_baseline: pd.Series, has_baseline_draw: pd.Ser
     ).astype(object)
 
 
+def sv_presence_status(draw: pd.Series, at_baseline: pd.Series, has_baseline_draw: pd.Series) -> np.ndarray:
+    """Status of each structural-variant row (:data:`STATUSES`): present or not, never *expanding*.
+
+    A structural variant has no allele fraction, and its supporting reads depend on depth and library
+    rather than on tumour fraction alone, so, as for copy number, only presence in the baseline draw
+    (the same unordered gene pair) is compared.
+
+    >>> list(sv_presence_status(pd.Series(["baseline", "progression", "progression"]),
+    ...                         pd.Series([True, False, True]), pd.Series([True, True, False])))
+    ['baseline', 'new at progression', 'unknown (no baseline draw)']
+    """
+    return cn_status(draw, at_baseline, has_baseline_draw)
+
+
+def _sv_genes(gene1: pd.Series, gene2: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Upper-case gene symbols of both breakpoints, ``""`` for none; a lone gene comes first and an
+    intragenic event (the same gene twice) has an empty second gene."""
+    a = upper_genes(gene1).fillna("").astype(str)
+    b = upper_genes(gene2).fillna("").astype(str)
+    return a.where(a != "", b), b.where((a != "") & (b != a), "")
+
+
+def sv_label(gene1: pd.Series, gene2: pd.Series, sv_class: pd.Series) -> pd.Series:
+    """The evidence text of a structural variant: ``GENE1-GENE2 CLASS`` (upper case; one gene for an
+    intragenic event; ``rearrangement`` when the class is missing).
+
+    >>> sv_label(pd.Series(["ZNF207", "met"]), pd.Series(["erbb2", None]), pd.Series(["Fusion", None])).tolist()
+    ['ZNF207-ERBB2 FUSION', 'MET rearrangement']
+    """
+    a, b = _sv_genes(gene1, gene2)
+    sv_class = sv_class.astype("string").str.strip().str.upper().fillna("").astype(str)
+    names = pd.Series(np.where(b != "", a + "-" + b, a), index=gene1.index)
+    return names + np.where(sv_class != "", " " + sv_class, " rearrangement")
+
+
+def sv_partners(gene1: pd.Series, gene2: pd.Series) -> pd.DataFrame:
+    """Both orientations of each structural variant: ``row`` (position in the input), ``gene`` (upper
+    case) and ``partner`` (the other gene, upper case; missing for an intragenic event, i.e. one gene or
+    the same gene at both breakpoints).
+
+    >>> sides = sv_partners(pd.Series(["ERBB2", "met"]), pd.Series(["grb7", None]))
+    >>> list(zip(sides["row"], sides["gene"], sides["partner"].fillna("-")))
+    [(0, 'ERBB2', 'GRB7'), (1, 'MET', '-'), (0, 'GRB7', 'ERBB2')]
+    """
+    g1 = upper_genes(gene1.reset_index(drop=True)).astype("string")
+    g2 = upper_genes(gene2.reset_index(drop=True)).astype("string")
+    g1, g2 = g1.where(g1 != "", pd.NA), g2.where(g2 != "", pd.NA)
+    g2 = g2.where(g2 != g1, pd.NA)  # the same gene at both breakpoints: intragenic
+    rows = pd.Series(range(len(g1)), dtype="int64")
+    both = pd.concat([pd.DataFrame({"row": rows, "gene": g1, "partner": g2}),
+                      pd.DataFrame({"row": rows, "gene": g2, "partner": g1})], ignore_index=True)
+    return both[both["gene"].notna()].reset_index(drop=True)
+
+
 def join_statuses(statuses: pd.Series) -> str:
     """The distinct statuses in *statuses*, in :data:`STATUSES` order, joined by ``", "``.
 
@@ -406,6 +478,7 @@ def call_mechanisms(
         _mutation_evidence(study, rules, draw_map, with_baseline),
         _cn_evidence(study, rules, draw_map, with_baseline, params),
         _her2_loss_evidence(pts, rules, params),
+        _sv_evidence(study, rules, draw_map, with_baseline),
     ]
     evidence = pd.concat([e for e in parts if len(e)] or [parts[0]], ignore_index=True)
     evidence = (
@@ -582,8 +655,67 @@ def _cn_evidence(
     )
 
 
+def _sv_evidence(
+    study: Study, rules: pd.DataFrame, draw_map: pd.DataFrame, with_baseline: set[str]
+) -> pd.DataFrame:
+    """Step 4: knowledge-base ``fusion`` matches among the structural variants of the draws used.
+
+    A rule matches a structural variant when its gene is either partner (case-insensitive) and its
+    pattern is ``*`` or matches the other partner in full (case-insensitive; an intragenic event has no
+    partner and matches only ``*``).  Germline events (``sv_status`` GERMLINE) are left out.  Status:
+    the same unordered gene pair in the patient's baseline draw = baseline, else new at progression.
+    """
+    sv_rules = rules[rules["alteration_type"] == "fusion"]
+    sv = study.structural_variants
+    if sv_rules.empty or sv.empty:
+        return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+    somatic = ~sv["sv_status"].astype("string").str.strip().str.upper().isin(GERMLINE_SV_STATUSES).fillna(False)
+    sv = sv[sv["sample_id"].isin(draw_map["sample_id"]).fillna(False).to_numpy(dtype=bool)
+            & somatic.to_numpy(dtype=bool)]
+    sv = sv.merge(draw_map, on="sample_id", how="inner")
+    if sv.empty:
+        return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+    a, b = _sv_genes(sv["gene1"], sv["gene2"])
+    sv = sv.assign(pair=np.where(a <= b, a + "|" + b, b + "|" + a),
+                   alteration=sv_label(sv["gene1"], sv["gene2"], sv["sv_class"]))
+    in_base = sv[sv["draw"] == "baseline"][["patient_id", "pair"]].drop_duplicates().assign(at_base=True)
+    sv = sv.merge(in_base, on=["patient_id", "pair"], how="left")
+    sv["status"] = sv_presence_status(sv["draw"], sv["at_base"], sv["patient_id"].isin(with_baseline))
+    sides = sv_partners(sv["gene1"], sv["gene2"])
+    parts = []
+    for rule in sv_rules.itertuples(index=False):
+        side = sides[sides["gene"] == rule.gene]
+        if rule.pattern != "*":
+            side = side[side["partner"].fillna("").str.fullmatch(rule.pattern, case=False).fillna(False)
+                        & side["partner"].notna()]
+        if side.empty:
+            continue
+        matched = sv.iloc[side["row"].drop_duplicates().to_numpy()]
+        parts.append(pd.DataFrame({
+            "patient_id": matched["patient_id"],
+            "sample_id": matched["sample_id"],
+            "draw": matched["draw"],
+            "day": matched["day"],
+            "gene": rule.gene,
+            "alteration_type": "fusion",
+            "alteration": matched["alteration"],
+            "vaf": np.nan,
+            "copy_number": np.nan,
+            "supporting_reads": matched["supporting_reads"].astype("float64"),
+            "baseline_vaf": np.nan,
+            "status": matched["status"],
+            "pathway": rule.pathway,
+            "evidence_direction": rule.evidence_direction,
+            "citation": rule.citation,
+            "kb_line": rule.line,
+        }))
+    if not parts:
+        return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _her2_loss_evidence(pts: pd.DataFrame, rules: pd.DataFrame, params: AnalysisParameters) -> pd.DataFrame:
-    """Step 4: HER2 loss, amplified at the baseline draw and below the cutoff at the progression draw.
+    """Step 5: HER2 loss, amplified at the baseline draw and below the cutoff at the progression draw.
 
     Needs both draws by definition; the state is new at progression.
     """
@@ -637,7 +769,7 @@ CALL_COLUMNS = {
 
 
 def _calls(res: pd.DataFrame) -> pd.DataFrame:
-    """Step 5: one row per patient and resistance pathway (columns :data:`CALL_COLUMNS`)."""
+    """Step 6: one row per patient and resistance pathway (columns :data:`CALL_COLUMNS`)."""
     if res.empty:
         return typed_frame(pd.DataFrame(), CALL_COLUMNS)
     keys = ["patient_id", "pathway"]
@@ -661,7 +793,7 @@ def _calls(res: pd.DataFrame) -> pd.DataFrame:
 
 
 def _patient_mechanisms(pts: pd.DataFrame, calls: pd.DataFrame, res: pd.DataFrame) -> pd.DataFrame:
-    """Step 6: per patient, number of mechanisms, group (0 / 1 / 2+), pathways and genes."""
+    """Step 7: per patient, number of mechanisms, group (0 / 1 / 2+), pathways and genes."""
     per = pd.DataFrame(
         {
             "n_mechanisms": calls.groupby("patient_id").size(),
@@ -687,7 +819,7 @@ def _patient_mechanisms(pts: pd.DataFrame, calls: pd.DataFrame, res: pd.DataFram
 
 
 def _summary(patients: pd.DataFrame, kb: KnowledgeBase, caveats: list[str], topics: list[str]) -> pd.DataFrame:
-    """Step 7: headline counts over progressors (measure, value), with their caveats."""
+    """Step 8: headline counts over progressors (measure, value), with their caveats."""
     prog = patients[patients["progressed"].astype(bool)]
     n_prog = len(prog)
     n_with = int((prog["n_mechanisms"] > 0).sum())

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.patient import PatientAnalysis
+from analysis.resistance import sv_label
 from analysis.tumour_fraction import tumour_fraction_exclusion
 from dashboard.labels import FOLLOW_UP_NAMES, pathway_name
 
@@ -67,13 +68,18 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
     """Every alteration of every sample, one row each, for the per-draw table.
 
     Columns: ``sample_id, sample_type, timepoint, day, gene, alteration, vaf_pct`` (%, exact; the
-    table shows 3 significant digits), ``depth`` (reads), ``copy_number`` (copies, 2 d.p.), ``mechanism``
-    (pathway when the alteration supports a resistance call), ``vaf_flag`` (why the VAF is implausible, if
-    it is), ``tumour_fraction_note`` (why a CHIP or likely germline variant is left out of the tumour
-    fraction; empty otherwise).
+    table shows 3 significant digits), ``depth`` (reads), ``copy_number`` (copies, 2 d.p.),
+    ``supporting_reads`` (reads supporting a structural variant), ``mechanism`` (pathway when the
+    alteration supports a resistance call), ``vaf_flag`` (why the VAF is implausible, if it is),
+    ``tumour_fraction_note`` (why a CHIP or likely germline variant is left out of the tumour fraction;
+    empty otherwise).
+
+    A structural variant or fusion is one row: ``gene`` is the gene pair (``GENE1-GENE2``, one gene for
+    an intragenic event), ``alteration`` its class and event info (``FUSION: ZNF207-ERBB2 fusion``), with
+    ``, germline`` when ``sv_status`` says so.  It supports a mechanism when a ``fusion`` rule matched it.
     """
     columns = ["sample_id", "sample_type", "timepoint", "day", "gene", "alteration", "vaf_pct", "depth",
-               "copy_number", "mechanism", "vaf_flag", "tumour_fraction_note"]
+               "copy_number", "supporting_reads", "mechanism", "vaf_flag", "tumour_fraction_note"]
     variants = patient.variants
     rows = []
     if len(variants):
@@ -98,30 +104,78 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
             "vaf_pct": np.nan, "depth": np.nan, "copy_number": called["copy_number"].round(2), "kind": "copy_number",
             "tumour_fraction_note": "",
         }))
+    sv = patient.structural_variants
+    if len(sv):
+        rows.append(pd.DataFrame({
+            "sample_id": sv["sample_id"], "sample_type": sv["sample_type"], "timepoint": sv["timepoint"],
+            "day": sv["collection_day"], "gene": sv_genes_text(sv), "alteration": sv_alteration_text(sv),
+            "vaf_pct": np.nan, "depth": np.nan, "copy_number": np.nan,
+            "supporting_reads": sv["supporting_reads"].astype("float64"), "kind": "structural_variant",
+            "match": sv_label(sv["gene1"], sv["gene2"], sv["sv_class"]), "tumour_fraction_note": "",
+        }))
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     table = pd.concat(rows, ignore_index=True)
     table["depth"] = table["depth"].astype("Int64")
+    table["supporting_reads"] = table.get("supporting_reads", pd.Series(np.nan, index=table.index)).astype("Int64")
+    # Mutations and copy number support a call by gene; a structural variant by its own evidence text.
+    table["match"] = table.get("match", pd.Series(pd.NA, index=table.index, dtype="object"))
+    table["match"] = table["match"].where(table["kind"] == "structural_variant", table["gene"])
     evidence = patient.resistance.evidence
     support = evidence[evidence["evidence_direction"] == "resistance"] if len(evidence) else evidence
     if len(support):
-        support = support.assign(kind=np.where(support["alteration_type"] == "mutation", "mutation", "copy_number"))
-        support = support.groupby(["sample_id", "gene", "kind"])["pathway"].agg(
+        fusion = support["alteration_type"] == "fusion"
+        support = support.assign(
+            kind=np.select([support["alteration_type"] == "mutation", fusion],
+                           ["mutation", "structural_variant"], "copy_number"),
+            match=support["alteration"].where(fusion, support["gene"]))
+        support = support.groupby(["sample_id", "match", "kind"])["pathway"].agg(
             lambda s: ", ".join(sorted({pathway_name(p) for p in s})))
-        table = table.merge(support.rename("mechanism").reset_index(), on=["sample_id", "gene", "kind"], how="left")
+        table = table.merge(support.rename("mechanism").reset_index(), on=["sample_id", "match", "kind"],
+                            how="left")
     else:
         table["mechanism"] = pd.NA
     return table.sort_values(["day", "sample_type", "gene"], kind="stable")[columns].reset_index(drop=True)
 
 
+def sv_genes_text(sv: pd.DataFrame) -> pd.Series:
+    """The gene pair of each structural variant as the file names it: ``GENE1-GENE2`` (one gene for an
+    intragenic event).
+
+    >>> sv_genes_text(pd.DataFrame({"gene1": ["ZNF207", "MET", "MET"], "gene2": ["ERBB2", None, "MET"]})).tolist()
+    ['ZNF207-ERBB2', 'MET', 'MET']
+    """
+    gene1 = sv["gene1"].astype("string")
+    gene2 = sv["gene2"].astype("string")
+    second = gene2.where(gene2.str.upper() != gene1.str.upper())
+    return (gene1.fillna(gene2) + ("-" + second).where(gene1.notna()).fillna("")).astype(object)
+
+
+def sv_alteration_text(sv: pd.DataFrame) -> pd.Series:
+    """Class and event info of each structural variant (``FUSION: ZNF207-ERBB2 fusion``), ``structural
+    variant`` when neither is given, ``, germline`` appended for a germline event (not used for calls).
+
+    >>> sv_alteration_text(pd.DataFrame({"sv_class": ["FUSION", None], "event_info": ["A-B fusion", None],
+    ...                                  "sv_status": ["SOMATIC", "GERMLINE"]})).tolist()
+    ['FUSION: A-B fusion', 'structural variant, germline']
+    """
+    sv_class = sv["sv_class"].astype("string").str.strip()
+    info = sv["event_info"].astype("string").str.strip()
+    sv_class, info = sv_class.where(sv_class != ""), info.where(info != "")
+    text = (sv_class + ": " + info).fillna(sv_class).fillna(info).fillna("structural variant")
+    germline = sv["sv_status"].astype("string").str.strip().str.upper().eq("GERMLINE").fillna(False)
+    return text.where(~germline.to_numpy(dtype=bool), text + ", germline").astype(object)
+
+
 def evidence_table(patient: PatientAnalysis) -> pd.DataFrame:
     """Resistance evidence: one row per supporting alteration, with its citation.
 
-    Columns: ``pathway, gene, alteration, sample_id, day, draw, vaf_pct, copy_number, status, citation,
-    tumour_fraction_note`` (CHIP or likely germline variant, left out of the tumour fraction).
+    Columns: ``pathway, gene, alteration, sample_id, day, draw, vaf_pct, copy_number, supporting_reads``
+    (reads supporting a structural variant), ``status, citation, tumour_fraction_note`` (CHIP or likely
+    germline variant, left out of the tumour fraction).
     """
-    columns = ["pathway", "gene", "alteration", "sample_id", "day", "draw", "vaf_pct", "copy_number", "status",
-               "citation", "tumour_fraction_note"]
+    columns = ["pathway", "gene", "alteration", "sample_id", "day", "draw", "vaf_pct", "copy_number",
+               "supporting_reads", "status", "citation", "tumour_fraction_note"]
     evidence = patient.resistance.evidence
     if evidence.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -131,7 +185,8 @@ def evidence_table(patient: PatientAnalysis) -> pd.DataFrame:
         "alteration": evidence["alteration"],
         "sample_id": evidence["sample_id"], "day": evidence["day"], "draw": evidence["draw"],
         "vaf_pct": 100.0 * evidence["vaf"].astype("float64"),
-        "copy_number": evidence["copy_number"].round(2), "status": evidence["status"],
+        "copy_number": evidence["copy_number"].round(2),
+        "supporting_reads": evidence["supporting_reads"].astype("Int64"), "status": evidence["status"],
         "citation": evidence["citation"], "tumour_fraction_note": evidence_exclusion(evidence),
     })[columns].sort_values(["pathway", "day", "gene"], kind="stable").reset_index(drop=True)
 
@@ -159,14 +214,15 @@ def neighbours(patient_ids: list[str], patient_id: str) -> tuple[str | None, str
 ALTERATION_LABELS = {
     "sample_id": "Sample", "sample_type": "Type", "timepoint": "Timepoint", "day": "Day",
     "gene": "Gene", "alteration": "Alteration", "vaf_pct": "VAF (%)", "depth": "Depth (reads)",
-    "copy_number": "Copy number (copies)", "mechanism": "Supports mechanism",
+    "copy_number": "Copy number (copies)", "supporting_reads": "Supporting reads (SV)",
+    "mechanism": "Supports mechanism",
     "vaf_flag": "VAF check (left out of tumour fraction)",
     "tumour_fraction_note": "Tumour fraction",
 }
 EVIDENCE_LABELS = {
     "pathway": "Mechanism", "gene": "Gene", "alteration": "Alteration", "sample_id": "Sample", "day": "Day",
     "draw": "Draw", "vaf_pct": "VAF (%)", "copy_number": "Copy number (copies)",
-    "status": "Status (baseline / expanding / new at progression)",
+    "supporting_reads": "Supporting reads (SV)", "status": "Status (baseline / expanding / new at progression)",
     "citation": "Evidence (citation)", "tumour_fraction_note": "Tumour fraction",
 }
 

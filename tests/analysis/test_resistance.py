@@ -32,7 +32,7 @@ def result():
 
 def test_default_kb_covers_design_list():
     kb = load_knowledge_base()
-    assert kb.version == "1.0" and len(kb.sha256) == 64
+    assert kb.version == "1.1" and len(kb.sha256) == 64
     rules = set(zip(kb.table["gene"], kb.table["alteration_type"], strict=False))
     expected = {
         ("PIK3CA", "mutation"),
@@ -69,7 +69,7 @@ def test_default_kb_covers_design_list():
     [
         ("gene\talteration_type\n", 1, "version"),  # no version line
         ("# version: 2\ngene\tpattern\n", 2, "alteration_type"),  # missing column
-        ("# version: 2\n" + HEADER + "KRAS\tfusion\t*\tMAPK\tresistance\tx\n", 3, "alteration_type"),
+        ("# version: 2\n" + HEADER + "KRAS\tmethylation\t*\tMAPK\tresistance\tx\n", 3, "alteration_type"),
         ("# version: 2\n" + HEADER + "KRAS\tmutation\tG12[\tMAPK\tresistance\tx\n", 3, "pattern"),
         ("# version: 2\n" + HEADER + "KRAS\tamplification\tG12D\tMAPK\tresistance\tx\n", 3, "pattern"),
         ("# version: 2\n# comment\n" + HEADER + "KRAS\tmutation\t*\tmapk\tresistance\tx\n", 4, "pathway"),
