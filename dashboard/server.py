@@ -52,4 +52,41 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     app.layout = shell
     for module in callback_modules():
         module.register(app)
+    add_security_headers(app)
     return app
+
+
+def content_security_policy(app: dash.Dash) -> str:
+    """A Content-Security-Policy that Dash and plotly work under: scripts only from this server (and Dash's
+    own inline scripts, by hash), nothing from any other host, no framing."""
+    script_hashes = " ".join(app.csp_hashes())  # already quoted: 'sha256-...'
+    return ("default-src 'self'; "
+            f"script-src 'self' {script_hashes}; "
+            "style-src 'self' 'unsafe-inline'; "  # plotly injects <style> elements
+            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def add_security_headers(app: dash.Dash) -> None:
+    """Security headers on every response; callback responses (they carry patient data) are never cached.
+
+    Dash adds inline scripts up to the first request (the pages plugin's own clientside callbacks), so the
+    policy's script hashes are computed then, and again whenever the set of inline scripts grows.
+    """
+    cached: dict[int, str] = {}
+
+    @app.server.after_request
+    def _headers(response):
+        from flask import request
+
+        n_scripts = len(getattr(app, "_inline_scripts", ()))
+        if n_scripts not in cached:
+            cached.clear()
+            cached[n_scripts] = content_security_policy(app)
+        response.headers.setdefault("Content-Security-Policy", cached[n_scripts])
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        if "_dash-update-component" in request.path:
+            response.headers["Cache-Control"] = "no-store"
+        return response
