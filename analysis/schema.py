@@ -62,13 +62,12 @@ class TableSchema:
                 out[col.name] = _as_dtype(series, col.dtype)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{self.name}.{col.name}: expected {col.dtype}: {exc}") from exc
-        extras = [c for c in frame.columns if c not in out]
-        result = pd.DataFrame(out, index=frame.index)
-        for extra in extras:
+        for extra in [c for c in frame.columns if c not in out]:
             values = frame[extra]
             # Free text attributes get the same string dtype as declared text columns.
-            result[extra] = values.astype("string") if values.dtype == object else values
-        return result.reset_index(drop=True)
+            out[extra] = values.astype("string") if values.dtype == object else values
+        # Built at once: adding thousands of columns one by one is quadratic.
+        return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
 def _as_dtype(series: pd.Series, dtype: str) -> pd.Series:

@@ -243,13 +243,14 @@ def _sample_types(raw: RawTable, report: ValidationReport, notes: list[str]) -> 
 def _extras(raw: RawTable, interpreted: Iterable[str | None]) -> pd.DataFrame:
     used = {c for c in interpreted if c is not None}
     extra_cols = [c for c in raw.frame.columns if c not in used]
-    extras = pd.DataFrame(index=raw.frame.index)
+    columns: dict[str, pd.Series] = {}
     for col in extra_cols:
         values = raw.frame[col].where(~missing_mask(raw.frame[col]))
         numbers = pd.to_numeric(values, errors="coerce")
         is_numeric = values.notna().any() and numbers[values.notna()].notna().all()
-        extras[col.lower()] = numbers.astype("float64") if is_numeric else values.astype("string")
-    return extras
+        columns[col.lower()] = numbers.astype("float64") if is_numeric else values.astype("string")
+    # One frame from all columns at once: inserting them one by one is quadratic in the column count.
+    return pd.DataFrame(columns, index=raw.frame.index)
 
 
 def _duplicates(report: ValidationReport, raw: RawTable, column: str, ids: pd.Series, what: str) -> None:
@@ -262,16 +263,31 @@ def _duplicates(report: ValidationReport, raw: RawTable, column: str, ids: pd.Se
 
 # --------------------------------------------------------------------------- clinical
 
-def _read_table(path: Path, report: ValidationReport) -> RawTable:
-    """:func:`read_raw_table`, with the repairs it made reported as warnings."""
+#: Most columns a clinical or timeline file may have (real studies have tens to a few hundred attributes);
+#: beyond it the file is refused before any per-column work, so an absurd shape cannot stall a read.
+MAX_CLINICAL_COLUMNS = 1000
+
+
+def _read_table(path: Path, report: ValidationReport, max_columns: int | None = None) -> RawTable:
+    """:func:`read_raw_table`, with the repairs it made reported as warnings.
+
+    Raises
+    ------
+    InputError
+        More than *max_columns* columns (when given).
+    """
     raw = read_raw_table(path)
+    if max_columns is not None and raw.frame.shape[1] > max_columns:
+        raise InputError(f"{raw.frame.shape[1]:,} columns: more than the {max_columns:,} attributes a clinical "
+                         "or timeline file may have; is this a gene x sample matrix given as a clinical file?",
+                         path=str(path), line=int(raw.lines[0]) - 1 if len(raw.lines) else None)
     raw.report_warnings(report)
     return raw
 
 
 def read_patients_file(path: Path, report: ValidationReport) -> pd.DataFrame:
     """A cBioPortal patient file -> the tidy patients table; findings go to *report*."""
-    raw = _read_table(path, report)
+    raw = _read_table(path, report, MAX_CLINICAL_COLUMNS)
     f = raw.frame
     id_col = find_column(f, "PATIENT_ID")
     if id_col is None:
@@ -301,7 +317,7 @@ def read_patients_file(path: Path, report: ValidationReport) -> pd.DataFrame:
 
 
 def _read_samples(path: Path, report: ValidationReport, notes: list[str]) -> tuple[pd.DataFrame, RawTable]:
-    raw = _read_table(path, report)
+    raw = _read_table(path, report, MAX_CLINICAL_COLUMNS)
     f = raw.frame
     sid_col, pid_col = find_column(f, "SAMPLE_ID"), find_column(f, "PATIENT_ID")
     for col, name in ((sid_col, "SAMPLE_ID"), (pid_col, "PATIENT_ID")):
@@ -437,7 +453,7 @@ def _combine_copy_number(discrete: pd.DataFrame | None, log2: pd.DataFrame | Non
 def read_timeline_file(path: Path, report: ValidationReport) -> pd.DataFrame:
     """A cBioPortal timeline file -> tidy timeline rows (the raw table in ``.attrs["raw"]``); findings go to
     *report*."""
-    raw = _read_table(path, report)
+    raw = _read_table(path, report, MAX_CLINICAL_COLUMNS)
     f = raw.frame
     cols = {file_col: find_column(f, file_col) for file_col in TIMELINE_COLUMNS}
     for required in ("PATIENT_ID", "START_DATE", "EVENT_TYPE"):

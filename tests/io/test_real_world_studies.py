@@ -310,3 +310,32 @@ def test_matched_normals_filter_germline_variants_out_of_somatic_analyses(tiny_s
     assert any("2 plasma or tissue variant(s) are also in the patient's matched normal" in n for n in study.notes)
     genes = concordance_analysis(study).per_gene
     assert "TP53" not in set(genes.loc[genes["alteration"] == "mutation", "gene"])
+
+
+def _widen(path: Path, n: int) -> None:
+    def transform(lines):
+        out = []
+        for line in lines:
+            if not line:
+                out.append(line)
+            elif line.startswith("#"):
+                out.append(line + "\tX" * n)
+            elif line.startswith("PATIENT_ID"):
+                out.append(line + "".join(f"\tATTR_{i}" for i in range(n)))
+            else:
+                out.append(line + "".join(f"\t{i % 7}" for i in range(n)))
+        return out
+    _rewrite(path, transform)
+
+
+def test_an_absurdly_wide_clinical_file_is_refused_before_any_per_column_work(tiny_study_dir):
+    _widen(tiny_study_dir / "data_clinical_patient.txt", 5000)
+    (error,) = _refused(tiny_study_dir).report.errors
+    assert error.file == "data_clinical_patient.txt" and error.line == 5
+    assert "5,010 columns: more than the 1,000 attributes" in error.message
+
+
+def test_hundreds_of_free_attributes_are_all_kept(tiny_study_dir):
+    _widen(tiny_study_dir / "data_clinical_patient.txt", 600)
+    patients = read_study(tiny_study_dir).patients
+    assert "attr_599" in patients.columns and patients["attr_6"].tolist() == [6.0, 6.0]
