@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.errors import InputError
 from analysis.validation import ValidationReport
 
 #: Roles that hold one file; a second candidate is listed as not read, with the reason.
@@ -144,9 +145,21 @@ class StudyFiles:
 
 
 def read_meta(path: Path) -> dict[str, str]:
-    """Parse a ``meta_*.txt`` file (``key: value`` lines)."""
+    """Parse a ``meta_*.txt`` file (``key: value`` lines).
+
+    Raises
+    ------
+    InputError
+        The file is not UTF-8 text (the line is named).
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8 text (e.g. Latin-1); save it as UTF-8", path=str(path), line=line) from exc
     meta: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
+    for line in text.splitlines():
         if ":" in line and not line.lstrip().startswith("#"):
             key, value = line.split(":", 1)
             meta[key.strip()] = value.strip()
@@ -232,7 +245,7 @@ def locate_study_files(folder: Path, report: ValidationReport) -> StudyFiles:
 def _claim_meta_files(folder: Path, files: StudyFiles, report: ValidationReport, claim) -> None:
     meta_study = folder / "meta_study.txt"
     if meta_study.is_file():
-        files.meta_study = read_meta(meta_study)
+        files.meta_study = _read_meta_reported(meta_study, report)
         claim(meta_study, "meta", "name", "study identifier, name and description")
     else:
         report.warning("meta_study.txt", None, None, "no meta_study.txt; the folder name is used as study id")
@@ -240,7 +253,7 @@ def _claim_meta_files(folder: Path, files: StudyFiles, report: ValidationReport,
     for meta_path in sorted(p for p in folder.glob("*.txt") if "meta" in p.name.lower()):
         if meta_path == meta_study:
             continue
-        meta = read_meta(meta_path)
+        meta = _read_meta_reported(meta_path, report)
         if not meta:
             continue  # a data file with "meta" in its name
         alteration = meta.get("genetic_alteration_type", "").upper()
@@ -283,6 +296,15 @@ def _claim_meta_files(folder: Path, files: StudyFiles, report: ValidationReport,
 
 
 META_KINDS_ALTERATIONS = frozenset(a for a, _ in META_KINDS)
+
+
+def _read_meta_reported(path: Path, report: ValidationReport) -> dict[str, str]:
+    """:func:`read_meta`, a file that cannot be read being an error in *report* (and an empty meta)."""
+    try:
+        return read_meta(path)
+    except InputError as exc:
+        report.error(path.name, exc.line, None, str(exc).split(": ", 1)[-1])
+        return {}
 
 
 def _claim_by_name(folder: Path, claimed: dict[Path, FileEntry], claim) -> None:

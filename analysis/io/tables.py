@@ -162,9 +162,19 @@ def missing_mask(values: pd.Series) -> pd.Series:
 
 
 def to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Convert text to float.  Returns (numbers with NaN for missing, mask of unconvertible non-missing values)."""
+    """Convert text to float.  Returns (numbers with NaN for missing, mask of unconvertible non-missing values).
+
+    ``inf``, ``-Infinity`` and numbers beyond the float range are not numbers here: no measurement is
+    infinite, and one such value would break every statistic downstream.
+
+    >>> numbers, bad = to_number(pd.Series(["1.5", "inf", "", "x", "1e999"]))
+    >>> numbers.tolist()[:1], bad.tolist()
+    ([1.5], [False, True, False, True, True])
+    """
     missing = missing_mask(values)
     numbers = pd.to_numeric(values.where(~missing), errors="coerce").astype("float64")
+    infinite = pd.Series(np.isinf(numbers.to_numpy()), index=numbers.index)
+    numbers = numbers.where(~infinite)
     bad = numbers.isna() & ~missing
     return numbers, bad
 

@@ -339,3 +339,22 @@ def test_hundreds_of_free_attributes_are_all_kept(tiny_study_dir):
     _widen(tiny_study_dir / "data_clinical_patient.txt", 600)
     patients = read_study(tiny_study_dir).patients
     assert "attr_599" in patients.columns and patients["attr_6"].tolist() == [6.0, 6.0]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "column"), [
+    ("data_mutations.txt", "\t300\t100\t400", "\tinf\t100\t400", "t_ref_count"),
+    ("data_mutations.txt", "7578406", "inf", "Start_Position"),
+    ("data_clinical_sample.txt", "\t-20\t", "\tinf\t", "COLLECTION_DAY"),
+    ("data_clinical_patient.txt", "\t4.5\t", "\t1e999\t", "HER2_FISH_RATIO"),
+])
+def test_infinite_numbers_are_refused_with_file_line_and_column(tiny_study_dir, file, old, new, column):
+    path = tiny_study_dir / file
+    path.write_text(path.read_text().replace(old, new, 1))
+    (error,) = _refused(tiny_study_dir).report.errors
+    assert (error.file, error.column) == (file, column) and error.line is not None
+
+
+def test_a_latin1_meta_file_is_an_error_naming_the_line(tiny_study_dir):
+    (tiny_study_dir / "meta_study.txt").write_bytes(b"cancer_study_identifier: tiny\nname: Caf\xe9\n")
+    (error,) = _refused(tiny_study_dir).report.errors
+    assert (error.file, error.line) == ("meta_study.txt", 2) and "not UTF-8" in error.message
