@@ -156,8 +156,8 @@ def read_meta(path: Path) -> dict[str, str]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError("not UTF-8 text (e.g. Latin-1); save it as UTF-8", path=str(path), line=line) from exc
+        line_no = data[: exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8 text (e.g. Latin-1); save it as UTF-8", path=str(path), line=line_no) from exc
     meta: dict[str, str] = {}
     for line in text.splitlines():
         if ":" in line and not line.lstrip().startswith("#"):
