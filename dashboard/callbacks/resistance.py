@@ -87,9 +87,10 @@ def default_genes_note(gene_choice: str, n_genes: int) -> str:
     return f"Default genes: the knowledge-base genes altered in at least one patient ({n_genes})."
 
 
-def fill_gene_picker(ready, _reset_clicks, current):
+def fill_gene_picker(ready, _reset_clicks, current, previous_default=None):
     """Options (with altered-patient counts for the current parameters), the default genes, and the value:
-    the genes picked (kept), else the defaults; "Reset to default genes" puts the defaults back."""
+    the genes picked (kept), else the defaults; "Reset to default genes" puts the defaults back.  A value
+    that was the previous defaults follows the new ones (parameters changed what is altered)."""
     if ready is None:
         raise PreventUpdate
     service = get_analysis_service()
@@ -105,7 +106,8 @@ def fill_gene_picker(ready, _reset_clicks, current):
     except (AnalysisError, OSError) as exc:
         return no_update, no_update, no_update, _alert(exc)
     picked = parse_genes(current)
-    value = view["default"] if _reset_pressed() or not picked else list(picked)
+    was_default = bool(previous_default) and set(picked) == set(parse_genes(previous_default))
+    value = view["default"] if _reset_pressed() or not picked or was_default else list(picked)
     options = gene_options(view["ranking"], [g for g in value if g])
     return options, value, view["default"], default_genes_note(view["choice"], len(view["default"]))
 
@@ -221,6 +223,7 @@ def register(app) -> None:
         Input(ids.COHORT_READY, "data"),
         Input(ids.RESISTANCE_GENES_RESET, "n_clicks"),
         State(ids.RESISTANCE_GENES, "value"),
+        State(ids.RESISTANCE_GENES_DEFAULT, "data"),
     )(fill_gene_picker)
     app.callback(
         Output(ids.RESISTANCE_HEADLINE, "children"),

@@ -101,6 +101,9 @@ def test_the_picker_fills_in_the_defaults_keeps_a_pick_and_the_oncoprint_redraws
     assert "most altered" in note
     assert options[0]["label"].endswith("patients)") or options[0]["label"].endswith("patient)")
     assert callbacks.fill_gene_picker({}, None, ["kras"])[1] == ["KRAS"]  # a pick is kept
+    # The previous defaults (other parameters) follow the new defaults; a pick that differs is kept.
+    assert callbacks.fill_gene_picker({}, None, ["ERBB2", "MYC"], ["MYC", "ERBB2"])[1] == default
+    assert callbacks.fill_gene_picker({}, None, ["ERBB2"], ["MYC", "ERBB2"])[1] == ["ERBB2"]
 
     figure, note = callbacks.draw_oncoprint({}, "mechanism", "all", default)
     assert _gene_rows(figure) == sorted(default) and "4 genes" in note
