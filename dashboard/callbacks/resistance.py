@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dash import Input, Output, State, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, State, ctx, html, no_update
+from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from analysis.errors import AnalysisError
+from analysis.oncoprint import GENES_MOST_ALTERED, MIN_KB_GENES_ALTERED, gene_ranking
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.components.tables import data_table, stat_card
@@ -17,11 +18,14 @@ from dashboard.parameters import params_from_store, query_string
 from dashboard.views.resistance import (
     enrichment_table,
     evidence_table,
+    gene_options,
     headline,
     her2_progression_frame,
     mechanism_table,
+    oncoprint_for_genes,
     oncoprint_view,
     page_state,
+    parse_genes,
     progressors_without_paired_cn,
     resistance_caveats,
     select_patients,
@@ -44,28 +48,68 @@ def _alert(exc: Exception) -> html.Div:
                     children=[html.Strong("The resistance analysis could not be shown. "), str(exc)])
 
 
-def draw_oncoprint(ready, sort, show):
-    """The oncoprint figure and its note (what was capped) for the sort and filter chosen."""
+def draw_oncoprint(ready, sort, show, genes=None):
+    """The oncoprint figure and its note (what was capped) for the sort, filter and genes chosen
+    (no genes picked: the default genes)."""
     if ready is None:
         raise PreventUpdate
     service = get_analysis_service()
     params = params_from_store(ready)
     state = page_state(sort, show)
+    picked = parse_genes(genes)
 
     def build() -> dict:
         cohort = service.cohort(params)
-        view = oncoprint_view(cohort.oncoprint, cohort.trajectories, service.study, state["sort"], state["show"])
-        figure = oncoprint_figure(view.patient_ids, view.rows, view.cells, view.tracks, view.details)
+        oncoprint = oncoprint_for_genes(cohort.oncoprint, service.study, cohort.trajectories, cohort.resistance,
+                                        params, picked)
+        view = oncoprint_view(oncoprint, cohort.trajectories, service.study, state["sort"], state["show"])
+        figure = oncoprint_figure(view.patient_ids, view.rows, view.cells, view.tracks, view.details,
+                                  not_profiled=view.not_profiled)
         selection = view.selection
+        unprofiled = f", {len(view.not_profiled)} not profiled" if len(view.not_profiled) else ""
         note = selection.note or (f"{len(selection.patient_ids)} of {selection.n_cohort} patients shown, "
-                                  f"{len(view.cells)} altered cells.")
+                                  f"{len(oncoprint.gene_order)} genes, {len(view.cells)} altered cells{unprofiled}.")
         return {"figure": figure.to_plotly_json(), "note": note}
 
     try:
-        result = service.view("resistance-oncoprint", params, build, state["sort"], state["show"])
+        result = service.view("resistance-oncoprint", params, build, state["sort"], state["show"],
+                              ",".join(sorted(picked)))
     except (AnalysisError, OSError) as exc:
         return no_update, _alert(exc)
     return result["figure"], result["note"]
+
+
+def default_genes_note(gene_choice: str, n_genes: int) -> str:
+    """How the default genes were chosen, in words."""
+    if gene_choice == GENES_MOST_ALTERED:
+        return (f"Default genes: the study's most altered genes ({n_genes}), because fewer than "
+                f"{MIN_KB_GENES_ALTERED} knowledge-base genes are altered.")
+    return f"Default genes: the knowledge-base genes altered in at least one patient ({n_genes})."
+
+
+def fill_gene_picker(ready, _reset_clicks, current, previous_default=None):
+    """Options (with altered-patient counts for the current parameters), the default genes, and the value:
+    the genes picked (kept), else the defaults; "Reset to default genes" puts the defaults back.  A value
+    that was the previous defaults follows the new ones (parameters changed what is altered)."""
+    if ready is None:
+        raise PreventUpdate
+    service = get_analysis_service()
+    params = params_from_store(ready)
+
+    def build() -> dict:
+        oncoprint = service.cohort(params).oncoprint
+        return {"default": list(oncoprint.gene_order), "choice": oncoprint.gene_choice,
+                "ranking": gene_ranking(service.study, params)}
+
+    try:
+        view = service.view("resistance-gene-picker", params, build)
+    except (AnalysisError, OSError) as exc:
+        return no_update, no_update, no_update, _alert(exc)
+    picked = parse_genes(current)
+    was_default = bool(previous_default) and set(picked) == set(parse_genes(previous_default))
+    value = view["default"] if _reset_pressed() or not picked or was_default else list(picked)
+    options = gene_options(view["ranking"], [g for g in value if g])
+    return options, value, view["default"], default_genes_note(view["choice"], len(view["default"]))
 
 
 def fill_tables(ready, show):
@@ -135,9 +179,17 @@ def fill_tables(ready, show):
     return cards, tables, view["slope"], caveat_block
 
 
-def keep_state(sort, show):
-    """The sort and filter go into the URL (page state)."""
-    return page_state(sort, show)
+def _reset_pressed() -> bool:
+    """Whether "Reset to default genes" fired the callback (False when called outside Dash, as in tests)."""
+    try:
+        return ctx.triggered_id == ids.RESISTANCE_GENES_RESET
+    except MissingCallbackContextException:
+        return False
+
+
+def keep_state(sort, show, genes=None, default_genes=None):
+    """The sort, filter and the genes picked (when not the defaults) go into the URL (page state)."""
+    return page_state(sort, show, genes, default_genes)
 
 
 def open_patient(click, params_query):
@@ -161,7 +213,18 @@ def register(app) -> None:
         Input(ids.COHORT_READY, "data"),
         Input(ids.RESISTANCE_SORT, "value"),
         Input(ids.RESISTANCE_SHOW, "value"),
+        Input(ids.RESISTANCE_GENES, "value"),
     )(draw_oncoprint)
+    app.callback(
+        Output(ids.RESISTANCE_GENES, "options"),
+        Output(ids.RESISTANCE_GENES, "value"),
+        Output(ids.RESISTANCE_GENES_DEFAULT, "data"),
+        Output(ids.RESISTANCE_GENES_NOTE, "children"),
+        Input(ids.COHORT_READY, "data"),
+        Input(ids.RESISTANCE_GENES_RESET, "n_clicks"),
+        State(ids.RESISTANCE_GENES, "value"),
+        State(ids.RESISTANCE_GENES_DEFAULT, "data"),
+    )(fill_gene_picker)
     app.callback(
         Output(ids.RESISTANCE_HEADLINE, "children"),
         Output(ids.RESISTANCE_TABLES, "children"),
@@ -174,6 +237,8 @@ def register(app) -> None:
         Output(ids.PAGE_STATE, "data", allow_duplicate=True),
         Input(ids.RESISTANCE_SORT, "value"),
         Input(ids.RESISTANCE_SHOW, "value"),
+        Input(ids.RESISTANCE_GENES, "value"),
+        State(ids.RESISTANCE_GENES_DEFAULT, "data"),
         prevent_initial_call=True,
     )(keep_state)
     app.callback(

@@ -2,12 +2,15 @@
 
 Layout (top to bottom): a PFS bar track (months, progression vs censored), three categorical
 tracks (HER2 status, resistance class, number of mechanisms), then two rows per gene, plasma
-above tissue.  Glyphs: copy-number changes fill the cell, mutations are a thinner inner bar; a
+above tissue.  Glyphs: copy-number changes fill the cell, a structural variant (fusion) is a narrower
+dark purple bar, mutations are a thinner inner bar; a
 plasma alteration *new at progression* carries a yellow diamond, one *expanding* (present at
 baseline, VAF up >= 2-fold and >= 0.5 points) a white upward triangle, one at progression in a
 patient without a baseline draw (*unknown*) a small open circle (the statuses of
-:data:`analysis.resistance.STATUSES`, as in the evidence tables).  On the right, the share of the
-patients shown with an alteration in each gene row.
+:data:`analysis.resistance.STATUSES`, as in the evidence tables).  A cell whose gene was on none of
+the patient's shown samples' mutation panels is *not profiled*: grey hatching and its own hover text,
+never the plain empty cell of *not altered*.  On the right, the share of the profiled patients shown
+with an alteration in each gene row.
 
 Cells are bars with a base and height in data units, so that they keep their shape when zoomed; a
 transparent heatmap underneath carries one hover text per cell (patient, gene, alteration, sample,
@@ -28,6 +31,9 @@ GLYPHS = {
     "amplification": ("Amplification", OKABE_ITO["vermillion"], 0.86),
     "deletion": ("Deep deletion", OKABE_ITO["blue"], 0.86),
     "her2_loss": ("HER2 loss at progression", OKABE_ITO["sky_blue"], 0.86),
+    # Dark purple: every Okabe-Ito colour is taken; far darker than the other-mutation pink, and drawn
+    # narrower and lower than a copy-number cell, so shape tells them apart as well as colour.
+    "structural_variant": ("Structural variant / fusion", "#5e3c99", 0.6),
     "missense": ("Missense mutation", OKABE_ITO["green"], 0.34),
     "truncating": ("Truncating mutation", OKABE_ITO["black"], 0.34),
     "inframe": ("In-frame indel", OKABE_ITO["orange"], 0.34),
@@ -40,6 +46,8 @@ STATUS_MARKS = {
     "unknown_baseline": ("Unknown: no baseline draw (plasma)", "circle-open", "#000000", 0.7),
 }
 EMPTY_CELL = "#e4e7eb"
+#: Not profiled (gene not on the panel): hatched, paler than an empty cell.
+NOT_PROFILED = ("Not profiled (gene not on the sample's panel)", "#f7f8fa", "#9aa3ad")
 
 TRACKS = {
     "her2_status": ("HER2 status", {"POSITIVE": OKABE_ITO["purple"], "NEGATIVE": "#c9ced4"}),
@@ -58,8 +66,8 @@ def _row_label(gene: str, source: str) -> str:
 
 
 def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFrame, cells: pd.DataFrame,
-                     tracks: pd.DataFrame, details: pd.DataFrame | None = None, title: str | None = None
-                     ) -> go.Figure:
+                     tracks: pd.DataFrame, details: pd.DataFrame | None = None, title: str | None = None,
+                     not_profiled: pd.DataFrame | None = None) -> go.Figure:
     """The oncoprint of the patients shown.
 
     Parameters
@@ -67,7 +75,8 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     patient_ids
         Columns, left to right.
     rows
-        Gene rows top to bottom: ``gene, source, pathway, n_altered, pct_altered`` (% of patients shown).
+        Gene rows top to bottom: ``gene, source, pathway, n_altered, pct_altered`` (% of the profiled
+        patients shown) and optionally ``n_profiled`` (patients shown profiled for that row).
     cells
         ``patient_id, gene, source, alteration_type, status, new_at_progression, expanding,
         unknown_baseline, label, timepoints`` (one row per glyph;
@@ -77,6 +86,9 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
         mechanism_group, pfs_months, pfs_event``.
     details
         Optional ``patient_id, gene, source, detail``: per-draw VAF / CN lines for the hover text.
+    not_profiled
+        Optional ``patient_id, gene, source, sample_ids`` (``analysis.oncoprint.OncoprintData.not_profiled``):
+        cells drawn as not profiled.
     """
     n = len(patient_ids)
     if n == 0:
@@ -95,10 +107,11 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     cell_cols = cells["patient_id"].astype(str).map(column).fillna(-1).to_numpy(dtype=int)
     inside = (cell_rows >= 0) & (cell_cols >= 0)
     drawn = cells[inside].assign(row=cell_rows[inside], col=cell_cols[inside])
+    unprofiled = _place(not_profiled, row_of, column)
 
     # --- hover layer (added first, so that it lies under every glyph) ---------------------------------------
     xs = np.arange(n)
-    hover = _hover_matrix(patient_ids, rows, drawn, tracks, details)
+    hover = _hover_matrix(patient_ids, rows, drawn, tracks, details, unprofiled)
     z = np.full((n_rows, n), np.nan)
     z[N_TRACK_ROWS:, :] = 0.0
     fig.add_trace(go.Heatmap(
@@ -135,12 +148,23 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
                 marker=dict(color=palette.get(value, UNKNOWN_TRACK), line=dict(width=0.5, color="#8a96a3")),
                 name=value, legendgroup=field, legendgrouptitle_text=label, hoverinfo="skip"), row=2, col=1)
 
+    # --- not profiled (under the glyphs: a cell can be unprofiled for mutations and still carry a CN change) ----
+    if len(unprofiled):
+        label, fill, hatch = NOT_PROFILED
+        fig.add_trace(go.Bar(
+            x=unprofiled["col"].to_numpy(), y=np.full(len(unprofiled), 0.86),
+            base=unprofiled["row"].to_numpy() - 0.43, width=0.9,
+            marker=dict(color=fill, line=dict(width=0.5, color=hatch),
+                        pattern=dict(shape="/", fgcolor=hatch, size=5, solidity=0.25)),
+            name=label, legendgroup="profiling", legendgrouptitle_text="Profiling", hoverinfo="skip"),
+            row=2, col=1)
+
     # --- glyphs ---------------------------------------------------------------------------------------------------
     for kind, (label, colour, height) in GLYPHS.items():
         sub = drawn[drawn["alteration_type"] == kind]
         if sub.empty:
             continue
-        width = 0.9 if height > 0.5 else 0.9 * 0.6
+        width = 0.9 if height > 0.8 else (0.9 * 0.8 if height > 0.5 else 0.9 * 0.6)
         fig.add_trace(go.Bar(
             x=sub["col"].to_numpy(), y=np.full(len(sub), height), base=sub["row"].to_numpy() - height / 2,
             width=width, marker=dict(color=colour, line=dict(width=0)), name=label, legendgroup="alteration",
@@ -160,14 +184,16 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
 
     # --- frequency --------------------------------------------------------------------------------------------
     freq_y = [row_of[(g, s)] for g, s in zip(rows["gene"], rows["source"], strict=True)]
+    n_profiled = rows["n_profiled"].astype(int) if "n_profiled" in rows else pd.Series(n, index=rows.index)
     fig.add_trace(go.Bar(
         x=rows["pct_altered"].to_numpy(dtype=float), y=freq_y, orientation="h", width=0.7,
         marker_color=np.where(rows["source"].to_numpy() == "plasma", COLOURS["plasma"], COLOURS["tissue"]),
         text=[f"{k}" for k in rows["n_altered"]], textposition="outside", cliponaxis=False,
         customdata=np.stack([rows["gene"].astype(str), rows["source"].astype(str), rows["n_altered"].astype(int),
-                             rows["pathway"].astype(str)], axis=-1) if len(rows) else None,
+                             rows["pathway"].astype(str), n_profiled], axis=-1) if len(rows) else None,
         hovertemplate="%{customdata[0]} (%{customdata[1]}), pathway %{customdata[3]}<br>altered in "
-                      "%{customdata[2]} of " + f"{n}" + " patients shown (%{x:.1f}%)<extra></extra>",
+                      "%{customdata[2]} of %{customdata[4]} profiled patients shown (%{x:.1f}%)"
+                      "<extra></extra>",
         showlegend=False, name="frequency"), row=2, col=2)
 
     tickvals = list(range(len(TRACKS))) + freq_y
@@ -198,8 +224,26 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     return fig
 
 
+def _place(not_profiled: pd.DataFrame | None, row_of: dict, column: dict) -> pd.DataFrame:
+    """The not-profiled cells inside the grid, with their ``row`` and ``col``."""
+    if not_profiled is None or not_profiled.empty:
+        return pd.DataFrame(columns=["patient_id", "gene", "source", "sample_ids", "row", "col"])
+    keys = zip(not_profiled["gene"].astype(str), not_profiled["source"].astype(str), strict=True)
+    rows = np.array([row_of.get(k, -1) for k in keys], dtype=int)
+    cols = not_profiled["patient_id"].astype(str).map(column).fillna(-1).to_numpy(dtype=int)
+    inside = (rows >= 0) & (cols >= 0)
+    return not_profiled[inside].assign(row=rows[inside], col=cols[inside])
+
+
+def not_profiled_text(gene: str, sample_ids) -> str:
+    """``not profiled: KRAS not on this sample's panel (P1-B)`` (one or several samples)."""
+    samples = [s for s in str(sample_ids).split(";") if s] if not _missing(sample_ids) else []
+    whose = "this sample's panel" if len(samples) <= 1 else "these samples' panels"
+    return f"not profiled: {gene} not on {whose}" + (f" ({', '.join(samples)})" if samples else "")
+
+
 def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: pd.DataFrame,
-                  details: pd.DataFrame | None) -> np.ndarray:
+                  details: pd.DataFrame | None, unprofiled: pd.DataFrame | None = None) -> np.ndarray:
     """One hover text per (row, column): patient summary, then the cell's alterations and values."""
     n = len(patient_ids)
     n_rows = N_TRACK_ROWS + len(rows)
@@ -222,6 +266,13 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
     # repeated patient summaries.
     for (gene, source), r in row_index.items():
         hover[r, :] = [f"<b>{pid}</b> · {gene} ({source}): no alteration in the draws shown" for pid in patient_ids]
+    unprofiled_at = {}
+    if unprofiled is not None and len(unprofiled):
+        for rec in unprofiled.itertuples(index=False):
+            text = not_profiled_text(str(rec.gene), rec.sample_ids)
+            r, c = int(rec.row), int(rec.col)
+            unprofiled_at[(r, c)] = text
+            hover[r, c] = f"<b>{patient_ids[c]}</b> · {rec.gene} ({rec.source}): {text}"
     if len(drawn):
         grouped = drawn.sort_values("alteration_type").groupby(["row", "col"], sort=False)
         for (r, c), sub in grouped:
@@ -231,8 +282,10 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
                 when = _when(rec.source, rec.timepoints, getattr(rec, "status", None))
                 parts.append(f"{GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]}: {rec.label} ({when})")
             extra = detail_map.get((patient_ids[c], gene, source))
+            unprofiled_note = unprofiled_at.get((int(r), int(c)))
             hover[r, c] = (f"{summary[c]}<br><b>{gene}</b> ({source})<br>" + "<br>".join(parts)
-                           + (f"<br>{extra}" if extra else ""))
+                           + (f"<br>{extra}" if extra else "")
+                           + (f"<br>Mutations {unprofiled_note}" if unprofiled_note else ""))
     return hover
 
 

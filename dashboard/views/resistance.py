@@ -9,6 +9,8 @@ of :func:`analysis.agreement.wilson_interval` for the headline proportion.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,8 +19,8 @@ import pandas as pd
 from analysis import caveats as C
 from analysis.agreement import wilson_interval
 from analysis.alterations import protein_changing_mask
-from analysis.oncoprint import OncoprintData
-from analysis.params import CONFIDENCE_LEVEL
+from analysis.oncoprint import OncoprintData, build_oncoprint, structural_variant_labels
+from analysis.params import CONFIDENCE_LEVEL, AnalysisParameters
 from analysis.resistance import ResistanceResult
 from analysis.study import Study
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, upper_genes
@@ -56,12 +58,69 @@ ALTERATION_LABELS = {
     "truncating": "Truncating mutation",
     "inframe": "In-frame indel",
     "other_mutation": "Other protein-altering mutation",
+    "structural_variant": "Structural variant / fusion",
 }
 
+#: Most genes the picker keeps (more rows than this would not fit a screen anyway).
+MAX_PICKED_GENES = 60
+_GENE_SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 
-def page_state(sort: str | None, show: str | None) -> dict[str, str]:
-    """Valid page state (unknown values fall back to the defaults)."""
-    return {"sort": sort if sort in SORTS else DEFAULT_SORT, "show": show if show in SHOWS else DEFAULT_SHOW}
+
+def parse_genes(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Gene symbols from the URL (``KRAS,ERBB2``) or the picker (a list): upper case, distinct, in order.
+
+    Anything that is not a gene symbol is dropped, and at most :data:`MAX_PICKED_GENES` are kept; an
+    empty result means "the default genes".
+
+    >>> parse_genes("kras, ERBB2,,kras;<x>")
+    ('KRAS', 'ERBB2')
+    """
+    if value is None:
+        return ()
+    parts = re.split(r"[,;\s]+", value) if isinstance(value, str) else [str(v) for v in value if v is not None]
+    genes = [g.strip().upper() for g in parts]
+    return tuple(dict.fromkeys(g for g in genes if _GENE_SYMBOL.match(g)))[:MAX_PICKED_GENES]
+
+
+def page_state(sort: str | None, show: str | None, genes: str | Sequence[str] | None = None,
+               default_genes: Sequence[str] | None = None) -> dict[str, str]:
+    """Valid page state (unknown values fall back to the defaults).
+
+    ``genes`` (comma-joined) is kept only when genes were picked and they differ from *default_genes*
+    (when known): a link to the default view stays short and follows the study's defaults.
+    """
+    state = {"sort": sort if sort in SORTS else DEFAULT_SORT, "show": show if show in SHOWS else DEFAULT_SHOW}
+    picked = parse_genes(genes)
+    if picked and (default_genes is None or set(picked) != {g.upper() for g in default_genes}):
+        state["genes"] = ",".join(picked)
+    return state
+
+
+def gene_options(ranking: pd.DataFrame, extra: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Gene picker options, most altered first: ``KRAS (7 patients)``.
+
+    Parameters
+    ----------
+    ranking
+        ``gene, n_patients`` (:func:`analysis.oncoprint.gene_ranking`: patients with an altered sample).
+    extra
+        Genes to offer even without data (e.g. picked in a shared link), after the others.
+    """
+    options = [{"label": f"{g} ({n} patient{'s' if n != 1 else ''})", "value": str(g)}
+               for g, n in zip(ranking["gene"], ranking["n_patients"].astype(int), strict=True)]
+    known = set(ranking["gene"].astype(str))
+    options += [{"label": f"{g} (no data)", "value": g} for g in extra if g not in known]
+    return options
+
+
+def oncoprint_for_genes(default: OncoprintData, study: Study, trajectories: TrajectoryResult,
+                        resistance: ResistanceResult, params: AnalysisParameters,
+                        genes: Sequence[str] | None) -> OncoprintData:
+    """The oncoprint of the picked genes: the cohort's (default genes) unless other genes were picked."""
+    picked = parse_genes(genes)
+    if not picked or set(picked) == set(default.gene_order):
+        return default
+    return build_oncoprint(study, trajectories, resistance, params, genes=picked)
 
 
 @dataclass(frozen=True)
@@ -144,7 +203,8 @@ class OncoprintView:
         Columns, left to right.
     rows
         Gene rows top to bottom: ``gene, source`` (plasma/tissue), ``pathway, n_altered`` (patients
-        shown with any alteration in that gene and source), ``pct_altered`` (% of patients shown).
+        shown with any alteration in that gene and source), ``n_profiled`` (patients shown, less those
+        not profiled for the gene there and not altered), ``pct_altered`` (% of ``n_profiled``).
     cells
         The oncoprint cells of those patients and rows (``analysis.oncoprint.CELL_COLUMNS``).
     tracks
@@ -154,6 +214,8 @@ class OncoprintView:
         digits, CN in copies), ``<br>``-joined, for hover text.
     selection
         The :class:`OncoprintSelection`.
+    not_profiled
+        ``patient_id, gene, source, sample_ids`` of the patients shown (``OncoprintData.not_profiled``).
     """
 
     patient_ids: tuple[str, ...]
@@ -162,6 +224,7 @@ class OncoprintView:
     tracks: pd.DataFrame
     details: pd.DataFrame
     selection: OncoprintSelection
+    not_profiled: pd.DataFrame
 
 
 def oncoprint_view(oncoprint: OncoprintData, trajectories: TrajectoryResult, study: Study,
@@ -176,16 +239,24 @@ def oncoprint_view(oncoprint: OncoprintData, trajectories: TrajectoryResult, stu
     sources = [s for s in ("plasma", "tissue") if (oncoprint.cells["source"] == s).any()] or ["plasma"]
     pathway = oncoprint.genes.set_index("gene")["pathway"] if len(oncoprint.genes) else pd.Series(dtype=str)
     altered = cells.groupby(["gene", "source"])["patient_id"].nunique()
+    not_profiled = oncoprint.not_profiled[oncoprint.not_profiled["patient_id"].astype(str).isin(shown)]
+    not_profiled = not_profiled.reset_index(drop=True)
+    # A patient not profiled for mutations but with a CN or SV change there was profiled for something.
+    unaltered = not_profiled.merge(cells[["patient_id", "gene", "source"]].drop_duplicates(),
+                                   on=["patient_id", "gene", "source"], how="left", indicator=True)
+    unprofiled = unaltered[unaltered["_merge"] == "left_only"].groupby(["gene", "source"])["patient_id"].nunique()
     n_shown = len(selection.patient_ids)
     records = []
     for gene in oncoprint.gene_order:
         for source in sources:
             n = int(altered.get((gene, source), 0))
+            profiled = n_shown - int(unprofiled.get((gene, source), 0))
             records.append({"gene": gene, "source": source, "pathway": str(pathway.get(gene, "OTHER")),
-                            "n_altered": n, "pct_altered": 100.0 * n / n_shown if n_shown else math.nan})
-    rows = pd.DataFrame(records, columns=["gene", "source", "pathway", "n_altered", "pct_altered"])
+                            "n_altered": n, "n_profiled": profiled,
+                            "pct_altered": 100.0 * n / profiled if profiled else math.nan})
+    rows = pd.DataFrame(records, columns=["gene", "source", "pathway", "n_altered", "n_profiled", "pct_altered"])
     details = cell_details(study, trajectories, cells)
-    return OncoprintView(selection.patient_ids, rows, cells, tracks, details, selection)
+    return OncoprintView(selection.patient_ids, rows, cells, tracks, details, selection, not_profiled)
 
 
 def _draws(study: Study, trajectories: TrajectoryResult, patient_ids: set[str]) -> pd.DataFrame:
@@ -246,6 +317,9 @@ def cell_details(study: Study, trajectories: TrajectoryResult, cells: pd.DataFra
         cn_cells = cells.loc[cells["alteration_type"].isin(["amplification", "deletion", "her2_loss"]),
                              ["patient_id", "gene", "source"]].astype(str).drop_duplicates()
         lines.append(cn_lines.merge(cn_cells, on=["patient_id", "gene", "source"]))
+    sv_cells = cells.loc[cells["alteration_type"] == "structural_variant", ["patient_id", "gene", "source"]]
+    if len(sv_cells) and len(study.structural_variants):
+        lines.append(_structural_variant_lines(study, draws, sv_cells.astype(str).drop_duplicates()))
     if not lines:
         return empty
     long = pd.concat(lines, ignore_index=True)
@@ -253,6 +327,23 @@ def cell_details(study: Study, trajectories: TrajectoryResult, cells: pd.DataFra
     long = long.sort_values(["patient_id", "gene", "source", "draw_rank", "text"], kind="stable")
     grouped = long.groupby(["patient_id", "gene", "source"], sort=False)["text"].agg("<br>".join)
     return grouped.rename("detail").reset_index().astype(str)
+
+
+def _structural_variant_lines(study: Study, draws: pd.DataFrame, sv_cells: pd.DataFrame) -> pd.DataFrame:
+    """``patient_id, gene, source, draw, text`` per structural variant behind an SV cell (reads, event)."""
+    sv = study.structural_variants
+    sv = sv.assign(label=structural_variant_labels(sv), sample_id=sv["sample_id"].astype(str))
+    long = pd.concat([sv.assign(gene=upper_genes(sv["gene1"])), sv.assign(gene=upper_genes(sv["gene2"]))],
+                     ignore_index=True).dropna(subset=["gene"])
+    long = long.drop_duplicates(["sample_id", "gene", "label", "event_info"]).astype({"gene": str})
+    long = long.merge(draws, on="sample_id").merge(sv_cells, on=["patient_id", "gene", "source"])
+    reads = [f", {int(r)} supporting reads" if pd.notna(r) else "" for r in long["supporting_reads"]]
+    info = [f" ({e})" if pd.notna(e) and str(e).strip() and str(e) != label else ""
+            for e, label in zip(long["event_info"], long["label"], strict=True)]
+    text = [f"{d} ({s}): {lab}{i}{r}" for d, s, lab, i, r in
+            zip(long["draw"], long["sample_id"], long["label"], info, reads, strict=True)]
+    return pd.DataFrame({"patient_id": long["patient_id"], "gene": long["gene"], "source": long["source"],
+                         "draw": long["draw"], "text": text})
 
 
 # --------------------------------------------------------------------------------------------- tables

@@ -130,3 +130,45 @@ def test_slope_plot_draws_each_pair_and_counts_rises_per_class():
 def test_slope_plot_without_pairs_explains_itself():
     empty = pd.DataFrame(columns=["patient_id", "resistance_class", "baseline_erbb2_cn", "progression_erbb2_cn"])
     assert "No progressor" in her2_slope_figure(empty, 2.4).layout.annotations[0].text
+
+
+def test_a_structural_variant_is_its_own_glyph_between_copy_number_and_mutations():
+    sv = pd.DataFrame([{"patient_id": "A", "gene": "PIK3CA", "source": "plasma",
+                        "alteration_type": "structural_variant",
+                        "status": "new at progression", "new_at_progression": True, "expanding": False,
+                        "unknown_baseline": False, "label": "PIK3CA-TBL1XR1 fusion", "timepoints": "progression"}])
+    fig = oncoprint_figure(PATIENTS, ROWS, pd.concat([_cells(), sv], ignore_index=True), TRACKS)
+    label = GLYPHS["structural_variant"][0]
+    glyph = _traces(fig, label)[0]
+    assert list(glyph.x) == [0] and glyph.legendgroup == "alteration"
+    amp, missense = _traces(fig, GLYPHS["amplification"][0])[0], _traces(fig, GLYPHS["missense"][0])[0]
+    assert missense.y[0] < glyph.y[0] < amp.y[0] and missense.width < glyph.width < amp.width
+    assert glyph_count(fig) == 6
+    assert (0, N_TRACK_ROWS + 2) in set(zip(_traces(fig, "New at progression (plasma)")[0].x,
+                                            _traces(fig, "New at progression (plasma)")[0].y, strict=True))
+    text = np.asarray(_traces(fig, "cells")[0].text)
+    assert "Structural variant / fusion: PIK3CA-TBL1XR1 fusion (new at progression)" in text[N_TRACK_ROWS + 2, 0]
+
+
+def test_not_profiled_cells_are_hatched_and_say_so_unlike_unaltered_cells():
+    not_profiled = pd.DataFrame({"patient_id": ["B", "A", "Z"], "gene": ["PIK3CA", "ERBB2", "PIK3CA"],
+                                 "source": ["plasma", "plasma", "plasma"],
+                                 "sample_ids": ["B-1;B-9", "A-1", "Z-1"]})
+    rows = ROWS.assign(n_profiled=[3, 3, 2])
+    fig = oncoprint_figure(PATIENTS, rows, _cells(), TRACKS, not_profiled=not_profiled)
+    hatched = _traces(fig, "Not profiled (gene not on the sample's panel)")[0]
+    # Z is not shown; B's PIK3CA and A's ERBB2 (which also carries an amplification) are drawn as not profiled.
+    assert sorted(zip(hatched.x, np.asarray(hatched.base) + 0.43, strict=True)) == [
+        (0, N_TRACK_ROWS), (1, N_TRACK_ROWS + 2)]
+    assert hatched.marker.pattern.shape == "/"
+    text = np.asarray(_traces(fig, "cells")[0].text)
+    assert text[N_TRACK_ROWS + 2, 1] == ("<b>B</b> · PIK3CA (plasma): not profiled: PIK3CA not on these samples' "
+                                         "panels (B-1, B-9)")
+    assert "no alteration" in text[N_TRACK_ROWS + 1, 0]  # profiled and not altered: the plain empty cell
+    assert "Mutations not profiled: ERBB2 not on this sample's panel (A-1)" in text[N_TRACK_ROWS, 0]
+    assert "Amplification: CN 5.1" in text[N_TRACK_ROWS, 0]
+    freq = _traces(fig, "frequency")[0]
+    assert [int(c[4]) for c in freq.customdata] == [3, 3, 2] and "profiled patients" in freq.hovertemplate
+    # Nothing unprofiled: no hatched trace at all.
+    plain = oncoprint_figure(PATIENTS, ROWS, _cells(), TRACKS)
+    assert not _traces(plain, "Not profiled (gene not on the sample's panel)")

@@ -70,3 +70,43 @@ def test_resistance_page_shows_the_oncoprint_and_the_mechanism_share(dash_duo, d
         "gd.emit('plotly_click', {event: {}, points: [{curveNumber: heat, pointNumber: [5, 0], x: 0, y: 5,"
         " customdata: arguments[0], data: gd.data[heat], fullData: gd._fullData[heat]}]});", first)
     WebDriverWait(dash_duo.driver, 15).until(lambda d: f"/patient/{first}" in d.current_url)
+
+
+GENE_ROWS_JS = ("return document.querySelector('#resistance-oncoprint .js-plotly-plot')._fullLayout.yaxis3.ticktext"
+                ".filter(t => t.includes(' · ')).map(t => t.split(' · ')[0]);")
+
+
+def _gene_rows(dash_duo) -> set[str]:
+    return set(dash_duo.driver.execute_script(GENE_ROWS_JS))
+
+
+def test_picking_a_gene_redraws_the_oncoprint_and_goes_into_the_url(dash_duo, demo_study_dir, tmp_path):
+    app = create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache"))
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/resistance")
+    # The picker fills in the default genes (the altered knowledge-base genes) once the cohort is ready.
+    dash_duo.wait_for_contains_text("#resistance-genes-note", "knowledge-base genes altered", timeout=40)
+    dash_duo.wait_for_contains_text("#resistance-oncoprint-note", "10 genes", timeout=20)
+    default = _gene_rows(dash_duo)
+    assert "TP53" not in default and {"ERBB2", "KRAS", "PIK3CA"} <= default
+
+    # Pick TP53 (the search box, then its option with the altered-patient count).
+    dash_duo.find_element("#resistance-genes").click()
+    search = dash_duo.wait_for_element(".dash-dropdown-search", timeout=10)
+    search.send_keys("TP53")
+    option = dash_duo.wait_for_element(".dash-dropdown-option", timeout=10)
+    assert option.text.startswith("TP53 (") and option.text.endswith("patients)")
+    option.click()
+    dash_duo.wait_for_contains_text("#resistance-oncoprint-note", "11 genes", timeout=20)
+    assert _gene_rows(dash_duo) == default | {"TP53"}
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: "genes=" in d.current_url and "TP53" in d.current_url)
+
+    # The link reproduces the pick; "Reset to default genes" puts the defaults back and the URL loses genes.
+    dash_duo.driver.get(dash_duo.driver.current_url)
+    dash_duo.wait_for_contains_text("#resistance-oncoprint-note", "11 genes", timeout=30)
+    assert "TP53" in _gene_rows(dash_duo)
+    dash_duo.find_element("#resistance-genes-reset").click()
+    dash_duo.wait_for_contains_text("#resistance-oncoprint-note", "10 genes", timeout=20)
+    assert _gene_rows(dash_duo) == default
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: "genes=" not in d.current_url)
+    assert dash_duo.get_logs() == []

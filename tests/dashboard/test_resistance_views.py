@@ -180,3 +180,37 @@ def test_progressors_view_and_her2_pairs_of_a_real_analysis(tiny_cohort):
     pairs = her2_progression_frame(cohort.trajectories)
     assert pairs[["patient_id", "resistance_class", "baseline_erbb2_cn", "progression_erbb2_cn"]].values.tolist() \
         == [["P1", "acquired", 4.0, 3.0]]
+
+
+def test_oncoprint_view_counts_the_profiled_patients_and_details_structural_variants():
+    from dataclasses import replace
+
+    from analysis.oncoprint import build_oncoprint
+    from analysis.resistance import call_mechanisms
+    from analysis.trajectory import analyse_trajectories
+    from tests.analysis.test_trajectory import make_study
+
+    study = make_study()
+    study = replace(
+        study,
+        gene_panels=pd.DataFrame({"sample_id": ["P1-B", "P1-P", "P1-T", "P2-B", "P2-42", "P3-B"],
+                                  "profile": "mutations",
+                                  "panel_id": ["SMALL", "SMALL", "BIG", "BIG", "BIG", "BIG"]}).astype("string"),
+        panel_genes=pd.DataFrame({"panel_id": ["SMALL", "BIG", "BIG", "BIG"],
+                                  "gene": ["ERBB2", "ERBB2", "NF1", "ERBB4"]}).astype("string"),
+        structural_variants=pd.DataFrame({"sample_id": ["P1-P"], "gene1": ["NF1"], "gene2": ["SUZ12"],
+                                          "sv_class": ["FUSION"], "event_info": ["NF1-SUZ12 in-frame"],
+                                          "supporting_reads": pd.array([9], dtype="Int64")}))
+    trajectories = analyse_trajectories(study)
+    onco = build_oncoprint(study, trajectories, call_mechanisms(study, trajectories), genes=["NF1", "ERBB4"])
+    view = oncoprint_view(onco, trajectories, study, show="all")
+    rows = view.rows.set_index(["gene", "source"])
+    # P1's plasma draws are on the small panel (no NF1, ERBB4), but P1 has an NF1 fusion: profiled for that.
+    assert rows.loc[("NF1", "plasma"), ["n_altered", "n_profiled"]].tolist() == [1, 3]
+    assert rows.loc[("ERBB4", "plasma"), ["n_altered", "n_profiled"]].tolist() == [1, 2]  # P2 of P2, P3
+    assert rows.loc[("ERBB4", "plasma"), "pct_altered"] == 50.0
+    assert set(map(tuple, view.not_profiled[["patient_id", "gene"]].values.tolist())) == {("P1", "NF1"),
+                                                                                          ("P1", "ERBB4")}
+    detail = view.details.set_index(["patient_id", "gene", "source"])["detail"]
+    assert detail[("P1", "NF1", "plasma")] == ("progression (P1-P): NF1-SUZ12 fusion (NF1-SUZ12 in-frame), "
+                                               "9 supporting reads")
