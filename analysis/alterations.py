@@ -236,3 +236,18 @@ def mark_matched_normal_variants(variants: pd.DataFrame, samples: pd.DataFrame) 
     values = np.where(found, True, False)
     variants.loc[checked, "in_matched_normal"] = values[checked]
     return variants, int((checked & found).sum())
+
+
+#: ``sv_status`` values of germline structural variants (never somatic evidence).
+GERMLINE_SV_STATUSES = ("GERMLINE",)
+
+
+def somatic_structural_variants(sv: pd.DataFrame) -> pd.DataFrame:
+    """The structural variants that may be somatic: those whose ``sv_status`` is not GERMLINE.
+
+    The one rule every path (concordance, oncoprint, gene groupings, mechanism calls) uses.
+    """
+    if sv.empty or "sv_status" not in sv:
+        return sv
+    germline = sv["sv_status"].astype("string").str.strip().str.upper().isin(GERMLINE_SV_STATUSES).fillna(False)
+    return sv[~germline.to_numpy(dtype=bool)]

@@ -35,7 +35,7 @@ from analysis.agreement import (
     correlation,
     wilson_interval,
 )
-from analysis.alterations import n_effect_unknown, protein_changing_mask
+from analysis.alterations import n_effect_unknown, protein_changing_mask, somatic_structural_variants
 from analysis.frames import typed_frame
 from analysis.params import (
     CHIP_GENES,
@@ -283,7 +283,8 @@ def _per_gene_rows(counts: pd.DataFrame, alteration: str, n_pairs: pd.Series | i
 def _paired_svs(study: Study, pairs: pd.DataFrame, sample_column: str) -> pd.DataFrame:
     """Structural variants of one side of the pairs: ``patient_id, sample_id, gene`` (one row per gene
     involved) and ``alteration`` (``SV:GENE1-GENE2``)."""
-    sv = study.structural_variants.merge(pairs[["patient_id", sample_column]], left_on="sample_id",
+    sv = somatic_structural_variants(study.structural_variants).merge(pairs[["patient_id", sample_column]],
+                                                                      left_on="sample_id",
                                          right_on=sample_column)
     if sv.empty:
         return pd.DataFrame(columns=["patient_id", "sample_id", "gene", "alteration"])

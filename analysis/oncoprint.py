@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import params as P
-from analysis.alterations import protein_changing_mask
+from analysis.alterations import protein_changing_mask, somatic_structural_variants
 from analysis.frames import typed_frame
 from analysis.params import AnalysisParameters
 from analysis.pfs_groups import altered_samples
@@ -270,7 +270,7 @@ def structural_variant_labels(sv: pd.DataFrame) -> pd.Series:
 
 def _structural_variant_cells(study: Study, draws: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
     """One row per SV, partner gene among *wanted* and draw; status as copy number (present at baseline)."""
-    sv = study.structural_variants
+    sv = somatic_structural_variants(study.structural_variants)
     if sv.empty:
         return pd.DataFrame(columns=["patient_id", "gene", "source", "alteration_type", "status", "label",
                                      "timepoint"])

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import params as P
-from analysis.alterations import protein_changing_mask
+from analysis.alterations import protein_changing_mask, somatic_structural_variants
 from analysis.params import AnalysisParameters
 from analysis.profiling import Profiling
 from analysis.resistance import ResistanceResult
@@ -424,7 +424,7 @@ def altered_samples(study: Study, params: AnalysisParameters = AnalysisParameter
     cutoff = np.where(sample_type == "tissue", params.tissue_amplification_cn, params.plasma_amplification_cn)
     discrete = cn["cna_discrete"].astype("float64")
     altered_cn = ((discrete.abs() >= 2) | (copies >= cutoff) | (copies <= P.GENE_DELETION_CN)).fillna(False)
-    sv = study.structural_variants
+    sv = somatic_structural_variants(study.structural_variants)
     rearranged = pd.concat([sv[["sample_id", "gene1"]].rename(columns={"gene1": "gene"}),
                             sv[["sample_id", "gene2"]].rename(columns={"gene2": "gene"})], ignore_index=True)
     rearranged = rearranged.dropna()

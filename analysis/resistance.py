@@ -35,7 +35,7 @@ from scipy import stats
 
 from analysis import caveats as C
 from analysis import params as P
-from analysis.alterations import protein_changing_mask
+from analysis.alterations import protein_changing_mask, somatic_structural_variants
 from analysis.caveats import caveats_about, tag
 from analysis.errors import InputError
 from analysis.frames import typed_frame
@@ -48,8 +48,6 @@ DEFAULT_KB_PATH = Path(__file__).resolve().parents[1] / "data" / "resistance_kb.
 
 KB_COLUMNS = ("gene", "alteration_type", "pattern", "pathway", "evidence_direction", "citation")
 ALTERATION_TYPES = ("mutation", "amplification", "deletion", "cn_loss", "her2_loss", "fusion")
-#: ``sv_status`` values left out of the calls (germline, not a resistance mechanism).
-GERMLINE_SV_STATUSES = frozenset({"GERMLINE"})
 EVIDENCE_DIRECTIONS = ("resistance", "sensitivity")
 #: Pathway ids of the default knowledge base, in display order.
 PATHWAYS = ("PI3K", "HER_FAMILY", "MAPK", "RTK_BYPASS", "CELL_CYCLE", "HER2_LOSS")
@@ -669,9 +667,8 @@ def _sv_evidence(
     sv = study.structural_variants
     if sv_rules.empty or sv.empty:
         return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
-    somatic = ~sv["sv_status"].astype("string").str.strip().str.upper().isin(GERMLINE_SV_STATUSES).fillna(False)
-    sv = sv[sv["sample_id"].isin(draw_map["sample_id"]).fillna(False).to_numpy(dtype=bool)
-            & somatic.to_numpy(dtype=bool)]
+    sv = somatic_structural_variants(sv)
+    sv = sv[sv["sample_id"].isin(draw_map["sample_id"]).fillna(False).to_numpy(dtype=bool)]
     sv = sv.merge(draw_map, on="sample_id", how="inner")
     if sv.empty:
         return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))

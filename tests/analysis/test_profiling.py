@@ -91,3 +91,15 @@ def test_structural_variants_are_a_third_alteration_kind_in_concordance():
     assert per_patient.loc["P2", "n_tissue_alterations"] == 2  # KRAS mutation + MET SV
     assert per_patient.loc["P1", "n_found_in_plasma"] == 3  # TP53 R175H, ERBB2 amplification, ERBB2-GRB7 fusion
     assert per_patient.loc["P2", "n_found_in_plasma"] == 0
+
+
+def test_germline_structural_variants_are_never_somatic_alterations():
+    from analysis.pfs_groups import altered_samples
+
+    study = make_tiny_study()
+    sv = pd.DataFrame({"sample_id": ["P1-T", "P1-B0"], "gene1": ["ERBB2", "ERBB2"], "gene2": ["GRB7", "GRB7"],
+                       "sv_class": "FUSION", "sv_status": ["GERMLINE", "germline"]})
+    germline_only = dataclasses.replace(study, structural_variants=sv)
+    result = concordance_analysis(germline_only)
+    assert "structural variant" not in set(result.per_gene["alteration"])
+    assert altered_samples(germline_only, genes="GRB7").empty
