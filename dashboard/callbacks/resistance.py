@@ -34,7 +34,7 @@ from dashboard.views.resistance import (
 MECHANISM_LABELS = {"mechanisms": "Mechanisms per progressor", "patients": "Progressors",
                     "of_progressors": "n / progressors", "percent": "%", "ci": "95% CI (Wilson)"}
 ENRICHMENT_LABELS = {"level": "Level", "mechanism": "Mechanism", "innate": "Innate with (n/N)",
-                     "acquired": "Acquired with (n/N)", "odds_ratio": "Odds ratio (innate vs acquired)",
+                     "acquired": "Acquired with (n/N)", "odds_ratio": "Odds ratio, innate vs acquired (95% CI)",
                      "p_value": "Fisher exact p (two-sided)", "p_exact": "Fisher p (exact)"}
 EVIDENCE_LABELS = {"patient_id": "Patient", "pathway": "Pathway", "gene": "Gene", "alteration": "Alteration",
                    "draw": "Draw", "sample_id": "Sample", "day": "Day", "vaf": "VAF", "copy_number": "CN (copies)",

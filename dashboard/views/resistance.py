@@ -392,14 +392,29 @@ def _ratio(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _odds_ratio_text(row) -> str:
+    """The odds ratio with its CI; when a cell is zero, "not estimable" and the Haldane-Anscombe-corrected
+    OR (0.5 added to every cell), labelled as such."""
+    value = row["odds_ratio"]
+    if pd.notna(value) and not math.isinf(value):
+        low, high = row.get("odds_ratio_ci_low", math.nan), row.get("odds_ratio_ci_high", math.nan)
+        ci = f" ({_ratio(low)}-{_ratio(high)})" if pd.notna(low) and pd.notna(high) else ""
+        return f"{value:.3g}{ci}"
+    corrected = row.get("corrected_odds_ratio", math.nan)
+    if pd.notna(corrected):
+        return (f"not estimable (a zero cell); corrected OR {corrected:.3g} "
+                f"({_ratio(row['corrected_ci_low'])}-{_ratio(row['corrected_ci_high'])}, Haldane-Anscombe)")
+    return "not estimable"
+
+
 def enrichment_table(resistance: ResistanceResult) -> pd.DataFrame:
     """Each mechanism (pathway, then gene) in innate vs acquired resistance: counts, odds ratio, Fisher p.
 
     Returns
     -------
-    DataFrame ``level, mechanism, innate, acquired, odds_ratio, p_value`` (text; "< 0.001" below
-    0.001), ``p_exact`` (the exact p, for CSV); pathways first,
-    then genes, each by p-value.
+    DataFrame ``level, mechanism, innate, acquired, odds_ratio`` (with its 95% CI; for a table with a
+    zero cell "not estimable" and the Haldane-Anscombe-corrected OR, labelled), ``p_value`` (text;
+    "< 0.001" below 0.001), ``p_exact`` (the exact p, for CSV); pathways first, then genes, each by p-value.
     """
     enrichment = resistance.enrichment
     columns = ["level", "mechanism", "innate", "acquired", "odds_ratio", "p_value"]
@@ -414,7 +429,7 @@ def enrichment_table(resistance: ResistanceResult) -> pd.DataFrame:
                    for a, n in zip(table["innate_with"], table["innate_n"], strict=True)],
         "acquired": [f"{c}/{n} ({100 * c / n:.0f}%)" if n else f"{c}/0"
                      for c, n in zip(table["acquired_with"], table["acquired_n"], strict=True)],
-        "odds_ratio": [_ratio(v) for v in table["odds_ratio"]],
+        "odds_ratio": [_odds_ratio_text(row) for _, row in table.iterrows()],
         "p_value": [format_p(p) if pd.notna(p) else "not estimable" for p in table["p_value"]],
         "p_exact": table["p_value"].astype("float64").to_numpy(),
     }, columns=[*columns, "p_exact"]).reset_index(drop=True)

@@ -129,7 +129,7 @@ def test_enrichment_table_orders_pathways_first_and_names_infinite_odds():
     table = enrichment_table(_resistance(["0"], [True], enrichment=enrichment))
     assert table["mechanism"].tolist() == ["PI3K", "MAPK", "PIK3CA"]
     assert table.iloc[0]["innate"] == "4/7 (57%)" and table.iloc[0]["acquired"] == "0/10 (0%)"
-    assert table.iloc[0]["odds_ratio"].startswith("inf") and table.iloc[0]["p_value"] == "0.015"
+    assert table.iloc[0]["odds_ratio"] == "not estimable" and table.iloc[0]["p_value"] == "0.015"  # inf is no estimate
     assert table.iloc[0]["p_exact"] == pytest.approx(0.0147059)
     assert table.iloc[1]["odds_ratio"] == "0"
 
@@ -214,3 +214,17 @@ def test_oncoprint_view_counts_the_profiled_patients_and_details_structural_vari
     detail = view.details.set_index(["patient_id", "gene", "source"])["detail"]
     assert detail[("P1", "NF1", "plasma")] == ("progression (P1-P): NF1-SUZ12 fusion (NF1-SUZ12 in-frame), "
                                                "9 supporting reads")
+
+
+def test_enrichment_shows_the_corrected_odds_ratio_when_a_cell_is_zero():
+    enrichment = pd.DataFrame({
+        "level": ["gene", "gene"], "mechanism": ["PIK3CA", "ERBB2"],
+        "innate_with": [4, 3], "innate_n": [7, 7], "acquired_with": [0, 5], "acquired_n": [10, 10],
+        "odds_ratio": [math.nan, 0.75], "odds_ratio_ci_low": [math.nan, 0.1], "odds_ratio_ci_high": [math.nan, 5.2],
+        "corrected_odds_ratio": [27.0, math.nan], "corrected_ci_low": [1.14, math.nan],
+        "corrected_ci_high": [638.0, math.nan], "p_value": [0.0147, 1.0],
+    })
+    table = enrichment_table(_resistance(["0"], [True], enrichment=enrichment)).set_index("mechanism")
+    assert table.loc["PIK3CA", "odds_ratio"] == (
+        "not estimable (a zero cell); corrected OR 27 (1.14-638, Haldane-Anscombe)")
+    assert table.loc["ERBB2", "odds_ratio"] == "0.75 (0.1-5.2)"
