@@ -113,8 +113,9 @@ def _with_columns(table: pd.DataFrame, key: str, derived: pd.DataFrame) -> pd.Da
     names = [c for c in derived.columns if c != key]
     base = table.drop(columns=[c for c in names if c in table.columns])
     joined = base[[key]].merge(derived.drop_duplicates(key), on=key, how="left")
-    return base.assign(**{name: joined[name].to_numpy() for name in names}).astype(
-        {name: derived[name].dtype for name in names})
+    # A column with no value at all is text when read back from a file (nothing says it is a number).
+    dtypes = {name: derived[name].dtype if joined[name].notna().any() else "string" for name in names}
+    return base.assign(**{name: joined[name].to_numpy() for name in names}).astype(dtypes)
 
 
 def study_with_derived_columns(study: Study, cohort: CohortAnalysis) -> Study:

@@ -21,7 +21,7 @@ from analysis.export import (
     statistics_table,
 )
 from analysis.io.cbioportal import read_study, write_study
-from tests.io.test_cbioportal_write import assert_same_tables, rich_study
+from tests.io.test_cbioportal_write import STUDY_ES_0, assert_same_tables, rich_study
 
 DERIVED_PATIENT = ["resistance_class", "n_resistance_mechanisms", "resistance_pathways",
                    "resistance_mechanism_status"]
@@ -164,3 +164,20 @@ def test_cli_help_lists_export(capsys):
         main(["export", "--help"])
     text = capsys.readouterr().out
     assert "--study" in text and "--out" in text and "derived" in text
+
+
+@pytest.mark.skipif(not STUDY_ES_0.is_dir(), reason="cBioPortal validator test data not present")
+def test_study_es_0_exports_and_reopens_to_the_same_tables(tmp_path):
+    """A real study with every optional table; derived columns that have no value at all (no VAFs to
+    estimate a tumour fraction from) are text, as they read back from the file."""
+    study = read_study(STUDY_ES_0)
+    result = export_study(study, tmp_path / "es_0")
+    back = read_study(tmp_path / "es_0")
+    assert back.report.ok
+    assert_same_tables(result.study, back)
+    lists = set(back.case_lists["case_list"])
+    assert {"study_es_0_all", "study_es_0_sequenced", "study_es_0_cna", "study_es_0_custom"} <= lists
+    # The study's own lists are kept as they were, not replaced by the standard ones.
+    own = study.case_lists[study.case_lists["case_list"] == "study_es_0_sequenced"]
+    again = back.case_lists[back.case_lists["case_list"] == "study_es_0_sequenced"]
+    assert list(own["sample_id"]) == list(again["sample_id"])

@@ -175,3 +175,14 @@ def test_clinical_files_have_four_header_rows_like_study_es_0(written):
     sv_header = (written / "data_sv.txt").read_text().splitlines()[0].split("\t")
     their_sv = (STUDY_ES_0 / "data_structural_variants.txt").read_text().splitlines()[0].split("\t")
     assert set(sv_header) <= set(their_sv), set(sv_header) - set(their_sv)
+
+
+@pytest.mark.skipif(not STUDY_ES_0.is_dir(), reason="cBioPortal validator test data not present")
+def test_study_es_0_round_trips_through_the_writer(tmp_path):
+    """A real study with every optional table (SVs, a gene-panel matrix, panels, case lists, segments)."""
+    study = read_study(STUDY_ES_0)
+    for table in ("structural_variants", "gene_panels", "panel_genes", "case_lists", "segments"):
+        assert len(getattr(study, table)), table
+    back = read_study(write_study(study, tmp_path / "es_0"))
+    assert back.report.ok
+    assert_same_tables(study, back)
