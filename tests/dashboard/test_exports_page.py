@@ -67,3 +67,25 @@ def test_table_and_figure_downloads_are_named_for_page_table_patient_and_date(ap
     _click_export(dash_duo, "patient-alterations")
     path = _wait_for_file(downloads, "patient_P007_alterations_")
     assert path.name in {f"patient_P007_alterations_{day}.csv" for day in _days()}
+
+
+def test_data_page_exports_the_study_and_concordance_page_the_statistics(app_duo):
+    import zipfile
+
+    dash_duo = app_duo
+    downloads = Path(dash_duo.download_path)
+    dash_duo.wait_for_page(dash_duo.server_url + "/data")
+    dash_duo.wait_for_element("#data-export-button", timeout=30).click()
+    archive = _wait_for_file(downloads, "data_", timeout=90)
+    assert archive.name in {f"data_stad_her2_ctdna_demo-with-derived-columns_{day}.zip" for day in _days()}
+    dash_duo.wait_for_contains_text("#data-export-status", archive.name, timeout=30)
+    with zipfile.ZipFile(archive) as zipped:
+        assert "stad_her2_ctdna_demo_with_derived_columns/case_lists/cases_all.txt" in zipped.namelist()
+
+    dash_duo.wait_for_page(dash_duo.server_url + "/concordance")
+    dash_duo.wait_for_element("#concordance-gene-table td", timeout=60)
+    dash_duo.find_element("#concordance-stats-button").click()
+    stats = _wait_for_file(downloads, "concordance_statistics_")
+    with open(stats, newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header == ["page", "comparison", "statistic", "estimate", "ci_low", "ci_high", "p_value", "n"]
