@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis ingest | build-reference | validate | demo``.
+"""Command line: ``python -m analysis ingest | build-reference | validate | export | demo``.
 
 Only this layer turns :class:`analysis.errors.AnalysisError` into text (one
 line on stderr, exit status 2; ``validate`` exits 1 when the study has errors).
@@ -145,6 +145,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("study", metavar="STUDY", help="study folder")
 
+    export = sub.add_parser(
+        "export",
+        help="a study plus the analysis' derived columns -> a new study folder",
+        description="Run the cohort analysis on a study and write it, with the derived per-patient columns "
+        "(resistance class, number of mechanisms, pathways and their statuses) and per-sample columns "
+        "(tumour fraction, purity-adjusted ERBB2 copy number) as clinical attributes, as a cBioPortal study "
+        "folder with case lists, plus the concordance and survival statistics (derived_statistics.csv).",
+        epilog="example: python -m analysis export --study data/demo --out exports/demo_derived",
+    )
+    export.add_argument("--study", required=True, metavar="STUDY", help="study folder to export")
+    export.add_argument("--out", required=True, metavar="DIR",
+                        help="folder to write (replaced whole; refused when inside or equal to --study)")
+
     demo = sub.add_parser(
         "demo", help="demo data (arguments are passed to python -m analysis.demo)", add_help=False
     )
@@ -254,6 +267,22 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from analysis.export import STATISTICS_FILE, check_export_folder, export_study
+    from analysis.io.cbioportal import read_study
+
+    check_export_folder(args.out, args.study)
+    study = read_study(args.study)
+    result = export_study(study, args.out)
+    derived = result.study
+    print("read: " + ", ".join(f"{n} {what}" for what, n in study_counts(study)))
+    print(f"derived columns: {len(derived.patients)} patients, {len(derived.samples)} samples; "
+          f"case lists: {', '.join(derived.case_lists['case_list'].unique())}")
+    print(f"statistics: {len(result.statistics)} rows in {STATISTICS_FILE}")
+    print(f"study written to {args.out}")
+    return 0
+
+
 def study_counts(study) -> list[tuple[str, int]]:
     """What a study holds, as (what, count) pairs for a one-line summary."""
     counts = [("patients", len(study.patients)), ("samples", len(study.samples)),
@@ -289,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build_reference(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "export":
+            return _export(args)
     except AnalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("nothing was written.", file=sys.stderr)

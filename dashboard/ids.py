@@ -115,6 +115,9 @@ DATA_OPEN_RESULT = "data-open-result"
 DATA_OPEN_REPORT = "data-open-report"
 DATA_OPEN_OUTCOME = "data-open-outcome"
 DATA_NAVIGATE = "data-navigate"
+DATA_EXPORT_BUTTON = "data-export-button"
+DATA_EXPORT_DOWNLOAD = "data-export-download"
+DATA_EXPORT_STATUS = "data-export-status"
 
 # Concordance page (plasma vs tissue at baseline; the cutoff slider is page state "slider" in the URL)
 # and Response page (HER2 CN vs CEA vs tumour size).
@@ -132,6 +135,8 @@ CONCORDANCE_PATIENT_TABLE = "concordance-patient-table"
 CONCORDANCE_DETECTION_TABLE = "concordance-detection-table"
 CONCORDANCE_DETECTION_BAR = "concordance-detection-bar"
 CONCORDANCE_CAVEATS = "concordance-caveats"
+CONCORDANCE_STATS_BUTTON = "concordance-stats-button"
+CONCORDANCE_STATS_DOWNLOAD = "concordance-stats-download"
 RESPONSE_HEADLINE = "response-headline"
 RESPONSE_SCATTER_CN = "response-scatter-cn"
 RESPONSE_SCATTER_CEA = "response-scatter-cea"

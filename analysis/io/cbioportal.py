@@ -9,12 +9,14 @@ so an existing study is never half-updated.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -927,7 +929,19 @@ def _gene_by_sample(copy_number: pd.DataFrame, values: pd.Series) -> pd.DataFram
     return matrix.sort_index().reindex(columns=sorted(matrix.columns))
 
 
-def _clinical_frame(table: pd.DataFrame, declared) -> tuple[pd.DataFrame, list[list[str]]]:
+@dataclass(frozen=True)
+class AttributeHeader:
+    """The four ``#`` header rows of one clinical attribute: display name, description, datatype, priority."""
+
+    display_name: str
+    description: str
+    datatype: str = "STRING"
+    priority: str = "1"
+
+
+def _clinical_frame(table: pd.DataFrame, declared,
+                    headers: Mapping[str, AttributeHeader] | None = None) -> tuple[pd.DataFrame, list[list[str]]]:
+    headers = headers or {}
     out = pd.DataFrame(index=table.index)
     names, descriptions, datatypes, priorities = [], [], [], []
     for file_col, tidy_col, display, description, datatype in declared:
@@ -944,10 +958,14 @@ def _clinical_frame(table: pd.DataFrame, declared) -> tuple[pd.DataFrame, list[l
     declared_cols = {d[1] for d in declared}
     for extra in [c for c in table.columns if c not in declared_cols]:
         out[extra.upper()] = table[extra]
-        names.append(extra.replace("_", " ").title())
-        descriptions.append(extra.replace("_", " "))
-        datatypes.append("NUMBER" if pd.api.types.is_numeric_dtype(table[extra].dtype) else "STRING")
-        priorities.append("1")
+        numeric = pd.api.types.is_numeric_dtype(table[extra].dtype) and not pd.api.types.is_bool_dtype(
+            table[extra].dtype)
+        header = headers.get(extra) or AttributeHeader(extra.replace("_", " ").title(), extra.replace("_", " "),
+                                                       "NUMBER" if numeric else "STRING")
+        names.append(header.display_name)
+        descriptions.append(header.description)
+        datatypes.append(header.datatype)
+        priorities.append(header.priority)
     return out, [names, descriptions, datatypes, priorities]
 
 
@@ -955,19 +973,70 @@ def _meta_text(items: list[tuple[str, str]]) -> str:
     return "".join(f"{key}: {value}\n" for key, value in items)
 
 
-def write_study(study: Study, folder: str | Path) -> Path:
+#: Case lists every exported study carries: file name, stable-id suffix, category, name, description.
+STANDARD_CASE_LISTS = (
+    ("cases_all.txt", "_all", "all_cases_in_study", "All samples", "All samples of the study."),
+    ("cases_sequenced.txt", "_sequenced", "all_cases_with_mutation_data", "Samples profiled for mutations",
+     "Samples sequenced (targeted panel) for mutations."),
+    ("cases_cna.txt", "_cna", "all_cases_with_cna_data", "Samples profiled for copy-number alterations",
+     "Samples with gene-level copy-number data."),
+)
+
+
+def standard_case_lists(study: Study) -> pd.DataFrame:
+    """The study's case lists completed with ``<study>_all``, ``<study>_sequenced`` and ``<study>_cna``.
+
+    A list the study already has (same stable id) is kept as it is. ``_all`` holds every sample;
+    ``_sequenced`` the samples the gene-panel matrix says were profiled for mutations (every sample
+    when the study has no matrix); ``_cna`` the samples with gene-level copy number.
+    """
+    sid = study.meta.study_id
+    samples = list(study.samples["sample_id"].dropna())
+    panels = study.gene_panels
+    mutation_panels = panels[panels["profile"].eq("mutations").fillna(False)]
+    if len(mutation_panels):
+        profiled = set(mutation_panels.loc[mutation_panels["panel_id"].notna(), "sample_id"])
+        sequenced = [s for s in samples if s in profiled]
+    else:
+        sequenced = samples
+    with_cn = set(study.copy_number["sample_id"].dropna())
+    members = {"_all": samples, "_sequenced": sequenced, "_cna": [s for s in samples if s in with_cn]}
+    existing = study.case_lists
+    parts = [existing]
+    for _, suffix, category, _, _ in STANDARD_CASE_LISTS:
+        list_id = sid + suffix
+        if list_id in set(existing["case_list"].dropna()) or not members[suffix]:
+            continue
+        parts.append(pd.DataFrame({"case_list": list_id, "category": category, "sample_id": members[suffix]}))
+    return schema.CASE_LISTS.conform(pd.concat(parts, ignore_index=True))
+
+
+def write_study(study: Study, folder: str | Path, *,
+                attribute_headers: Mapping[str, AttributeHeader] | None = None,
+                add_standard_case_lists: bool = False) -> Path:
     """Write *study* as a cBioPortal study folder, replacing *folder* atomically.
 
     The study is written to a temporary folder beside *folder*, then swapped
     in; if anything fails, *folder* is left exactly as it was.
 
+    Parameters
+    ----------
+    attribute_headers
+        Tidy column name -> the four clinical header rows of that extra patient or sample attribute
+        (others get a display name made from the column name).
+    add_standard_case_lists
+        Also write ``case_lists/cases_all.txt``, ``cases_sequenced.txt`` and ``cases_cna.txt``
+        (:func:`standard_case_lists`); the study's own case lists are always written.
+
     Returns the folder path.
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    if add_standard_case_lists:
+        study = dataclasses.replace(study, case_lists=standard_case_lists(study))
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.writing-", dir=folder.parent))
     try:
-        _write_into(study, staging)
+        _write_into(study, staging, attribute_headers or {})
         replace_folder(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -993,7 +1062,7 @@ def replace_folder(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_into(study: Study, out: Path) -> None:
+def _write_into(study: Study, out: Path, headers: Mapping[str, AttributeHeader]) -> None:
     sid = study.meta.study_id
     (out / "meta_study.txt").write_text(_meta_text([
         ("type_of_cancer", study.meta.type_of_cancer or "stad"),
@@ -1013,10 +1082,10 @@ def _write_into(study: Study, out: Path) -> None:
         items.append(("data_filename", data_file))
         (out / name).write_text(_meta_text(items))
 
-    patients, header = _clinical_frame(study.patients, _PATIENT_FILE_COLUMNS)
+    patients, header = _clinical_frame(study.patients, _PATIENT_FILE_COLUMNS, headers)
     _write_table(out / "data_clinical_patient.txt", patients, header)
     meta("meta_clinical_patient.txt", "CLINICAL", "PATIENT_ATTRIBUTES", "data_clinical_patient.txt")
-    samples, header = _clinical_frame(study.samples, _SAMPLE_FILE_COLUMNS)
+    samples, header = _clinical_frame(study.samples, _SAMPLE_FILE_COLUMNS, headers)
     _write_table(out / "data_clinical_sample.txt", samples, header)
     meta("meta_clinical_sample.txt", "CLINICAL", "SAMPLE_ATTRIBUTES", "data_clinical_sample.txt")
 
@@ -1064,6 +1133,98 @@ def _write_into(study: Study, out: Path) -> None:
         _write_table(out / "data_timeline_other.txt", frame)
         meta("meta_timeline_other.txt", "CLINICAL", "TIMELINE", "data_timeline_other.txt")
 
+    cna_profile = "gistic" if cn["cna_discrete"].notna().any() else "log2CNA"
+    _write_structural_variants(study.structural_variants, out, meta)
+    _write_segments(study.segments, out, sid, study.meta.description)
+    _write_gene_panels(study.gene_panels, study.panel_genes, out, meta, cna_profile)
+    _write_case_lists(study.case_lists, out, sid)
+
+
+#: Tidy structural-variant column -> SV file column (cBioPortal SV format).
+_SV_NAMES = {
+    "sample_id": "Sample_Id", "sv_status": "SV_Status", "gene1": "Site1_Hugo_Symbol",
+    "chromosome1": "Site1_Chromosome", "position1": "Site1_Position", "gene2": "Site2_Hugo_Symbol",
+    "chromosome2": "Site2_Chromosome", "position2": "Site2_Position", "sv_class": "Class",
+    "event_info": "Event_Info", "supporting_reads": "Tumor_Variant_Count",
+}
+#: Gene-panel profile -> the matrix column (the stable id of that profile in the written study).
+_PANEL_COLUMNS = {"mutations": "mutations", "structural_variants": "structural_variants"}
+
+
+def _write_structural_variants(events: pd.DataFrame, out: Path, meta) -> None:
+    if events.empty:
+        return
+    frame = events[list(_SV_NAMES)].rename(columns=_SV_NAMES)
+    _write_table(out / "data_sv.txt", frame)
+    meta("meta_sv.txt", "STRUCTURAL_VARIANT", "SV", "data_sv.txt",
+         ("structural_variants", "Structural variants", "Structural variants and fusions (targeted panel)"))
+
+
+def _write_segments(segments: pd.DataFrame, out: Path, sid: str, description: str) -> None:
+    if segments.empty:
+        return
+    frame = pd.DataFrame({"ID": segments["sample_id"], "chrom": segments["chromosome"],
+                          "loc.start": segments["start"], "loc.end": segments["end"],
+                          "num.mark": segments["n_probes"], "seg.mean": segments["log2_ratio"]})
+    _write_table(out / "data_cna_hg19.seg", frame, convert=False)
+    (out / "meta_cna_hg19_seg.txt").write_text(_meta_text([
+        ("cancer_study_identifier", sid), ("genetic_alteration_type", "COPY_NUMBER_ALTERATION"),
+        ("datatype", "SEG"), ("reference_genome_id", "hg19"),
+        ("description", "Copy-number segments (log2 copy ratio)" + (f" of {description}" if description else "")),
+        ("data_filename", "data_cna_hg19.seg"),
+    ]))
+
+
+def _write_gene_panels(panels: pd.DataFrame, panel_genes: pd.DataFrame, out: Path, meta, cna_profile: str) -> None:
+    if len(panels):
+        columns = {**_PANEL_COLUMNS, "cna": cna_profile}
+        wide = panels.drop_duplicates(["sample_id", "profile"]).pivot(
+            index="sample_id", columns="profile", values="panel_id")
+        order = [p for p in ("mutations", "cna", "structural_variants") if p in wide.columns]
+        wide = wide[order + [c for c in wide.columns if c not in order]]
+        wide = wide.rename(columns={p: columns.get(p, p) for p in wide.columns})
+        sample_order = list(dict.fromkeys(panels["sample_id"]))
+        wide = wide.reindex(sample_order).reset_index().rename(columns={"sample_id": "SAMPLE_ID"})
+        wide.columns.name = None
+        _write_table(out / "data_gene_panel_matrix.txt", wide.astype(object).where(wide.notna(), "NA"),
+                     convert=False)
+        meta("meta_gene_panel_matrix.txt", "GENE_PANEL_MATRIX", "GENE_PANEL_MATRIX", "data_gene_panel_matrix.txt")
+    for panel_id, genes in panel_genes.groupby("panel_id", sort=True):
+        (out / f"data_gene_panel_{_file_safe(str(panel_id))}.txt").write_text(_meta_text([
+            ("stable_id", str(panel_id)), ("description", f"Gene panel {panel_id}"),
+            ("gene_list", "\t".join(genes["gene"].dropna().astype(str))),
+        ]))
+
+
+def _file_safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "list"
+
+
+def _write_case_lists(case_lists: pd.DataFrame, out: Path, sid: str) -> None:
+    """One ``case_lists/cases_<name>.txt`` per list (the standard names for the standard lists)."""
+    if case_lists.empty:
+        return
+    folder = out / "case_lists"
+    folder.mkdir()
+    standard = {sid + suffix: (file, name, description) for file, suffix, _, name, description in STANDARD_CASE_LISTS}
+    used: set[str] = set()
+    for list_id, rows in case_lists.groupby("case_list", sort=False):
+        list_id = str(list_id)
+        file, name, description = standard.get(list_id, (None, list_id, f"Case list {list_id}."))
+        if file is None:
+            suffix = list_id[len(sid) + 1:] if list_id.startswith(sid + "_") else list_id
+            file = f"cases_{_file_safe(suffix)}.txt"
+        while file in used:
+            file = file[:-len(".txt")] + "_.txt"
+        used.add(file)
+        items = [("cancer_study_identifier", sid), ("stable_id", list_id), ("case_list_name", name),
+                 ("case_list_description", description)]
+        category = rows["category"].dropna()
+        if len(category):
+            items.append(("case_list_category", str(category.iloc[0])))
+        items.append(("case_list_ids", "\t".join(rows["sample_id"].dropna().astype(str))))
+        (folder / file).write_text(_meta_text(items))
+
 
 def study_file_fingerprint(folder: str | Path) -> str:
     """A cheap fingerprint of a study folder's files (names, sizes, modification times).
@@ -1077,6 +1238,6 @@ def study_file_fingerprint(folder: str | Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["read_study", "validate_study", "inspect_study", "write_study", "read_meta", "study_file_fingerprint",
-           "replace_folder", "classify_sample_type"]
+__all__ = ["read_study", "validate_study", "inspect_study", "write_study", "standard_case_lists", "AttributeHeader",
+           "read_meta", "study_file_fingerprint", "replace_folder", "classify_sample_type"]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, State, ctx, html
+from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from analysis.export import statistics_table
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
-from dashboard.components.tables import stat_card
+from dashboard.components.tables import export_filename, stat_card
 from dashboard.parameters import params_from_store
 from dashboard.views.concordance import cutoff_view, slider_value_for, static_view
 
@@ -197,6 +198,17 @@ def jump_to(_analysis_clicks, _youden_clicks, ready):
     return slider_value_for(youden)
 
 
+def download_statistics(clicks, ready):
+    """The concordance and survival statistics as one tidy CSV (analysis.export.statistics_table)."""
+    if not clicks:
+        raise PreventUpdate
+    if ready is None:
+        raise PreventUpdate  # the cohort analysis is still being computed
+    cohort = get_analysis_service().cohort(params_from_store(ready))
+    table = statistics_table(cohort)
+    return dcc.send_data_frame(table.to_csv, export_filename("concordance", "statistics"), index=False)
+
+
 def register(app) -> None:
     """Wire this module's callbacks to *app*."""
     app.callback(
@@ -209,6 +221,12 @@ def register(app) -> None:
         Output(ids.CONCORDANCE_SLIDER_ANALYSIS, "children"),
         Input(ids.COHORT_READY, "data"),
     )(fill_static)
+    app.callback(
+        Output(ids.CONCORDANCE_STATS_DOWNLOAD, "data"),
+        Input(ids.CONCORDANCE_STATS_BUTTON, "n_clicks"),
+        State(ids.COHORT_READY, "data"),
+        prevent_initial_call=True,
+    )(download_statistics)
     app.callback(
         Output(ids.CONCORDANCE_NGS, "children"),
         Output(ids.CONCORDANCE_PATHOLOGY, "children"),

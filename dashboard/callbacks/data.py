@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analysis import ANALYSIS_VERSION
 from analysis.errors import AnalysisError, InputError, StudyValidationError
+from analysis.export import export_zip
 from analysis.resistance import load_knowledge_base
 from dashboard import ids
 from dashboard.analysis_cache import CODE_FINGERPRINT
 from dashboard.analysis_service import get_analysis_service
-from dashboard.components.tables import data_table
+from dashboard.components.tables import data_table, export_filename
 from dashboard.parameters import params_from_store, params_to_query, query_string
 from dashboard.study_switch import prepare_study, switch_study
 from dashboard.views.data import (
@@ -123,6 +124,23 @@ def apply_opened_study(result, params_query):
     return outcome, report, no_update
 
 
+def export_study_zip(clicks, params_query):
+    """The Export button: the open study with its derived columns, as a zip for download."""
+    if not clicks:
+        raise PreventUpdate
+    service = get_analysis_service()
+    study = service.study
+    try:
+        cohort = service.cohort(params_from_store(params_query))
+        content = export_zip(study, cohort)
+    except (AnalysisError, OSError) as exc:
+        return no_update, html.Div(className="alert alert-error", role="alert",
+                                   children=[html.Strong("Export failed. "), str(exc)])
+    filename = export_filename("data", f"{study.meta.study_id}-with-derived-columns", extension="zip")
+    status = html.Div(f"Exported {study.meta.name or study.meta.study_id} as {filename}.", className="muted")
+    return dcc.send_bytes(content, filename), status
+
+
 def register(app) -> None:
     """Wire this module's callbacks to *app*."""
     app.callback(
@@ -142,6 +160,13 @@ def register(app) -> None:
                  (Output(ids.DATA_OPEN_PROGRESS, "hidden"), False, True)],
         prevent_initial_call=True,
     )(open_study_job)
+    app.callback(
+        Output(ids.DATA_EXPORT_DOWNLOAD, "data"),
+        Output(ids.DATA_EXPORT_STATUS, "children"),
+        Input(ids.DATA_EXPORT_BUTTON, "n_clicks"),
+        State(ids.PARAMS, "data"),
+        prevent_initial_call=True,
+    )(export_study_zip)
     app.callback(
         Output(ids.DATA_OPEN_OUTCOME, "children"),
         Output(ids.DATA_OPEN_REPORT, "children"),

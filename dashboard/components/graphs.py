@@ -1,8 +1,16 @@
-"""A figure on a page: the graph plus PNG and SVG download buttons, keyboard-usable."""
+"""A figure on a page: the graph plus PNG and SVG download buttons, keyboard-usable.
+
+Downloads are named like table downloads (:func:`dashboard.components.tables.export_filename`):
+``<page>_[<patient>_]<figure>_<YYYY-MM-DD>.png``, e.g. ``concordance_erbb2-scatter_2026-12-03.svg``.
+"""
 
 from __future__ import annotations
 
+import json
+
 from dash import dcc, html
+
+from dashboard.components.tables import export_filename, export_info, export_stem
 
 DOWNLOAD = "graph-download"  # pattern-matching type: {"type": DOWNLOAD, "graph": id, "format": "png"|"svg"}
 
@@ -23,10 +31,12 @@ def graph(graph_id: str, figure=None, filename: str | None = None, height: int |
     graph_id
         Id of the ``dcc.Graph`` (callbacks write its ``figure``).
     filename
-        Download file name without extension (default: the graph id).
+        What the figure shows, for the download file name (default: the graph id); the page is the
+        first word of the graph id, the date is added (:func:`figure_filename`).
     """
+    info = export_info(graph_id, filename)
     config = {**GRAPH_CONFIG, "toImageButtonOptions": {**GRAPH_CONFIG["toImageButtonOptions"],
-                                                       "filename": filename or graph_id}}
+                                                       "filename": figure_filename(graph_id, filename)[:-4]}}
     extra = {"style": {"height": f"{height}px"}} if height else {}
     body = dcc.Graph(id=graph_id, figure=figure or {}, config=config, **extra)
     return html.Div(className="figure", children=[
@@ -34,13 +44,20 @@ def graph(graph_id: str, figure=None, filename: str | None = None, height: int |
         html.Div(className="figure-downloads", children=[
             html.Button(f"Download {fmt.upper()}", id={"type": DOWNLOAD, "graph": graph_id, "format": fmt},
                         className="button-secondary button-small", title=f"Save this figure as {fmt.upper()}",
-                        **{"data-filename": filename or graph_id})
+                        value=json.dumps(info), **{"data-filename": filename or graph_id})
             for fmt in ("png", "svg")
         ]),
     ])
 
 
-#: Clientside: the button asks plotly.js to download the graph next to it.
+def figure_filename(graph_id: str, filename: str | None = None, extension: str = "png",
+                    patient: str | None = None, day=None) -> str:
+    """The download name of a figure (the browser adds the patient of a patient page itself)."""
+    page, what = export_stem(graph_id, filename)
+    return export_filename(page, what, patient, day, extension)
+
+
+#: Clientside: the button asks plotly.js to download the graph next to it, under its export name.
 DOWNLOAD_JS = """
 function(clicks) {
     const ctx = window.dash_clientside.callback_context;
@@ -48,7 +65,14 @@ function(clicks) {
     const id = JSON.parse(ctx.triggered[0].prop_id.split(".")[0]);
     const holder = document.getElementById(id.graph);
     const plot = holder && holder.querySelector(".js-plotly-plot");
-    if (plot) { window.Plotly.downloadImage(plot, {format: id.format, filename: id.graph, scale: 2}); }
+    const exports = window.her2Exports;
+    const button = exports ? exports.layoutProps(id) : null;
+    let name = id.graph;
+    if (exports && button && button.value) {
+        const file = exports.filename(JSON.parse(button.value), id.format);
+        name = file.slice(0, file.length - id.format.length - 1);
+    }
+    if (plot) { window.Plotly.downloadImage(plot, {format: id.format, filename: name, scale: 2}); }
     return window.dash_clientside.no_update;
 }
 """

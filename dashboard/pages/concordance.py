@@ -81,6 +81,20 @@ def layout(**query) -> html.Div:
         "Plasma vs tissue concordance",
         query,
         html.Div(id=ids.CONCORDANCE_HEADLINE, className="stat-row"),
+        html.Div(
+            className="concordance-stats-export",
+            children=[
+                html.Button(
+                    "Download statistics (CSV)",
+                    id=ids.CONCORDANCE_STATS_BUTTON,
+                    className="button-secondary button-small",
+                    n_clicks=0,
+                    title="Every concordance and survival statistic as one tidy CSV: page, comparison, "
+                    "statistic, estimate, ci_low, ci_high, p_value, n",
+                ),
+                dcc.Download(id=ids.CONCORDANCE_STATS_DOWNLOAD),
+            ],
+        ),
         html.Section(
             className="concordance-her2",
             children=[

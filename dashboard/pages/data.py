@@ -54,6 +54,22 @@ def open_study_section() -> html.Section:
     ])
 
 
+def export_section() -> html.Section:
+    """Download the open study, with the analysis' derived columns, as a cBioPortal study folder (zip)."""
+    return html.Section(className="data-export", children=[
+        html.H2("Export"),
+        html.P("The open study as a cBioPortal study folder (zip), with the analysis' results as extra clinical "
+               "attributes: per patient the resistance class, number of mechanisms, pathways and their statuses; "
+               "per sample the tumour fraction and purity-adjusted ERBB2 copy number; case lists; and the "
+               "concordance and survival statistics (derived_statistics.csv). Computed with the parameters in "
+               "force; the same as `python -m analysis export`.", className="muted"),
+        html.Button("Export study with derived columns", id=ids.DATA_EXPORT_BUTTON, className="button-primary",
+                    n_clicks=0),
+        dcc.Loading(html.Div(id=ids.DATA_EXPORT_STATUS, role="status", **{"aria-live": "polite"}), type="dot"),
+        dcc.Download(id=ids.DATA_EXPORT_DOWNLOAD),
+    ])
+
+
 def files_section(study) -> html.Section:
     """Files not read (with why), and files whose kind was decided without a meta file."""
     unread = unread_files_table(study)
@@ -87,6 +103,7 @@ def layout(opened: str | None = None, **query) -> html.Div:
                        ids.DATA_STUDY),
         ]),
         open_study_section(),
+        export_section(),
         html.Section([
             html.H2("What the study holds"),
             data_table(study_contents(study), ids.DATA_CONTENTS, CONTENT_LABELS),
