@@ -113,7 +113,11 @@ def params_from_store(data: dict | None) -> AnalysisParameters:
     """
     from dashboard.analysis_service import get_analysis_service
 
-    return params_from_query(data or {}, get_analysis_service().knowledge_bases()).params
+    try:
+        choices = get_analysis_service().knowledge_bases()
+    except RuntimeError:  # no app built (a callback called on its own): only the default is known
+        choices = {"default": "default"}
+    return params_from_query(data or {}, choices).params
 
 
 def parameter_panel(parsed: ParsedParameters, knowledge_bases: dict[str, str]) -> html.Details:
