@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -30,6 +32,7 @@ def _wait_for_file(path: Path, timeout: float = 30.0) -> Path:
     raise AssertionError(f"{path} was not downloaded within {timeout:g} s")
 
 
+@pytest.mark.needs_tool("pdftotext")
 def test_patient_page_answers_above_the_figure_and_report_downloads(dash_duo, demo_study_dir, tmp_path):
     truth = json.loads((demo_study_dir.parent / "demo.truth.json").read_text())["patients"]
     pid = acquired_with_lead(truth)
@@ -58,6 +61,17 @@ def test_patient_page_answers_above_the_figure_and_report_downloads(dash_duo, de
     pdf = _wait_for_file(download / f"tumour-board-{pid}.pdf", timeout=60)
     assert pdf.read_bytes().startswith(b"%PDF")
     assert dash_duo.find_element("#patient-report-error").text == ""
+
+    # The page prints cleanly (assets/print.css): the answers, no navigation, no buttons.
+    printed = dash_duo.driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})
+    (tmp_path / "page.pdf").write_bytes(base64.b64decode(printed["data"]))
+    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "page.pdf"), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert " ".join(answers.her2_trajectory.split()[:8]) in text
+    assert "Analysis parameters: defaults" in text  # the panel's summary line, not its controls
+    for absent in ("Tumour-board report (HTML)", "next patient", "HER2 liquid biopsy",
+                   "adjust for tumour fraction"):
+        assert absent not in text, absent
     assert dash_duo.get_logs() == []
 
 
