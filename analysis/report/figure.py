@@ -33,6 +33,10 @@ def print_figure(figure: go.Figure) -> go.Figure:
                       margin=dict(l=60, r=50, t=50, b=40), legend=dict(font=dict(size=10), y=-0.085))
     fig.update_xaxes(linecolor="#000000", gridcolor="#d0d0d0", tickfont=dict(color="#000000"))
     fig.update_yaxes(linecolor="#000000", gridcolor="#d0d0d0", tickfont=dict(color="#000000"))
+    # Log-scale VAF axis: at print size every minor digit would be labelled, on top of each other.
+    for name in [key for key in fig.layout if key.startswith("yaxis")]:
+        if fig.layout[name].type == "log":
+            fig.layout[name].update(dtick="D2")
     # At print size the day ticks of the upper panels run into the next panel's title: days are read
     # on the bottom axis (the one with the title) and on the vertical grid lines shared by every panel.
     for name in [key for key in fig.layout if key.startswith("xaxis")]:
