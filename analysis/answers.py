@@ -128,8 +128,11 @@ def her2_trajectory_sentence(patient: PatientAnalysis, params: AnalysisParameter
         if len(lead) and pd.notna(lead["rise_day"].iloc[0]):
             rise = lead.iloc[0]
             nadir_cn = float(rise["nadir_before_rise"])
+            # The day of that nadir: the first draw before the rise with that copy number (the running nadir
+            # of trajectory is a minimum over these draws, so one exists).
             before_rise = on_study[on_study["draw_day"] < rise["rise_day"]]
-            nadir_day = float(before_rise.loc[before_rise["erbb2_cn"] == nadir_cn, "draw_day"].iloc[0])
+            at_nadir = before_rise.loc[before_rise["erbb2_cn"] == nadir_cn, "draw_day"]
+            nadir_day = float(at_nadir.iloc[0]) if len(at_nadir) else float(before_rise["draw_day"].iloc[-1])
             fall = _fall(baseline_cn, baseline_day, nadir_cn, nadir_day)
             days = float(rise["lead_time_days"])
             when = (f"{day_text(days)} days before {progression}" if days > 0
