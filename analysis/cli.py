@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis ingest | build-reference | validate | export | demo``.
+"""Command line: ``python -m analysis ingest | build-reference | validate | export | report | demo``.
 
 Only this layer turns :class:`analysis.errors.AnalysisError` into text (one
 line on stderr, exit status 2; ``validate`` exits 1 when the study has errors).
@@ -157,6 +157,30 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--study", required=True, metavar="STUDY", help="study folder to export")
     export.add_argument("--out", required=True, metavar="DIR",
                         help="folder to write (replaced whole; refused when inside or equal to --study)")
+    report = sub.add_parser(
+        "report",
+        help="tumour-board report of a patient (self-contained HTML, or PDF via headless Chromium)",
+        description="Write one patient's tumour-board report (answers, timeline, alterations per draw, mechanism "
+        "call with evidence and citations, caveats, parameters, knowledge base, study provenance), or the "
+        "report of every followed patient with --all.",
+        epilog="examples:\n"
+        "  python -m analysis report --study data/demo --patient P033 --out P033.html\n"
+        "  python -m analysis report --study data/demo --patient P033 --out P033.pdf --paper letter\n"
+        "  python -m analysis report --study data/demo --all --out reports/ --format pdf",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("--study", required=True, metavar="DIR", help="study folder")
+    who = report.add_mutually_exclusive_group(required=True)
+    who.add_argument("--patient", metavar="ID", help="the patient")
+    who.add_argument("--all", action="store_true",
+                     help="every followed patient (on trastuzumab with a follow-up status), one file each")
+    report.add_argument("--out", required=True, metavar="FILE|DIR",
+                        help="F.html or F.pdf for --patient; a folder for --all")
+    report.add_argument("--format", choices=("html", "pdf"), default="html",
+                        help="file type of --all reports (default %(default)s)")
+    report.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size (default %(default)s)")
+    report.add_argument("--knowledge-base", metavar="TSV",
+                        help="resistance knowledge base file (default: the one shipped, data/resistance_kb.tsv)")
 
     demo = sub.add_parser(
         "demo", help="demo data (arguments are passed to python -m analysis.demo)", add_help=False
@@ -294,6 +318,35 @@ def study_counts(study) -> list[tuple[str, int]]:
     return [(what, n) for what, n in counts if n]
 
 
+def _report(args: argparse.Namespace) -> int:
+    from analysis.io.cbioportal import read_study
+    from analysis.params import AnalysisParameters
+    from analysis.report import report_file_name, write_report
+    from analysis.report.errors import ReportError
+    from analysis.resistance import load_knowledge_base
+    from analysis.trajectory import NOT_FOLLOWED, analyse_trajectories
+
+    study = read_study(args.study)
+    params = AnalysisParameters(knowledge_base=args.knowledge_base or "default")
+    kb = load_knowledge_base(params.knowledge_base)
+    if not args.all:
+        path = write_report(study, args.patient, args.out, params, kb, paper=args.paper)
+        print(f"report of patient {args.patient} written to {path}")
+        return 0
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"{out}: --all writes one file per patient into a folder, and this is a file")
+    patients = analyse_trajectories(study, params).patients
+    followed = patients.loc[patients["follow_up"] != NOT_FOLLOWED, "patient_id"].astype(str).tolist()
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = f".{args.format}"
+    for patient_id in tqdm(followed, unit="patient", desc="reports", file=sys.stderr, disable=len(followed) < 2):
+        write_report(study, patient_id, out / report_file_name(patient_id, suffix), params, kb, paper=args.paper)
+    print(f"{len(followed)} report(s) of followed patients written to {out}"
+          + (f" ({len(patients) - len(followed)} not followed left out)" if len(patients) > len(followed) else ""))
+    return 0
+
+
 def _demo(argv: list[str]) -> int:
     try:
         from analysis.demo.__main__ import main as demo_main
@@ -320,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "report":
+            return _report(args)
     except AnalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("nothing was written.", file=sys.stderr)

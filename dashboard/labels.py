@@ -1,13 +1,7 @@
 """Display names for codes that users read (pathways, classes, sample types)."""
 
-PATHWAY_NAMES = {
-    "PI3K": "PI3K pathway",
-    "HER_FAMILY": "HER family",
-    "MAPK": "MAPK pathway",
-    "RTK_BYPASS": "RTK bypass",
-    "CELL_CYCLE": "Cell cycle",
-    "HER2_LOSS": "HER2 loss",
-}
+# Pathway names are shared with the analysis-side answer sentences and report.
+from analysis.wording import PATHWAY_NAMES, pathway_name  # noqa: F401
 
 RESISTANCE_CLASS_NAMES = {"innate": "Innate resistance", "acquired": "Acquired resistance", "none": "No progression",
                           "unknown": "Not followed / status unknown"}
@@ -15,8 +9,3 @@ RESISTANCE_CLASS_NAMES = {"innate": "Innate resistance", "acquired": "Acquired r
 #: Follow-up status (``analysis.trajectory`` ``follow_up``) as users read it.
 FOLLOW_UP_NAMES = {"progressed": "Progressed", "censored": "No progression (censored)",
                    "status unknown": "Status unknown", "not followed": "Not followed"}
-
-
-def pathway_name(code: str) -> str:
-    """Readable pathway name (unknown codes are shown as they are)."""
-    return PATHWAY_NAMES.get(str(code), str(code))

@@ -3,7 +3,8 @@
     .venv/bin/python docs/take_screenshots.py [--study data/demo] [--out docs/screenshots]
 
 Starts the dashboard on a free loopback port, loads each page at 1280x800 (and the patient page at
-1920x1080, the tumour-board screen) and writes one PNG per page.
+1920x1080, the tumour-board screen) and writes one PNG per page; then prints a patient's tumour-board
+report to PDF and writes its first two pages as PNG (pdftoppm, from poppler-utils).
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ PAGES += [("concordance.png", "/concordance?slider=2.6", (1280, 2000), 30000),
           ("response.png", "/response", (1280, 2000), 30000)]
 READY_SELECTORS.update({"concordance.png": "#concordance-roc .js-plotly-plot .scatterlayer",
                         "response.png": "#response-roc .js-plotly-plot .scatterlayer"})
+
+# The patient page as a laptop shows it first: the two answers above the figure.
+PAGES += [("patient-answers.png", "/patient/P033", (1280, 800), 30000)]
+READY_SELECTORS.update({"patient-answers.png": "#patient-timeline .main-svg"})
+
+#: The patient whose tumour-board report is shown (PDF pages as PNG), and the pages.
+REPORT_PATIENT, REPORT_PAGES = "P033", (1, 2)
 
 # Cohort (swimmer plot and patient table below the counts) and Data pages.
 PAGES += [("cohort.png", "/cohort", (1280, 1800), 30000), ("data.png", "/data", (1280, 2200), 15000)]
@@ -92,6 +100,25 @@ def _wait_for_dash(driver, seconds: float, selector: str | None) -> None:
     time.sleep(1.5)
 
 
+def report_pages(study: Path, out: Path) -> list[Path]:
+    """The PDF report of :data:`REPORT_PATIENT`, pages :data:`REPORT_PAGES` as ``report-page-N.png``."""
+    sys.path.insert(0, str(ROOT))
+    from analysis.io.cbioportal import read_study
+    from analysis.report import write_report
+
+    if shutil.which("pdftoppm") is None:
+        print("pdftoppm not found (apt-get install poppler-utils): report pages skipped", file=sys.stderr)
+        return []
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = write_report(read_study(study), REPORT_PATIENT, Path(folder) / "report.pdf")
+        written = []
+        for page in REPORT_PAGES:
+            subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                            str(out / f"report-page-{page}")], check=True)
+            written.append(out / f"report-page-{page}.png")
+    return written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--study", type=Path, default=ROOT / "data" / "demo")
@@ -123,6 +150,9 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(cache, ignore_errors=True)
+    if not args.only or args.only.startswith("report-page"):
+        for path in report_pages(args.study, args.out):
+            print(f"wrote {path}")
     return 0
 
 

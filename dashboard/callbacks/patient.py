@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, State, html
+import tempfile
+from pathlib import Path
+
+from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from analysis.answers import patient_answers
+from analysis.report import ReportError, build_report, html_to_pdf, render_html, report_file_name
+from analysis.resistance import load_knowledge_base
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.components.tables import stat_card
@@ -15,7 +21,6 @@ from dashboard.views.patient import (
     draw_options,
     evidence_table,
     header_facts,
-    mechanism_summary,
     neighbours,
     vaf_tracks,
 )
@@ -34,13 +39,38 @@ def fill_patient(query, patient_id):
     previous, following = neighbours(service.patient_ids(), patient_id)
     link = query_string(params)
     header = [stat_card(label, value, detail) for value, label, detail in header_facts(patient)]
-    caveats = [html.P(mechanism_summary(patient), className="lead", id="patient-mechanism-summary")]
+    answers = patient_answers(patient, params)
+    caveats = []
     if patient.caveats:
         caveats.append(html.Details([html.Summary(f"Caveats ({len(patient.caveats)})"),
                                      html.Ul([html.Li(c) for c in patient.caveats])]))
     options = draw_options(patient)
-    return (header, figure, caveats, _records(evidence), options, options[0]["value"] if options else None,
+    return (header, answers.her2_trajectory, answers.mechanism, figure, caveats, _records(evidence), options,
+            options[0]["value"] if options else None,
             f"/patient/{previous}{link}" if previous else "", f"/patient/{following}{link}" if following else "")
+
+
+def download_report(_html_clicks, _pdf_clicks, query, patient_id):
+    """The tumour-board report of the patient under the parameters in force, as HTML or PDF."""
+    if not patient_id or ctx.triggered_id not in (ids.PATIENT_REPORT_HTML, ids.PATIENT_REPORT_PDF):
+        raise PreventUpdate
+    service = get_analysis_service()
+    params = params_from_store(query)
+    try:
+        report = build_report(service.study, patient_id, params,
+                              load_knowledge_base(service.knowledge_base_path(params)),
+                              patient=service.patient(patient_id, params), content_hash=service.study_hash())
+        page = render_html(report)
+        if ctx.triggered_id == ids.PATIENT_REPORT_HTML:
+            return dcc.send_string(page, report_file_name(patient_id, ".html"), type="text/html"), None
+        with tempfile.TemporaryDirectory(prefix="her2-report-") as folder:
+            source = Path(folder) / "report.html"
+            source.write_text(page, encoding="utf-8")
+            pdf = html_to_pdf(source, Path(folder) / "report.pdf").read_bytes()
+        return dcc.send_bytes(pdf, report_file_name(patient_id, ".pdf"), type="application/pdf"), None
+    except ReportError as exc:
+        return None, html.Div(className="alert alert-error", role="alert",
+                              children=[html.Strong("The report could not be made. "), str(exc)])
 
 
 def fill_alterations(sample_id, query, patient_id):
@@ -63,6 +93,8 @@ def register(app) -> None:
     """Wire this module's callbacks to *app*."""
     app.callback(
         Output(ids.PATIENT_HEADER, "children"),
+        Output(ids.PATIENT_ANSWER_HER2, "children"),
+        Output(ids.PATIENT_MECHANISM_SUMMARY, "children"),
         Output(ids.PATIENT_TIMELINE, "figure"),
         Output(ids.PATIENT_CAVEATS, "children"),
         Output(ids.PATIENT_EVIDENCE, "data"),
@@ -79,3 +111,12 @@ def register(app) -> None:
         Input(ids.PARAMS, "data"),
         State(ids.PATIENT_ID, "data"),
     )(fill_alterations)
+    app.callback(
+        Output(ids.PATIENT_REPORT_DOWNLOAD, "data"),
+        Output(ids.PATIENT_REPORT_ERROR, "children"),
+        Input(ids.PATIENT_REPORT_HTML, "n_clicks"),
+        Input(ids.PATIENT_REPORT_PDF, "n_clicks"),
+        State(ids.PARAMS, "data"),
+        State(ids.PATIENT_ID, "data"),
+        prevent_initial_call=True,
+    )(download_report)

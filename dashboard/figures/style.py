@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from analysis.wording import vaf_text  # noqa: F401  (3 significant digits, shared with the report)
+
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
@@ -59,15 +61,6 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return base_layout(fig, height=height)
-
-
-def vaf_text(vaf: float) -> str:
-    """VAF as a percentage with 3 significant digits, trailing zeros kept (tables and hover text).
-
-    >>> [vaf_text(v) for v in (0.0312, 0.1, 0.005, 0.4567)]
-    ['3.12%', '10.0%', '0.500%', '45.7%']
-    """
-    return f"{100 * vaf:#.3g}".rstrip(".") + "%"
 
 
 #: p-values below this read "< 0.001" in text; the exact value goes on hover and into CSV files.

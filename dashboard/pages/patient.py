@@ -31,6 +31,20 @@ def layout(patient_id: str | None = None, **query) -> html.Div:
             dcc.Link("next patient >", id=ids.PATIENT_NEXT, href="", className="button-secondary"),
         ]),
         html.Div(id=ids.PATIENT_HEADER, className="stat-row"),
+        # The two answers a tumour board asks first, above the figure (analysis.answers).
+        html.Section(id=ids.PATIENT_ANSWERS, className="answers", children=[
+            html.H2("Answers"),
+            html.P(id=ids.PATIENT_ANSWER_HER2, className="answer"),
+            html.P(id=ids.PATIENT_MECHANISM_SUMMARY, className="answer"),
+            html.Div(className="report-actions no-print", children=[
+                html.Button("Tumour-board report (HTML)", id=ids.PATIENT_REPORT_HTML, className="button-secondary"),
+                html.Button("Tumour-board report (PDF)", id=ids.PATIENT_REPORT_PDF, className="button-secondary"),
+                html.Span("Self-contained file: answers, figure, alterations, evidence with citations, "
+                          "parameters and provenance.", className="muted"),
+                dcc.Download(id=ids.PATIENT_REPORT_DOWNLOAD),
+            ]),
+            html.Div(id=ids.PATIENT_REPORT_ERROR),
+        ]),
         html.Section([
             html.H2("Trajectory"),
             html.P("ERBB2 copy number in plasma against CEA and tumour size on one time axis. Hover for exact "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.answers import mechanism_sentence
+from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis
 from analysis.resistance import sv_label
 from analysis.tumour_fraction import tumour_fraction_exclusion
@@ -290,21 +292,6 @@ def empty_frame(labels: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype="object") for column in labels})
 
 
-def mechanism_summary(patient: PatientAnalysis) -> str:
-    """One sentence: the mechanism call of this patient."""
-    calls = patient.resistance.calls
-    if calls.empty:
-        traj = patient.trajectories.patients
-        progressed = bool(len(traj) and traj["progressed"].iloc[0])
-        follow_up = _text(traj["follow_up"].iloc[0], "not followed") if len(traj) else "not followed"
-        if progressed:
-            return "No known resistance mechanism found in the baseline or progression draw."
-        if follow_up == "censored":
-            return "No progression recorded; known resistance alterations found at baseline are listed below, if any."
-        lead = "Progression status unknown" if follow_up == "status unknown" else "Not followed"
-        return f"{lead}; known resistance alterations found at baseline are listed below, if any."
-    # The status words are the call's own (the distinct statuses of its evidence rows), so that the
-    # sentence, the evidence table and the oncoprint marks say the same thing.
-    parts = [f"{pathway_name(call['pathway'])} ({call['genes']} {call['alterations']}; {call['status']})"
-             for _, call in calls.iterrows()]
-    return f"{len(calls)} mechanism{'s' if len(calls) > 1 else ''}: " + "; ".join(parts) + "."
+def mechanism_summary(patient: PatientAnalysis, params: AnalysisParameters = AnalysisParameters()) -> str:
+    """One sentence: the mechanism call of this patient (:func:`analysis.answers.mechanism_sentence`)."""
+    return mechanism_sentence(patient, params)
