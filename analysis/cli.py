@@ -319,12 +319,13 @@ def study_counts(study) -> list[tuple[str, int]]:
 
 
 def _report(args: argparse.Namespace) -> int:
+    # The report is presentation (dashboard.report, Dash-free); the command line only hands over to it.
     from analysis.io.cbioportal import read_study
     from analysis.params import AnalysisParameters
-    from analysis.report import report_file_name, write_report
-    from analysis.report.errors import ReportError
     from analysis.resistance import load_knowledge_base
     from analysis.trajectory import NOT_FOLLOWED, analyse_trajectories
+    from dashboard.report import report_file_name, write_report
+    from dashboard.report.errors import ReportError
 
     study = read_study(args.study)
     params = AnalysisParameters(knowledge_base=args.knowledge_base or "default")

@@ -104,7 +104,7 @@ def report_pages(study: Path, out: Path) -> list[Path]:
     """The PDF report of :data:`REPORT_PATIENT`, pages :data:`REPORT_PAGES` as ``report-page-N.png``."""
     sys.path.insert(0, str(ROOT))
     from analysis.io.cbioportal import read_study
-    from analysis.report import write_report
+    from dashboard.report import write_report
 
     if shutil.which("pdftoppm") is None:
         print("pdftoppm not found (apt-get install poppler-utils): report pages skipped", file=sys.stderr)

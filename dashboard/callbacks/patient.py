@@ -9,13 +9,13 @@ from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from analysis.answers import patient_answers
-from analysis.report import ReportError, build_report, html_to_pdf, render_html, report_file_name
 from analysis.resistance import load_knowledge_base
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.components.tables import stat_card
 from dashboard.figures.patient import patient_timeline
 from dashboard.parameters import params_from_store, query_string
+from dashboard.report import ReportError, build_report, html_to_pdf, render_html, report_file_name
 from dashboard.views.patient import (
     alteration_table,
     draw_options,

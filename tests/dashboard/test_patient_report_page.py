@@ -14,7 +14,7 @@ import pytest
 from analysis.answers import patient_answers
 from analysis.io.cbioportal import read_study
 from analysis.patient import analyse_patient
-from analysis.report import build_report, render_html
+from dashboard.report import build_report, render_html
 from dashboard.server import create_app
 from dashboard.settings import Settings
 from tests.analysis.test_report import acquired_with_lead

@@ -12,12 +12,12 @@ from analysis import ANALYSIS_VERSION
 from analysis.answers import PatientAnswers, patient_answers
 from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis, analyse_patient
-from analysis.report.errors import ReportError
-from analysis.report.figure import print_figure
 from analysis.resistance import KnowledgeBase, load_knowledge_base
 from analysis.study import Study
 from analysis.wording import pathway_name
 from dashboard.figures.patient import patient_timeline
+from dashboard.report.errors import ReportError
+from dashboard.report.figure import print_figure
 from dashboard.views.data import knowledge_base_table, parameter_table, provenance_table, study_identity
 from dashboard.views.patient import alteration_table, evidence_table, header_facts, vaf_tracks
 
@@ -38,7 +38,7 @@ class TumourBoardReport:
     summary
         Patient summary cards: ``value, label, detail`` (the patient page's header).
     figure
-        The patient page's timeline, styled for print (:func:`analysis.report.figure.print_figure`).
+        The patient page's timeline, styled for print (:func:`dashboard.report.figure.print_figure`).
     draws
         The patient's samples: ``sample_id, sample_type, timepoint, day``, by day.
     alterations

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from analysis.report.errors import ReportError
+from dashboard.report.errors import ReportError
 
 #: Chromium's executable names, in the order they are looked for on PATH.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

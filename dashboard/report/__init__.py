@@ -12,11 +12,11 @@ builders of the dashboard (:mod:`dashboard.figures.patient`, :mod:`dashboard.vie
 page.  It never imports Dash (``tests/analysis/test_report.py`` checks).
 """
 
-from analysis.report.content import TumourBoardReport, build_report
-from analysis.report.errors import ReportError
-from analysis.report.html import render_html
-from analysis.report.pdf import chromium_path, html_to_pdf
-from analysis.report.write import report_file_name, write_report
+from dashboard.report.content import TumourBoardReport, build_report
+from dashboard.report.errors import ReportError
+from dashboard.report.html import render_html
+from dashboard.report.pdf import chromium_path, html_to_pdf
+from dashboard.report.write import report_file_name, write_report
 
 __all__ = ["ReportError", "TumourBoardReport", "build_report", "chromium_path", "html_to_pdf", "render_html",
            "report_file_name", "write_report"]

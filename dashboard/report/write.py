@@ -7,12 +7,12 @@ import tempfile
 from pathlib import Path
 
 from analysis.params import AnalysisParameters
-from analysis.report.content import TumourBoardReport, build_report
-from analysis.report.errors import ReportError
-from analysis.report.html import PAPER_SIZES, render_html
-from analysis.report.pdf import html_to_pdf
 from analysis.resistance import KnowledgeBase
 from analysis.study import Study
+from dashboard.report.content import TumourBoardReport, build_report
+from dashboard.report.errors import ReportError
+from dashboard.report.html import PAPER_SIZES, render_html
+from dashboard.report.pdf import html_to_pdf
 
 SUFFIXES = (".html", ".pdf")
 

@@ -14,10 +14,10 @@ from analysis.answers import patient_answers
 from analysis.cli import main
 from analysis.io.cbioportal import read_study
 from analysis.patient import analyse_patient
-from analysis.report import ReportError, build_report, html_to_pdf, render_html, write_report
-from analysis.report.html import FIGURE_ID, PRINT_CSS
 from analysis.resistance import load_knowledge_base
 from analysis.study import Study
+from dashboard.report import ReportError, build_report, html_to_pdf, render_html, write_report
+from dashboard.report.html import FIGURE_ID, PRINT_CSS
 from tests.conftest import PROJECT_ROOT, make_tiny_study
 
 
@@ -122,7 +122,7 @@ def test_unknown_patient_and_wrong_suffix(demo, tmp_path):
 def test_report_never_imports_dash(demo_study_dir, tmp_path):
     """The analysis-side report uses the dashboard's Dash-free figure and table builders only."""
     out = tmp_path / "r.html"
-    code = ("import sys\nfrom analysis.io.cbioportal import read_study\nfrom analysis.report import write_report\n"
+    code = ("import sys\nfrom analysis.io.cbioportal import read_study\nfrom dashboard.report import write_report\n"
             f"write_report(read_study({str(demo_study_dir)!r}), 'P009', {str(out)!r})\n"
             "loaded = sorted(m for m in sys.modules if m == 'dash' or m.startswith('dash.'))\n"
             "assert not loaded, loaded\n")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.io as pio
 
-from analysis.report.content import TumourBoardReport
 from analysis.wording import copies_text, day_text, vaf_text
+from dashboard.report.content import TumourBoardReport
 from dashboard.views.patient import ALTERATION_LABELS, EVIDENCE_LABELS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +94,7 @@ def render_html(report: TumourBoardReport, paper: str = "a4") -> str:
     Parameters
     ----------
     report
-        :func:`analysis.report.build_report`.
+        :func:`dashboard.report.build_report`.
     paper
         ``"a4"`` or ``"letter"`` (:data:`PAPER_SIZES`): the ``@page`` size printing and the PDF use.
     """
