@@ -17,7 +17,7 @@ from analysis.patient import analyse_patient
 from dashboard.report import build_report, render_html
 from dashboard.server import create_app
 from dashboard.settings import Settings
-from tests.analysis.test_report import acquired_with_lead
+from tests.dashboard.test_report import acquired_with_lead
 
 pytestmark = pytest.mark.browser
 
