@@ -421,7 +421,9 @@ def altered_samples(study: Study, params: AnalysisParameters = AnalysisParameter
     mutated = var.loc[protein_changing_mask(var).to_numpy(), ["sample_id", "gene"]]
     sample_type = cn["sample_id"].map(samples["sample_type"].astype("string").str.lower())
     copies = cn["copy_number"].fillna(2.0 * np.power(2.0, cn["log2_ratio"]))
-    cutoff = np.where(sample_type == "tissue", params.tissue_amplification_cn, params.plasma_amplification_cn)
+    # A sample of unknown type (no SAMPLE_TYPE in the study) is held to the plasma cutoff.
+    is_tissue = (sample_type == "tissue").fillna(False).to_numpy(dtype=bool)
+    cutoff = np.where(is_tissue, params.tissue_amplification_cn, params.plasma_amplification_cn)
     discrete = cn["cna_discrete"].astype("float64")
     altered_cn = ((discrete.abs() >= 2) | (copies >= cutoff) | (copies <= P.GENE_DELETION_CN)).fillna(False)
     sv = somatic_structural_variants(study.structural_variants)
