@@ -67,8 +67,9 @@ def layout(sort: str | None = None, show: str | None = None, genes: str | None =
                 "loss at progression); narrower dark purple bars: structural variants (fusions, one cell per "
                 "partner gene); thin inner bars: protein-changing mutations; yellow diamond: new at "
                 "progression (absent from the baseline draw); white triangle: expanding (present at baseline, VAF "
-                "at least doubled); open circle: status unknown (no baseline draw). Grey hatching: not profiled (the gene is not on the panel of the patient's samples "
-                "shown), which is not the same as not altered. Right: share of the profiled patients shown with "
+                "at least doubled); open circle: status unknown (no baseline draw). Grey hatching: not profiled "
+                "(the gene is not on the panel of the patient's samples shown), which is not the same as not "
+                "altered. Right: share of the profiled patients shown with "
                 "an alteration in that row. "
                 f"At most {MAX_ONCOPRINT_PATIENTS} patients are drawn. Click a patient column to open the "
                 "patient's page."]),
