@@ -36,6 +36,7 @@ class AnalysisService:
         self.cache = cache
         self._hash_for: tuple[int, str] | None = None
         self._kb_hashes: dict[tuple[str, int, int], str] = {}
+        self._kb_choices: tuple[tuple, dict[str, Path]] | None = None
 
     # ------------------------------------------------------------------ study identity
     @property
@@ -56,13 +57,18 @@ class AnalysisService:
 
         Clients only ever send one of these ids; a path from a client is never opened.
         """
-        choices = {"default": DEFAULT_KB_FILE}
-        for prefix, folder in (("data", PROJECT_ROOT / "data" / "knowledge_bases"), ("study", self.studies.folder)):
-            if folder.is_dir():
-                for path in sorted(folder.glob("*kb*.tsv")):
-                    if path.is_file():
-                        choices[f"{prefix}:{path.name}"] = path.resolve()
-        return choices
+        folders = (("data", PROJECT_ROOT / "data" / "knowledge_bases"), ("study", self.studies.folder))
+        # Asked on every callback and cache lookup: list the folders again only when one of them changed.
+        stamp = tuple((str(folder), folder.stat().st_mtime_ns if folder.is_dir() else None) for _, folder in folders)
+        if self._kb_choices is None or self._kb_choices[0] != stamp:
+            choices = {"default": DEFAULT_KB_FILE}
+            for prefix, folder in folders:
+                if folder.is_dir():
+                    for path in sorted(folder.glob("*kb*.tsv")):
+                        if path.is_file():
+                            choices[f"{prefix}:{path.name}"] = path.resolve()
+            self._kb_choices = (stamp, choices)
+        return dict(self._kb_choices[1])
 
     def knowledge_bases(self) -> dict[str, str]:
         """Knowledge-base choices: id -> label (see :meth:`knowledge_base_files`)."""

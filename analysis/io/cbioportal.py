@@ -36,6 +36,7 @@ from analysis.io.tables import (
     find_column,
     missing_mask,
     read_raw_table,
+    text_column,
     to_number,
 )
 from analysis.study import Study, StudyMeta
@@ -100,17 +101,10 @@ def _bad_rows(report: ValidationReport, raw: RawTable, column: str, bad: pd.Seri
         add(raw.name, None, column, f"{len(positions) - MAX_MESSAGES_PER_COLUMN} more rows like this", expected)
 
 
-def _text(raw: RawTable, column: str | None) -> pd.Series:
-    if column is None:
-        return pd.Series(pd.NA, index=raw.frame.index, dtype="string")
-    values = raw.frame[column].astype("string").str.strip()
-    return values.where(~missing_mask(raw.frame[column]))
-
-
 def _mapped(raw: RawTable, column: str | None, mapping: dict[str, str], report: ValidationReport,
             expected: str, level: str = "warning") -> pd.Series:
     """Map text through a synonym table; unknown non-missing values are reported and set missing."""
-    text = _text(raw, column)
+    text = text_column(raw, column)
     mapped = text.str.upper().map(mapping).astype("string")
     unknown = text.notna() & mapped.isna()
     if column is not None and unknown.any():
@@ -133,7 +127,7 @@ def _status_event(raw: RawTable, column: str | None, report: ValidationReport, e
     with one warning counting them; ``UNKNOWN`` and the missing-value words are missing (counted in a
     warning), never censored; anything else is an error naming the line.
     """
-    text = _text(raw, column)
+    text = text_column(raw, column)
     if column is None:
         return pd.Series(pd.NA, index=raw.frame.index, dtype="boolean")
     code = text.str.extract(r"^\s*([01])\s*:", expand=False)
@@ -181,7 +175,7 @@ def _survival_time(raw: RawTable, column: str | None, report: ValidationReport) 
 
 def _her2_ihc(raw: RawTable, column: str | None, report: ValidationReport) -> pd.Series:
     """``IHC 3+``, ``3+``, ``3``, ``Positive (3+)``, ``Score 2+`` -> ``3+`` / ``2+``; ``0`` stays ``0``."""
-    text = _text(raw, column)
+    text = text_column(raw, column)
     if column is None:
         return text
     with_plus = text.str.extract(r"(?<![\d.])([0-3])\s*\+", expand=False)
@@ -220,21 +214,22 @@ def _sample_types(raw: RawTable, report: ValidationReport, notes: list[str]) -> 
     source = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
     for kind in ("normal", "plasma", "tissue"):
         for column in columns:
-            hit = result.isna() & classify_sample_type(_text(raw, column)).eq(kind).fillna(False)
+            hit = result.isna() & classify_sample_type(text_column(raw, column)).eq(kind).fillna(False)
             result = result.where(~hit, kind)
             source = source.where(~hit, column)
     if columns:
         primary = columns[0]
-        unknown = _text(raw, primary).notna() & result.isna()
+        unknown = text_column(raw, primary).notna() & result.isna()
         _bad_rows(report, raw, primary, unknown,
                   "plasma (cfDNA, ctDNA, plasma), tissue (FFPE, biopsy, primary, metastasis, tumour) or a matched "
                   "normal (whole blood, buffy coat, normal, germline)", level="warning", what="unrecognised value")
         others = source.notna() & (source != primary)
+        primary_text = text_column(raw, primary)
         for column in sorted(set(source[others].dropna())):
             rows = source.eq(column).fillna(False)
             notes.append(f"Sample type of {int(rows.sum())} sample(s) taken from {column}, because "
                          f"{primary} names no plasma or normal for them (e.g. {primary} "
-                         f"{_text(raw, primary)[rows].iloc[0]!r}, {column} {_text(raw, column)[rows].iloc[0]!r}).")
+                         f"{primary_text[rows].iloc[0]!r}, {column} {text_column(raw, column)[rows].iloc[0]!r}).")
         normals = int(result.eq("normal").sum())
         if normals:
             notes.append(f"{normals} matched normal sample(s) (whole blood, buffy coat, normal or germline) are "
@@ -297,7 +292,7 @@ def read_patients_file(path: Path, report: ValidationReport) -> pd.DataFrame:
         return schema.PATIENTS.empty()
     cols = {key: find_column(f, key) for key in ("HER2_STATUS", "HER2_IHC", "HER2_FISH_RATIO", "PFS_MONTHS",
                                                   "PFS_STATUS", "OS_MONTHS", "OS_STATUS")}
-    ids = _text(raw, id_col)
+    ids = text_column(raw, id_col)
     _bad_rows(report, raw, id_col, ids.isna(), "a patient identifier", what="empty identifier")
     _duplicates(report, raw, id_col, ids, "patient")
     tidy = pd.DataFrame({
@@ -331,12 +326,12 @@ def _read_samples(path: Path, report: ValidationReport, notes: list[str]) -> tup
     type_col = type_cols[0] if type_cols else None
     day_col = find_column(f, "COLLECTION_DAY")
     tp_col = find_column(f, "TIMEPOINT")
-    ids = _text(raw, sid_col)
+    ids = text_column(raw, sid_col)
     _bad_rows(report, raw, sid_col, ids.isna(), "a sample identifier", what="empty identifier")
     _duplicates(report, raw, sid_col, ids, "sample")
     tidy = pd.DataFrame({
         "sample_id": ids,
-        "patient_id": _text(raw, pid_col),
+        "patient_id": text_column(raw, pid_col),
         "sample_type": sample_types,
         "collection_day": _number(raw, day_col, report, "days from the first trastuzumab dose (number)"),
         "timepoint": _mapped(raw, tp_col, TIMEPOINT_SYNONYMS, report, "BASELINE, ON_TREATMENT or PROGRESSION"),
@@ -368,7 +363,7 @@ def _read_cna_matrix(path: Path, report: ValidationReport, known_samples: set[st
             report.error(raw.name, int(raw.lines[0]) - 1 if len(raw.lines) else None, col,
                          f"column for unknown sample {col!r}",
                          expected="a SAMPLE_ID of the sample file")
-    genes = _text(raw, gene_col)
+    genes = text_column(raw, gene_col)
     _bad_rows(report, raw, gene_col, genes.isna(), "a HUGO gene symbol", what="empty gene symbol")
     if not sample_cols:
         return pd.DataFrame(columns=["sample_id", "gene", "value"])
@@ -409,12 +404,12 @@ def _read_cna_long(path: Path, report: ValidationReport, known_samples: set[str]
             report.error(raw.name, None, name, "required column is missing", expected=f"a {name} column")
     if gene_col is None or sample_col is None or value_col is None:
         return pd.DataFrame(columns=["sample_id", "gene", "value"])
-    samples = _text(raw, sample_col)
+    samples = text_column(raw, sample_col)
     _check_known(report, raw, sample_col, samples, known_samples, "sample", "data_clinical_sample.txt")
     numbers, bad = to_number(f[value_col])
     bad = bad | (numbers.notna() & ~numbers.isin([-2, -1.5, -1, 0, 1, 2]))
     _bad_rows(report, raw, value_col, bad, "a discrete copy-number call -2, -1, 0, 1 or 2")
-    genes = _text(raw, gene_col)
+    genes = text_column(raw, gene_col)
     _bad_rows(report, raw, gene_col, genes.isna(), "a HUGO gene symbol", what="empty gene symbol")
     # One call per gene and sample (an error in cBioPortal too: "Duplicated gene found within the same sample").
     _duplicates(report, raw, gene_col, (samples + " / " + genes).where(samples.notna() & genes.notna()),
@@ -479,7 +474,7 @@ def read_timeline_file(path: Path, report: ValidationReport) -> pd.DataFrame:
                           level="error" if is_error else "warning", what="not a number:")
                 tidy[tidy_col] = numbers
         else:
-            tidy[tidy_col] = _text(raw, cols[file_col])
+            tidy[tidy_col] = text_column(raw, cols[file_col])
     start = cols["START_DATE"]
     assert start is not None  # the required columns were checked above
     _bad_rows(report, raw, start, tidy["start_day"].isna() & ~to_number(f[start])[1], "a day number",
@@ -764,7 +759,7 @@ class _StudyReading:
                 panels = matrix
                 self.used.append((path, len(matrix)))
         elif sample_raw is not None and (column := find_column(sample_raw.frame, "GENE_PANEL")) is not None:
-            panel_ids = _text(sample_raw, column)
+            panel_ids = text_column(sample_raw, column)
             panels = schema.GENE_PANELS.conform(pd.DataFrame({
                 "sample_id": samples["sample_id"], "profile": "mutations", "panel_id": panel_ids}))
             self.notes.append(f"Gene panels taken from the sample attribute {column} (for mutations).")
@@ -777,8 +772,9 @@ class _StudyReading:
         panel_genes = pd.concat(definitions, ignore_index=True) if definitions else schema.PANEL_GENES.empty()
         named = set(panels["panel_id"].dropna()) - {"WES", "WGS"}
         undefined = sorted(named - set(panel_genes["panel_id"]))
+        matrix_path = self.files.one("gene_panel_matrix")
         if undefined:
-            self.report.warning(path.name if path is not None else "gene panels", None, None,
+            self.report.warning(matrix_path.name if matrix_path is not None else self.sample_source, None, None,
                                 f"gene panel(s) {', '.join(undefined)} named but not defined by a "
                                 "data_gene_panel_<id>.txt file: the genes they cover are unknown, so those samples "
                                 "count as profiled for every gene", "a gene-panel file per panel")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
+from analysis.io.study_files import read_meta
 from analysis.io.tables import find_column, missing_mask, read_raw_table
 from analysis.validation import ValidationReport
 
@@ -68,11 +69,7 @@ def read_gene_panel_matrix(path: Path, report: ValidationReport, known_samples: 
 
 def read_gene_panel_definition(path: Path, report: ValidationReport) -> pd.DataFrame:
     """``data_gene_panel_<id>.txt`` (``stable_id:``, ``gene_list:``) -> (panel_id, gene)."""
-    fields: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
-        if ":" in line and not line.startswith("#"):
-            key, value = line.split(":", 1)
-            fields[key.strip().lower()] = value
+    fields = {key.lower(): value for key, value in read_meta(Path(path)).items()}
     panel_id = fields.get("stable_id", "").strip()
     genes = [g.strip() for g in fields.get("gene_list", "").split("\t") if g.strip()]
     if not panel_id:
@@ -87,11 +84,7 @@ def read_gene_panel_definition(path: Path, report: ValidationReport) -> pd.DataF
 
 def read_case_list(path: Path, report: ValidationReport, known_samples: set[str]) -> pd.DataFrame:
     """``case_lists/cases_*.txt`` -> (case_list, category, sample_id); unknown samples are warned about."""
-    fields: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
-        if ":" in line:
-            key, value = line.split(":", 1)
-            fields[key.strip().lower()] = value.strip()
+    fields = {key.lower(): value for key, value in read_meta(Path(path)).items()}
     name = f"case_lists/{Path(path).name}"
     list_id = fields.get("stable_id", "")
     if not list_id:

@@ -18,18 +18,11 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.io.tables import RawTable, find_column, missing_mask, read_raw_table, to_number
+from analysis.io.tables import RawTable, find_column, read_raw_table, text_column, to_number
 from analysis.validation import ValidationReport
 
 _READ_COUNT_COLUMNS = (("Tumor_Split_Read_Count", "Tumor_Paired_End_Read_Count"), ("Tumor_Variant_Count",),
                        ("Tumor_Read_Count",))
-
-
-def _text(raw: RawTable, column: str | None) -> pd.Series:
-    if column is None:
-        return pd.Series(pd.NA, index=raw.frame.index, dtype="string")
-    values = raw.frame[column].astype("string").str.strip()
-    return values.where(~missing_mask(raw.frame[column]))
 
 
 def _whole_numbers(raw: RawTable, column: str | None, report: ValidationReport, expected: str) -> pd.Series:
@@ -64,7 +57,7 @@ def _read_sv(raw: RawTable, report: ValidationReport) -> pd.DataFrame:
                      expected="Site1_Hugo_Symbol and/or Site2_Hugo_Symbol")
     if sample_col is None or (gene1_col is None and gene2_col is None):
         return schema.STRUCTURAL_VARIANTS.empty()
-    gene1, gene2 = _text(raw, gene1_col), _text(raw, gene2_col)
+    gene1, gene2 = text_column(raw, gene1_col), text_column(raw, gene2_col)
     no_gene = gene1.isna() & gene2.isna()
     for pos in np.flatnonzero(no_gene.to_numpy())[:20]:
         report.error(raw.name, int(raw.lines[pos]), gene1_col or gene2_col, "neither breakpoint names a gene",
@@ -79,17 +72,17 @@ def _read_sv(raw: RawTable, report: ValidationReport) -> pd.DataFrame:
                         start=pd.Series(0.0, index=f.index))
             reads = reads.where(reads.notna(), total)
     tidy = pd.DataFrame({
-        "sample_id": _text(raw, sample_col),
+        "sample_id": text_column(raw, sample_col),
         "gene1": gene1,
         "gene2": gene2.where(gene2 != gene1),
-        "chromosome1": _text(raw, find_column(f, "Site1_Chromosome")).str.replace(r"^chr", "", regex=True),
+        "chromosome1": text_column(raw, find_column(f, "Site1_Chromosome")).str.replace(r"^chr", "", regex=True),
         "position1": _whole_numbers(raw, find_column(f, "Site1_Position"), report, "a 1-based position"),
-        "chromosome2": _text(raw, find_column(f, "Site2_Chromosome")).str.replace(r"^chr", "", regex=True),
+        "chromosome2": text_column(raw, find_column(f, "Site2_Chromosome")).str.replace(r"^chr", "", regex=True),
         "position2": _whole_numbers(raw, find_column(f, "Site2_Position"), report, "a 1-based position"),
-        "sv_class": _text(raw, find_column(f, "Class")).str.upper(),
-        "event_info": _text(raw, find_column(f, "Event_Info")),
+        "sv_class": text_column(raw, find_column(f, "Class")).str.upper(),
+        "event_info": text_column(raw, find_column(f, "Event_Info")),
         "supporting_reads": reads,
-        "sv_status": _text(raw, find_column(f, "SV_Status")).str.upper(),
+        "sv_status": text_column(raw, find_column(f, "SV_Status")).str.upper(),
     })
     _warn_duplicates(raw, tidy, ["sample_id", "gene1", "gene2", "chromosome1", "position1", "chromosome2",
                                  "position2"], report)
@@ -107,8 +100,8 @@ def _read_fusions(raw: RawTable, report: ValidationReport) -> pd.DataFrame:
             report.error(raw.name, None, name, "required fusion column is missing", expected=f"a {name} column")
     if sample_col is None or gene_col is None or fusion_col is None:
         return schema.STRUCTURAL_VARIANTS.empty()
-    rows = pd.DataFrame({"sample_id": _text(raw, sample_col), "gene": _text(raw, gene_col),
-                         "fusion": _text(raw, fusion_col), "line": raw.lines})
+    rows = pd.DataFrame({"sample_id": text_column(raw, sample_col), "gene": text_column(raw, gene_col),
+                         "fusion": text_column(raw, fusion_col), "line": raw.lines})
     _warn_duplicates(raw, rows, ["sample_id", "gene", "fusion"], report, what="fusion")
     rows = rows.drop_duplicates(["sample_id", "gene", "fusion"])
     partners = rows["fusion"].fillna("").str.replace(r"\s+fusion$", "", regex=True, case=False)

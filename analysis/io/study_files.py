@@ -63,6 +63,9 @@ META_KINDS: dict[tuple[str, str], str] = {
     ("GENE_PANEL_MATRIX", "GENE_PANEL_MATRIX"): "gene_panel_matrix",
 }
 
+#: Alteration types of which this tool reads some datatypes (others of them are "not one this tool reads").
+META_KINDS_ALTERATIONS = frozenset(a for a, _ in META_KINDS)
+
 #: genetic_alteration_type of data types this tool does not use -> what they are.
 UNUSED_KINDS = {
     "MRNA_EXPRESSION": "mRNA expression",
@@ -286,7 +289,7 @@ def _claim_meta_files(folder: Path, files: StudyFiles, report: ValidationReport,
                   "driver annotations (pd_annotations_filename): not a data type this tool uses")
         if role is not None:
             claim(data_path, role, f"meta file {meta_path.name}")
-        elif alteration == "COPY_NUMBER_ALTERATION" or alteration in META_KINDS_ALTERATIONS:
+        elif alteration in META_KINDS_ALTERATIONS:
             claim(data_path, None, f"meta file {meta_path.name}",
                   f"datatype {datatype or '(none)'} of {alteration} is not one this tool reads")
         else:
@@ -294,8 +297,6 @@ def _claim_meta_files(folder: Path, files: StudyFiles, report: ValidationReport,
                                      or "no genetic_alteration_type")
             claim(data_path, None, f"meta file {meta_path.name}", f"{label}: not a data type this tool uses")
 
-
-META_KINDS_ALTERATIONS = frozenset(a for a, _ in META_KINDS)
 
 
 def _read_meta_reported(path: Path, report: ValidationReport) -> dict[str, str]:

@@ -161,6 +161,14 @@ def missing_mask(values: pd.Series) -> pd.Series:
     return values.isin(missing) | values.isna()
 
 
+def text_column(raw: RawTable, column: str | None) -> pd.Series:
+    """Column *column* of *raw* as stripped text, missing where it means "no value" (all missing when None)."""
+    if column is None:
+        return pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+    values = raw.frame[column].astype("string").str.strip()
+    return values.where(~missing_mask(raw.frame[column]))
+
+
 def to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Convert text to float.  Returns (numbers with NaN for missing, mask of unconvertible non-missing values).
 
