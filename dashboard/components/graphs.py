@@ -14,8 +14,14 @@ from dashboard.components.tables import export_filename, export_info, export_ste
 
 DOWNLOAD = "graph-download"  # pattern-matching type: {"type": DOWNLOAD, "graph": id, "format": "png"|"svg"}
 
+#: Private by default: no "edit in Chart Studio" / send-to-cloud button and no plotly server to post
+#: to, so a figure of patient data can never be uploaded from its toolbar.
 GRAPH_CONFIG = {
     "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "plotlyServerURL": "",
+    "showLink": False,
     "responsive": True,
     "toImageButtonOptions": {"format": "png", "scale": 2},
     "modeBarButtonsToRemove": ["lasso2d", "select2d"],
