@@ -24,6 +24,7 @@ from analysis.resistance import ResistanceResult
 from analysis.study import Study
 from analysis.survival import SurvivalResult, kaplan_meier
 from analysis.trajectory import TrajectoryResult, gene_mask
+from analysis.wording import AT_LEAST
 
 #: Genes of "baseline PI3K or ERBB2/4 mutation" (Wang et al., Gut 2019).
 BASELINE_MUTATION_GENES = ("PIK3CA", "PIK3R1", "PIK3C3", "ERBB2", "ERBB4")
@@ -337,14 +338,14 @@ def by_baseline_her2_cn(
     cut = params.plasma_amplification_cn if cutoff is None else float(cutoff)
     pts = trajectories.patients
     cn = pts["baseline_erbb2_cn"]
-    labels = np.where(cn >= cut, f">= {cut:g}", f"< {cut:g}")
+    labels = np.where(cn >= cut, f"{AT_LEAST} {cut:g}", f"< {cut:g}")
     groups = pd.Series(labels, index=pts["patient_id"].to_numpy())[cn.notna().to_numpy()]
     return _finish(
         "baseline_her2_cn",
         f"Baseline plasma HER2 CN (cutoff {cut:g} copies)",
         trajectories,
         groups,
-        (f"< {cut:g}", f">= {cut:g}"),
+        (f"< {cut:g}", f"{AT_LEAST} {cut:g}"),
         "no baseline ERBB2 CN",
     )
 
@@ -605,7 +606,7 @@ def by_clinical_attribute(study: Study, trajectories: TrajectoryResult, attribut
     if is_measurement(raw):
         numbers = pd.to_numeric(raw, errors="coerce").dropna()
         median = float(numbers.median())
-        low, high = f"< {median:g}", f">= {median:g}"
+        low, high = f"< {median:g}", f"{AT_LEAST} {median:g}"
         groups = pd.Series(np.where(numbers >= median, high, low), index=numbers.index)
         return _finish(f"attribute_{column}", f"{attribute} (split at the median, {median:g})", trajectories,
                        groups, (low, high), f"no {attribute}")

@@ -29,6 +29,7 @@ from analysis.params import (
     SOMATIC_HOTSPOTS,
 )
 from analysis.vaf_checks import flagged_mask
+from analysis.wording import AT_LEAST
 
 #: Columns of :func:`tumour_fraction`.
 TUMOUR_FRACTION_COLUMNS = {
@@ -121,7 +122,7 @@ def tumour_fraction_exclusion(variants: pd.DataFrame, *, chip_genes: Iterable[st
     het = ((vaf >= low) & (vaf <= high)).to_numpy(dtype=bool) & ~is_hotspot
     hom = (vaf >= germline_hom_vaf).to_numpy(dtype=bool) & ~is_hotspot
     het_text = _EXCLUDED_GERMLINE.format(rule=f"{100 * low:g}-{100 * high:g}%")
-    hom_text = _EXCLUDED_GERMLINE.format(rule=f">= {100 * germline_hom_vaf:g}%")
+    hom_text = _EXCLUDED_GERMLINE.format(rule=f"{AT_LEAST} {100 * germline_hom_vaf:g}%")
     reason = np.select([chip, het, hom], [EXCLUDED_CHIP, het_text, hom_text], "")
     return pd.Series(reason, index=variants.index, dtype="string")
 
@@ -233,7 +234,7 @@ def tumour_fraction_stratum(fraction: pd.Series | np.ndarray, edges: Sequence[fl
     values = np.asarray(fraction, dtype=float)
     pct = [f"{100 * e:g}" for e in edges]
     middle = [f"{lo}-{hi}%" for lo, hi in zip(pct[:-1], pct[1:], strict=True)]
-    labels = [f"<{pct[0]}%", *middle, f">={pct[-1]}%"]
+    labels = [f"<{pct[0]}%", *middle, f"{AT_LEAST}{pct[-1]}%"]
     index = np.searchsorted(np.asarray(edges, dtype=float), values, side="right")
     out = np.array([labels[i] for i in np.minimum(index, len(labels) - 1)], dtype=object)
     out[np.isnan(values)] = "not estimable"

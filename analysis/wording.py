@@ -18,6 +18,22 @@ PATHWAY_NAMES = {
 }
 
 
+#: Display names of the sample timepoints (design.md: BASELINE, ON_TREATMENT, PROGRESSION).
+TIMEPOINT_NAMES = {"BASELINE": "Baseline", "ON_TREATMENT": "On treatment", "PROGRESSION": "Progression"}
+
+#: The comparison signs users read ("≥ 2.4 copies"), never the programmer's ">=" and "<=".
+AT_LEAST, AT_MOST = "\u2265", "\u2264"
+
+
+def timepoint_name(code: str) -> str:
+    """Readable timepoint (unknown codes are shown as they are).
+
+    >>> timepoint_name("ON_TREATMENT"), timepoint_name("BASELINE"), timepoint_name("DAY_7")
+    ('On treatment', 'Baseline', 'DAY_7')
+    """
+    return TIMEPOINT_NAMES.get(str(code), str(code))
+
+
 def pathway_name(code: str) -> str:
     """Readable pathway name (unknown codes are shown as they are).
 

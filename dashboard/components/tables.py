@@ -24,6 +24,9 @@ from dash.dash_table.Format import Format, Scheme
 #: while the data (and so the CSV download) keep the exact value.
 VAF_PERCENT_COLUMNS = frozenset({"vaf_pct", "baseline_vaf_pct"})
 VAF_FORMAT = Format(precision=3, scheme=Scheme.decimal)
+#: Exact p-values (kept for the CSV download): shown with 3 significant digits (0.412, 5.1e-06).
+EXACT_P_COLUMNS = frozenset({"p_exact"})
+EXACT_P_FORMAT = Format(precision=3, scheme=Scheme.decimal_or_exponent)
 
 TABLE_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
@@ -146,8 +149,9 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         ``<page>-<table>`` for the file name when the id does not say it well (default: the id).
     """
     labels = labels or {}
-    columns = [{"name": labels.get(c, c), "id": c, "type": "numeric", "format": VAF_FORMAT}
-               if c in VAF_PERCENT_COLUMNS else {"name": labels.get(c, c), "id": c} for c in frame.columns]
+    formats = {**dict.fromkeys(VAF_PERCENT_COLUMNS, VAF_FORMAT), **dict.fromkeys(EXACT_P_COLUMNS, EXACT_P_FORMAT)}
+    columns = [{"name": labels.get(c, c), "id": c, "type": "numeric", "format": formats[c]}
+               if c in formats else {"name": labels.get(c, c), "id": c} for c in frame.columns]
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     table = dash_table.DataTable(
         id=table_id,

@@ -79,7 +79,7 @@ def files_section(study) -> html.Section:
         html.P("Every file in the study folder that the dashboard did not use, and why. Nothing in the folder "
                "is ignored without a word.", className="muted"),
         data_table(unread, ids.DATA_UNREAD, {k: FILE_LABELS[k] for k in ("file", "found_by", "reason")},
-                   page_size=25) if len(unread) else html.P("None: every file in the folder was read."),
+                   page_size=25) if len(unread) else html.P("Every file in the folder was read."),
         *([html.H3(f"Read without a meta file: {len(decided)}"),
            html.P("No meta file says what these hold; their name or header decided it.", className="muted"),
            data_table(decided, ids.DATA_DECIDED, FILE_LABELS)] if len(decided) else []),

@@ -8,6 +8,7 @@ from dash import html
 from analysis.summary import study_summary
 from dashboard import ids
 from dashboard.components.tables import data_table, stat_card
+from dashboard.labels import timepoint_name
 from dashboard.page_frame import page_frame
 from dashboard.study_service import get_service
 
@@ -40,10 +41,12 @@ def layout(**_query) -> html.Div:
         html.Div(className="two-col", children=[
             html.Section([
                 html.H2("Samples by type and timepoint"),
-                data_table(summary.samples_by_type_timepoint, ids.OVERVIEW_SAMPLES_TABLE, SAMPLE_LABELS),
+                data_table(summary.samples_by_type_timepoint.assign(
+                    timepoint=lambda t: t["timepoint"].map(timepoint_name)),
+                    ids.OVERVIEW_SAMPLES_TABLE, SAMPLE_LABELS),
             ]),
             html.Section([
-                html.H2("HER2 status (pathology: IHC 3+, or 2+ with FISH ratio >= 2.0)"),
+                html.H2("HER2 status (pathology: IHC 3+, or 2+ with FISH ratio \u2265 2.0)"),
                 data_table(summary.her2_status, ids.OVERVIEW_HER2_TABLE, HER2_LABELS),
             ]),
         ]),

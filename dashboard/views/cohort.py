@@ -26,6 +26,7 @@ from analysis.frames import typed_frame
 from analysis.params import DAYS_PER_MONTH
 from analysis.resistance import PATHWAYS
 from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION, NOT_FOLLOWED, UNKNOWN_CLASS
+from analysis.wording import pathway_name
 
 #: Largest number of patients drawn in the swimmer plot; more would be unreadable (and slow).
 SWIMMER_MAX_PATIENTS = 150
@@ -121,7 +122,7 @@ def patient_rows(trajectories, resistance, treatments: pd.DataFrame) -> pd.DataF
     rows = rows.merge(mech, on="patient_id", how="left")
     calls = resistance.calls
     if len(calls):
-        text = calls["pathway"].astype(str) + ": " + calls["genes"].fillna("").astype(str)
+        text = calls["pathway"].map(pathway_name) + ": " + calls["genes"].fillna("").astype(str)
         joined = (text + "; ").groupby(calls["patient_id"].astype(str), sort=False).sum().str[:-2]
         rows["mechanisms"] = rows["patient_id"].map(joined)
     rows["mechanisms"] = rows.get("mechanisms", pd.Series(index=rows.index, dtype="string")).fillna("")
@@ -270,8 +271,6 @@ def filter_patients(rows: pd.DataFrame, filters: CohortFilters) -> pd.DataFrame:
 
 def pathway_choices(kb_pathways, current: str | None = None) -> list[tuple[str, str]]:
     """(value, label) choices of the pathway filter: all / any / none, then pathways in display order."""
-    from dashboard.labels import pathway_name
-
     ordered = [p for p in PATHWAYS if p in set(kb_pathways)] + sorted(set(kb_pathways) - set(PATHWAYS))
     if current and current not in ("all", PATHWAY_ANY, PATHWAY_NONE) and current not in ordered:
         ordered.append(current)

@@ -14,6 +14,7 @@ from analysis import params as P
 from analysis.params import AnalysisParameters
 from analysis.study import Study
 from analysis.validation import ValidationReport
+from analysis.wording import pathway_name
 
 DEFAULTS = AnalysisParameters()
 
@@ -151,7 +152,7 @@ def study_contents(study: Study) -> pd.DataFrame:
         ("Patients", study.patients["patient_id"].nunique(), ""),
         ("Samples", len(samples), ", ".join(f"{n} {kind}" for kind, n in by_type.items())),
         ("Undated samples", int(samples["collection_day"].isna().sum()),
-         "no collection day: left out of timelines and trajectories (an undated BASELINE plasma sample "
+         "no collection day: left out of timelines and trajectories (an undated baseline plasma sample "
          "can still pair with tissue for concordance)"),
         ("Mutations", len(study.variants), f"in {study.variants['sample_id'].nunique()} sample(s)"),
         ("Gene-level copy-number values", len(study.copy_number),
@@ -200,7 +201,7 @@ def knowledge_base_table(kb) -> pd.DataFrame:
         ("SHA-256", kb.sha256),
         ("Rules", f"{len(table)} ({len(resistance)} resistance, {len(table) - len(resistance)} sensitivity)"),
         ("Genes", ", ".join(kb.genes)),
-        ("Pathways", ", ".join(dict.fromkeys(table["pathway"].astype(str)))),
+        ("Pathways", ", ".join(dict.fromkeys(pathway_name(p) for p in table["pathway"].astype(str)))),
     ]
     return pd.DataFrame(rows, columns=["field", "value"])
 

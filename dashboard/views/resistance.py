@@ -25,6 +25,7 @@ from analysis.resistance import ResistanceResult
 from analysis.study import Study
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, upper_genes
 from dashboard.figures.style import format_p, vaf_text
+from dashboard.labels import AT_LEAST, pathway_name
 from dashboard.views.patient import evidence_exclusion
 
 #: Oncoprint orderings (URL value -> label).
@@ -359,7 +360,7 @@ def mechanism_table(resistance: ResistanceResult, confidence: float = CONFIDENCE
     total = len(progressors)
     groups = progressors["mechanism_group"].astype(str)
     counts = [("0", int((groups == "0").sum())), ("1", int((groups == "1").sum())),
-              ("2+", int((groups == "2+").sum())), (">= 1 (any)", int((groups != "0").sum()))]
+              ("2+", int((groups == "2+").sum())), (f"{AT_LEAST} 1 (any)", int((groups != "0").sum()))]
     rows = []
     for label, k in counts:
         low, high = wilson_interval(k, total, confidence) if total else (math.nan, math.nan)
@@ -423,8 +424,9 @@ def enrichment_table(resistance: ResistanceResult) -> pd.DataFrame:
     table = enrichment.assign(level_rank=(enrichment["level"] != "pathway").astype(int))
     table = table.sort_values(["level_rank", "p_value", "mechanism"], kind="stable")
     return pd.DataFrame({
-        "level": table["level"].astype(str),
-        "mechanism": table["mechanism"].astype(str),
+        "level": table["level"].astype(str).str.capitalize(),
+        "mechanism": [pathway_name(m) if level == "pathway" else str(m)
+                      for level, m in zip(table["level"], table["mechanism"], strict=True)],
         "innate": [f"{a}/{n} ({100 * a / n:.0f}%)" if n else f"{a}/0"
                    for a, n in zip(table["innate_with"], table["innate_n"], strict=True)],
         "acquired": [f"{c}/{n} ({100 * c / n:.0f}%)" if n else f"{c}/0"
@@ -455,7 +457,7 @@ def evidence_table(resistance: ResistanceResult, patient_ids: tuple[str, ...] | 
     ev = ev.sort_values(["patient_id", "evidence_direction", "pathway", "gene", "day"], kind="stable")
     return pd.DataFrame({
         "patient_id": ev["patient_id"].astype(str),
-        "pathway": ev["pathway"].astype(str),
+        "pathway": ev["pathway"].astype(str).map(pathway_name),
         "gene": ev["gene"].astype(str),
         "alteration": ev["alteration"].astype(str),
         "draw": ev["draw"].astype(str),

@@ -158,7 +158,7 @@ def test_tumour_fraction_strata_and_detection(result):
     by_stratum = result.detection_by_tf.set_index("tumour_fraction_stratum")
     assert by_stratum[["n_variants", "n_detected"]].to_dict("index") == {
         "<1%": {"n_variants": 0, "n_detected": 0}, "1-5%": {"n_variants": 1, "n_detected": 1},
-        "5-10%": {"n_variants": 2, "n_detected": 2}, ">=10%": {"n_variants": 2, "n_detected": 2},
+        "5-10%": {"n_variants": 2, "n_detected": 2}, "≥10%": {"n_variants": 2, "n_detected": 2},
         "not estimable": {"n_variants": 1, "n_detected": 0}}
     assert math.isnan(by_stratum.loc["<1%", "detection_rate"])
 
@@ -224,4 +224,4 @@ def test_duplicate_copy_number_rows_and_custom_strata():
                                tumour_fraction_strata=(0.05,))
     assert (res.her2_tissue_ngs.a, res.her2_tissue_ngs.c, res.her2_tissue_ngs.n) == (3, 1, 9)
     assert any("duplicate copy-number" in c for c in res.caveats)
-    assert list(res.detection_by_tf["tumour_fraction_stratum"]) == ["<5%", ">=5%", "not estimable"]
+    assert list(res.detection_by_tf["tumour_fraction_stratum"]) == ["<5%", "≥5%", "not estimable"]

@@ -43,7 +43,7 @@ def test_baseline_mutation_and_class(context):
 def test_baseline_her2_cutoff(context):
     _, t, _ = context
     assert groups_of(pfs_groups.by_baseline_her2_cn(t, cutoff=5.0)) == {
-        "P1": ">= 5",
+        "P1": "≥ 5",
         "P2": "< 5",
         "P3": "< 5",
     }
@@ -195,9 +195,9 @@ def test_os_only_study_by_any_clinical_attribute_matches_lifelines(os_only, attr
     table, _ = pfs_groups.endpoint_table(grouping, "os", study.patients)
     if attribute == "age":  # a measurement: split at the median
         median = study.patients["age"].median()
-        assert grouping.group_order == (f"< {median:g}", f">= {median:g}")
+        assert grouping.group_order == (f"< {median:g}", f"≥ {median:g}")
         high = set(study.patients.loc[study.patients["age"] >= median, "patient_id"])
-        assert set(table.loc[table["group"] == f">= {median:g}", "patient_id"]) == high
+        assert set(table.loc[table["group"] == f"≥ {median:g}", "patient_id"]) == high
     else:
         assert set(table["group"]) == set(study.patients[attribute])
     _lifelines_check(result, table)

@@ -103,8 +103,8 @@ def test_strata():
     edges = (0.01, 0.05, 0.10)
     values = np.array([0.0, 0.0099, 0.01, 0.049, 0.05, 0.0999, 0.1, 1.0, np.nan])
     assert tumour_fraction_stratum(values, edges).tolist() == [
-        "<1%", "<1%", "1-5%", "1-5%", "5-10%", "5-10%", ">=10%", ">=10%", "not estimable"]
-    assert stratum_labels(edges) == ["<1%", "1-5%", "5-10%", ">=10%", "not estimable"]
+        "<1%", "<1%", "1-5%", "1-5%", "5-10%", "5-10%", "≥10%", "≥10%", "not estimable"]
+    assert stratum_labels(edges) == ["<1%", "1-5%", "5-10%", "≥10%", "not estimable"]
 
 
 def test_flagged_vafs_are_left_out_and_counted(tmp_path):

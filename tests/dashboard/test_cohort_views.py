@@ -122,7 +122,7 @@ def test_patient_rows_follow_up_end_and_mechanisms(small_cohort):
     assert rows.loc["D", "end_day"] == 0 and rows.loc["D", "end_reason"] == "no follow-up"
     assert rows.loc["D", "her2_status"] == "not recorded"
     assert rows["followed"].tolist() == [True, True, True, False]
-    assert rows.loc["B", "mechanisms"] == "MAPK: NF1; PI3K: PIK3R1"
+    assert rows.loc["B", "mechanisms"] == "MAPK pathway: NF1; PI3K pathway: PIK3R1"
     assert rows.loc["C", "mechanisms"] == ""
 
 
@@ -147,7 +147,7 @@ def test_patient_rows_on_the_tiny_study(tiny_study):
     # P1 progressed on day 167 (STATUS event); P2 is censored at 12 months
     assert rows.loc["P1", "end_day"] == 167 and rows.loc["P1", "n_draws"] == 3
     assert rows.loc["P2", "end_day"] == pytest.approx(12 * DAYS_PER_MONTH)
-    assert rows.loc["P1", "mechanisms"] == "PI3K: PIK3CA"
+    assert rows.loc["P1", "mechanisms"] == "PI3K pathway: PIK3CA"
 
 
 # --------------------------------------------------------------------------- filters

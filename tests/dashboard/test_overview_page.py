@@ -29,6 +29,6 @@ def test_overview_shows_the_demo_counts(dash_duo, demo_study_dir, tmp_path):
     her2_rows = _rows(dash_duo, "overview-her2-table")
     assert ["POSITIVE", "46"] in her2_rows and ["NEGATIVE", "32"] in her2_rows
     sample_rows = _rows(dash_duo, "overview-samples-table")
-    assert ["tissue", "BASELINE", "78", "78", "0"] in sample_rows  # last: undated
-    assert ["plasma", "BASELINE", "78", "78", "0"] in sample_rows
+    assert ["tissue", "Baseline", "78", "78", "0"] in sample_rows  # last: undated
+    assert ["plasma", "Baseline", "78", "78", "0"] in sample_rows
     assert dash_duo.get_logs() == []

@@ -28,7 +28,7 @@ def test_resistance_page_shows_the_oncoprint_and_the_mechanism_share(dash_duo, d
     dash_duo.driver.get(dash_duo.server_url + "/resistance")
     dash_duo.wait_for_text_to_equal("#resistance-with-mechanism .stat-value", "76.5% (13/17)", timeout=30)
     assert "n = 17 progressors" in dash_duo.find_element("#resistance-with-mechanism .stat-detail").text
-    assert _rows(dash_duo, "resistance-mechanism-table")[3][:4] == [">= 1 (any)", "13", "13/17", "76.5%"]
+    assert _rows(dash_duo, "resistance-mechanism-table")[3][:4] == ["≥ 1 (any)", "13", "13/17", "76.5%"]
 
     # Default: the 17 progressors, one column each, with alteration glyphs, tracks and status marks.
     dash_duo.wait_for_element("#resistance-oncoprint .js-plotly-plot .heatmaplayer", timeout=20)

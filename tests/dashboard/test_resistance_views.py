@@ -127,7 +127,8 @@ def test_enrichment_table_orders_pathways_first_and_names_infinite_odds():
         "odds_ratio": [math.inf, 0.0, math.inf], "p_value": [0.0147059, 0.227941, 0.0147059],
     })
     table = enrichment_table(_resistance(["0"], [True], enrichment=enrichment))
-    assert table["mechanism"].tolist() == ["PI3K", "MAPK", "PIK3CA"]
+    assert table["mechanism"].tolist() == ["PI3K pathway", "MAPK pathway", "PIK3CA"]  # pathways by name
+    assert table["level"].tolist() == ["Pathway", "Pathway", "Gene"]
     assert table.iloc[0]["innate"] == "4/7 (57%)" and table.iloc[0]["acquired"] == "0/10 (0%)"
     assert table.iloc[0]["odds_ratio"] == "not estimable" and table.iloc[0]["p_value"] == "0.015"  # inf is no estimate
     assert table.iloc[0]["p_exact"] == pytest.approx(0.0147059)
