@@ -99,7 +99,7 @@ def tumour_fraction_exclusion(variants: pd.DataFrame, *, chip_genes: Iterable[st
     Returns
     -------
     Series of text aligned on ``variants.index``: :data:`EXCLUDED_CHIP`, "likely germline (VAF 40-60%):
-    ..." or "likely germline (VAF >= 90%): ..." (the rule in force), or ``""`` (used, or VAF unknown).
+    ..." or "likely germline (VAF ≥ 90%): ..." (the rule in force), or ``""`` (used, or VAF unknown).
     CHIP wins over germline.
     Known somatic hotspots are never "likely germline".
 
@@ -107,7 +107,7 @@ def tumour_fraction_exclusion(variants: pd.DataFrame, *, chip_genes: Iterable[st
     ...                       "vaf": [0.02, 0.48, 0.95, 0.5, 0.1],
     ...                       "protein_change": ["R882H", "P72R", "T1493T", "G12D", "H1047R"]})
     >>> [r.split(":")[0] for r in tumour_fraction_exclusion(frame)]
-    ['CHIP gene (clonal haematopoiesis)', 'likely germline (VAF 40-60%)', 'likely germline (VAF >= 90%)', '', '']
+    ['CHIP gene (clonal haematopoiesis)', 'likely germline (VAF 40-60%)', 'likely germline (VAF ≥ 90%)', '', '']
     """
     if variants.empty:
         return pd.Series(dtype="string", index=variants.index)
