@@ -77,6 +77,8 @@ class Finding:
         What limits the reading (the Survival page's guarantee-time-bias caution), or "".
     paper
         What Wang et al. 2019 reported, for comparison.
+    estimate_label
+        What *estimate* is ("AUC", "median change (copies)", "log-rank p").
     """
 
     key: str
@@ -94,6 +96,7 @@ class Finding:
     page_state: dict = field(default_factory=dict)
     caution: str = ""
     paper: str = ""
+    estimate_label: str = ""
 
     @property
     def p_text(self) -> str:
@@ -150,9 +153,8 @@ def _agreement(key: str, topic: str, agreement: AgreementResult, n_pairs: int, p
     )
     return Finding(key=key, topic=topic, statement=statement, value=value, estimate=float(opa),
                    n=f"{agreement.n} paired patients", ci_low=float(low), ci_high=float(high),
-                   ci_text=format_percent_ci(low, high), test="Overall percent agreement (Wilson CI); Cohen's "
-                   "kappa; McNemar exact test", p_value=float(agreement.mcnemar_p), page="/concordance",
-                   paper=paper)
+                   ci_text=format_percent_ci(low, high), test="OPA (Wilson CI); kappa; McNemar exact",
+                   p_value=float(agreement.mcnemar_p), page="/concordance", paper=paper, estimate_label="OPA")
 
 
 def concordance_findings(cohort: CohortAnalysis) -> list[Finding]:
@@ -177,7 +179,8 @@ def _auc_finding(cohort: CohortAnalysis, measure: str, key: str, name: str, pape
         counts = "no scans" if row.empty else f"{int(row.iloc[0]['n_pos'])} scans with PD, " \
                                               f"{int(row.iloc[0]['n_neg'])} without"
         return Finding(key=key, topic=topic, statement=f"{name}: AUC undefined ({counts}).", value="-",
-                       estimate=math.nan, n=counts, test="ROC AUC (DeLong CI)", page="/response", paper=paper)
+                       estimate=math.nan, n=counts, test="ROC AUC (DeLong CI)", page="/response", paper=paper,
+                       estimate_label="AUC")
     rec = row.iloc[0]
     counts = f"{int(rec['n_pos'])} scans with PD, {int(rec['n_neg'])} without"
     ci_text = "" if pd.isna(rec["ci_low"]) else f"{format_fixed(rec['ci_low'])}{EN_DASH}{format_fixed(rec['ci_high'])}"
@@ -186,7 +189,8 @@ def _auc_finding(cohort: CohortAnalysis, measure: str, key: str, name: str, pape
                  f"({'95% CI ' + ci_text + ', DeLong' if ci_text else 'no DeLong interval'}; {counts}).")
     return Finding(key=key, topic=topic, statement=statement, value=format_fixed(rec["auc"]),
                    estimate=float(rec["auc"]), n=counts, ci_low=float(rec["ci_low"]), ci_high=float(rec["ci_high"]),
-                   ci_text=ci_text, test="ROC AUC with DeLong 95% CI", page="/response", paper=paper)
+                   ci_text=ci_text, test="ROC AUC (DeLong CI)", page="/response", paper=paper,
+                   estimate_label="AUC")
 
 
 def _delong_finding(cohort: CohortAnalysis) -> Finding:
@@ -198,14 +202,15 @@ def _delong_finding(cohort: CohortAnalysis) -> Finding:
         reason = d.caveats[-1] if d.caveats else "too few assessments"
         return Finding(key="delong", topic=topic, statement=f"DeLong test of HER2 CN vs CEA: not computed ({reason}; "
                        f"{n}).", value="not computed", estimate=math.nan, n=n,
-                       test="DeLong test for two correlated ROC curves", page="/response", paper=paper)
+                       test="DeLong paired test", page="/response", paper=paper,
+                       estimate_label="AUC difference")
     ci_text = f"{format_fixed(d.ci_low)}{EN_DASH}{format_fixed(d.ci_high)}"
     statement = (f"AUC of HER2 CN minus AUC of CEA on the same scans: {format_fixed(d.difference)} (95% CI {ci_text}); "
                  f"paired DeLong test {_p_clause(d.p_value)}, z = {d.z:.2f} ({n}).")
     return Finding(key="delong", topic=topic, statement=statement, value=format_p(d.p_value),
                    estimate=float(d.difference), n=n, ci_low=float(d.ci_low), ci_high=float(d.ci_high), ci_text=ci_text,
-                   test="DeLong test for two correlated ROC curves (paired, two-sided)", p_value=float(d.p_value),
-                   page="/response", paper=paper)
+                   test="DeLong paired test (two-sided)", p_value=float(d.p_value), page="/response", paper=paper,
+                   estimate_label="AUC difference")
 
 
 def _her2_class_finding(cohort: CohortAnalysis, cls: str) -> Finding:
@@ -215,11 +220,12 @@ def _her2_class_finding(cohort: CohortAnalysis, cls: str) -> Finding:
     topic = f"HER2 CN at progression vs baseline: {cls} resistance"
     paper = ("At progression, HER2 CN was mostly above baseline in innate resistance." if cls == INNATE else
              "At progression, HER2 CN was mostly below baseline in acquired resistance.")
-    test = "Wilcoxon signed-rank test (paired, two-sided)"
+    test = "Wilcoxon signed-rank (two-sided)"
     if row.empty or int(row.iloc[0]["n"]) == 0:
         return Finding(key=f"her2_progression_{cls}", topic=topic, statement=f"{name} resistance: no progressor "
                        "with plasma ERBB2 CN at both the baseline and the progression draw.", value="-",
-                       estimate=math.nan, n="0 progressors", test=test, page="/response", paper=paper)
+                       estimate=math.nan, n="0 progressors", test=test, page="/response", paper=paper,
+                       estimate_label="median change (copies)")
     rec = row.iloc[0]
     n = int(rec["n"])
     higher, lower = int(rec["n_higher"]), int(rec["n_lower"])
@@ -232,7 +238,8 @@ def _her2_class_finding(cohort: CohortAnalysis, cls: str) -> Finding:
     word = "higher" if cls == INNATE else "lower"
     return Finding(key=f"her2_progression_{cls}", topic=topic, statement=statement,
                    value=f"{shown}/{n} {word}", estimate=float(rec["median_change"]), n=f"{n} progressors",
-                   test=test, p_value=float(rec["p_value"]), page="/response", paper=paper)
+                   test=test, p_value=float(rec["p_value"]), page="/response", paper=paper,
+                   estimate_label="median change (copies)")
 
 
 def response_findings(cohort: CohortAnalysis) -> list[Finding]:
@@ -258,8 +265,8 @@ def _mechanism_share(cohort: CohortAnalysis) -> Finding:
                  f"{ci_text or 'undefined'} (Wilson).")
     return Finding(key="mechanism_share", topic="Progressors with a known resistance mechanism", statement=statement,
                    value=value, estimate=estimate, n=f"{len(progressors)} progressors", ci_low=low, ci_high=high,
-                   ci_text=ci_text, test="Proportion with Wilson 95% CI", page="/resistance",
-                   paper="76.5% (13/17) of progressing patients.")
+                   ci_text=ci_text, test="Proportion (Wilson CI)", page="/resistance",
+                   paper="76.5% (13/17) of progressing patients.", estimate_label="share")
 
 
 def _her_family_mutations(cohort: CohortAnalysis, draw: str, paper: str) -> Finding:
@@ -270,14 +277,14 @@ def _her_family_mutations(cohort: CohortAnalysis, draw: str, paper: str) -> Find
                  f"95% CI {ci_text or 'undefined'} (Wilson).")
     return Finding(key=f"erbb_mutations_{draw}", topic=f"{genes} mutations at {draw}", statement=statement,
                    value=value, estimate=estimate, n=f"{n} progressors", ci_low=low, ci_high=high, ci_text=ci_text,
-                   test="Proportion with Wilson 95% CI", page="/resistance", paper=paper)
+                   test="Proportion (Wilson CI)", page="/resistance", paper=paper, estimate_label="share")
 
 
 def _enrichment(cohort: CohortAnalysis, gene: str = ENRICHMENT_GENE) -> Finding:
     table = cohort.resistance.enrichment
     row = table[(table["level"] == "gene") & (table["mechanism"] == gene)] if len(table) else table
     topic = f"{gene} enrichment in innate resistance"
-    test = "Fisher exact test (two-sided), innate vs acquired progressors"
+    test = "Fisher exact (two-sided)"
     paper = "PIK3CA mutations were enriched in innate resistance."
     if row.empty:
         return Finding(key="pik3ca_enrichment", topic=topic, statement=f"No progressor has a {gene} knowledge-base "
@@ -290,21 +297,22 @@ def _enrichment(cohort: CohortAnalysis, gene: str = ENRICHMENT_GENE) -> Finding:
     odds = float(rec["odds_ratio"])
     if not math.isnan(odds) and not math.isinf(odds):
         low, high = float(rec["odds_ratio_ci_low"]), float(rec["odds_ratio_ci_high"])
-        or_text = f"odds ratio {odds:.3g} ({low:.3g}-{high:.3g})"
+        or_text, label = f"odds ratio {odds:.3g} ({low:.3g}-{high:.3g})", "odds ratio"
     elif pd.notna(rec.get("corrected_odds_ratio", math.nan)):
         odds = float(rec["corrected_odds_ratio"])
         low, high = float(rec["corrected_ci_low"]), float(rec["corrected_ci_high"])
         or_text = (f"odds ratio not estimable (a zero cell); Haldane-Anscombe-corrected odds ratio {odds:.3g} "
                    f"({low:.3g}-{high:.3g})")
+        label = "corrected odds ratio"
     else:
-        odds, low, high, or_text = math.nan, math.nan, math.nan, "odds ratio not estimable"
+        odds, low, high, or_text, label = math.nan, math.nan, math.nan, "odds ratio not estimable", "odds ratio"
     p = float(rec["p_value"])
     statement = (f"{gene} knowledge-base matches in {innate} of innate and {acquired} of acquired progressors; "
                  f"{or_text}; Fisher exact {_p_clause(p)} (not adjusted for the other mechanisms tested).")
     return Finding(key="pik3ca_enrichment", topic=topic, statement=statement, value=f"{innate} vs {acquired}",
                    estimate=odds, n=f"{na} innate, {nc} acquired progressors", ci_low=low, ci_high=high,
                    ci_text="" if math.isnan(low) else f"{low:.3g}-{high:.3g}", test=test, p_value=p,
-                   page="/resistance", paper=paper)
+                   page="/resistance", paper=paper, estimate_label=label)
 
 
 def resistance_findings(cohort: CohortAnalysis) -> list[Finding]:
@@ -339,8 +347,8 @@ def _survival(cohort: CohortAnalysis, name: str, key: str, paper: str) -> Findin
         value = f"log-rank p {format_p(p)}" if format_p(p).startswith("<") else f"log-rank p = {format_p(p)}"
     statement = f"{grouping.title}, {n_total} patients with PFS: {groups}{reference}; {test_text}."
     return Finding(key=key, topic=topic, statement=statement, value=value, estimate=p, n=f"{n_total} patients",
-                   test="Kaplan-Meier medians (95% CI), Cox hazard ratios, log-rank test", p_value=p,
-                   page="/survival", page_state={"group": name}, caution=grouping.bias_note, paper=paper)
+                   test="Kaplan-Meier, Cox, log-rank", p_value=p, page="/survival", page_state={"group": name},
+                   caution=grouping.bias_note, paper=paper, estimate_label="log-rank p")
 
 
 def survival_findings(cohort: CohortAnalysis) -> list[Finding]:
@@ -359,6 +367,15 @@ def cohort_findings(cohort: CohortAnalysis) -> list[Finding]:
             *survival_findings(cohort)]
 
 
+def findings_caveats(cohort: CohortAnalysis) -> list[str]:
+    """The cohort caveats the findings depend on: trajectories, response, concordance, resistance, and the two
+    PFS groupings quoted (the other groupings' caveats are left out)."""
+    sections = ("trajectories: ", "response: ", "concordance: ", "resistance: ", "tumour fraction: ")
+    titles = [f"PFS by {cohort.groupings[name].title}: " for name in ("mechanism_count", "baseline_mutation")
+              if name in cohort.groupings]
+    return [c for c in cohort.caveats if c.startswith(sections) or c.startswith(tuple(titles))]
+
+
 def findings_table(findings: list[Finding]) -> pd.DataFrame:
     """*findings* as one tidy table (:data:`FINDING_COLUMNS`, p-values exact)."""
     rows = [{"key": f.key, "topic": f.topic, "value": f.value, "estimate": f.estimate, "ci_low": f.ci_low,
@@ -367,5 +384,6 @@ def findings_table(findings: list[Finding]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
 
 
-__all__ = ["FINDING_COLUMNS", "Finding", "cohort_findings", "concordance_findings", "findings_table",
+__all__ = ["FINDING_COLUMNS", "Finding", "cohort_findings", "concordance_findings", "findings_caveats",
+           "findings_table",
            "response_findings", "resistance_findings", "survival_findings"]
