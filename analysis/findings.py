@@ -174,7 +174,7 @@ def concordance_findings(cohort: CohortAnalysis) -> list[Finding]:
 def _auc_finding(cohort: CohortAnalysis, measure: str, key: str, name: str, paper: str) -> Finding:
     auc = cohort.response.auc
     row = auc[auc["measure"] == measure]
-    topic = f"{name} change as a marker of progression (AUC)"
+    topic = f"{name[0].upper() + name[1:]} change as a marker of progression (AUC)"
     if row.empty or pd.isna(row.iloc[0]["auc"]):
         counts = "no scans" if row.empty else f"{int(row.iloc[0]['n_pos'])} scans with PD, " \
                                               f"{int(row.iloc[0]['n_neg'])} without"
