@@ -60,7 +60,7 @@ SECTIONS = (
      ("figure-km-mechanism_count", "figure-km-baseline_mutation")),
 )
 
-FINDING_LABELS = {"topic": "Finding", "value": "Result", "exact": "Estimate (3 significant digits)", "n": "n",
+FINDING_LABELS = {"topic": "Finding", "value": "Result", "exact": "Estimate", "n": "n",
                   "ci_text": "95% CI", "test": "Test", "p": "p", "page_name": "Page"}
 
 METHODS = (
