@@ -343,12 +343,15 @@ def _survival(cohort: CohortAnalysis, name: str, key: str, paper: str) -> Findin
     else:
         lr = result.logrank
         p = float(lr.p_value)
-        test_text = f"log-rank {_p_clause(p)}, {len(lr.groups)} groups, {lr.degrees_of_freedom} df"
+        test_text = (f"log-rank {_p_clause(p)}, chi-square {lr.test_statistic:.3g}, {len(lr.groups)} groups, "
+                     f"{lr.degrees_of_freedom} df")
         value = f"log-rank p {format_p(p)}" if format_p(p).startswith("<") else f"log-rank p = {format_p(p)}"
     statement = f"{grouping.title}, {n_total} patients with PFS: {groups}{reference}; {test_text}."
-    return Finding(key=key, topic=topic, statement=statement, value=value, estimate=p, n=f"{n_total} patients",
+    chi_square = math.nan if result.logrank is None else float(result.logrank.test_statistic)
+    return Finding(key=key, topic=topic, statement=statement, value=value, estimate=chi_square,
+                   n=f"{n_total} patients",
                    test="Kaplan-Meier, Cox, log-rank", p_value=p, page="/survival", page_state={"group": name},
-                   caution=grouping.bias_note, paper=paper, estimate_label="log-rank p")
+                   caution=grouping.bias_note, paper=paper, estimate_label="chi-square")
 
 
 def survival_findings(cohort: CohortAnalysis) -> list[Finding]:

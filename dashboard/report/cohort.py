@@ -187,10 +187,17 @@ def _exact(finding: Finding) -> str:
     return f"{finding.estimate_label} {finding.estimate:.3g}".strip()
 
 
+def _breakable(text: str) -> str:
+    """*text* with a zero-width space after each "/": a narrow column wraps a gene list between genes
+    ("ERBB2/ERBB4/PIK3C3/...") rather than inside a gene symbol."""
+    return text.replace("/", "/\u200b")
+
+
 def findings_frame(findings: tuple[Finding, ...]) -> pd.DataFrame:
     """The summary table of the findings (columns: keys of :data:`FINDING_LABELS`)."""
-    return pd.DataFrame([{"topic": f.topic, "value": f.value, "exact": _exact(f), "n": f.n, "ci_text": f.ci_text,
-                          "test": f.test, "p": f.p_text + (f" ({f.p_exact_text})" if f.p_text.startswith("<") else ""),
+    return pd.DataFrame([{"topic": _breakable(f.topic), "value": f.value, "exact": _exact(f), "n": f.n,
+                          "ci_text": f.ci_text, "test": f.test,
+                          "p": f.p_text + (f" ({f.p_exact_text})" if f.p_text.startswith("<") else ""),
                           "page_name": f.page_name} for f in findings], columns=list(FINDING_LABELS))
 
 
