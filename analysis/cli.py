@@ -159,14 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder to write (replaced whole; refused when inside or equal to --study)")
     report = sub.add_parser(
         "report",
-        help="tumour-board report of a patient (self-contained HTML, or PDF via headless Chromium)",
+        help="tumour-board report of a patient, or the researcher's report of the cohort (self-contained HTML, "
+        "or PDF via headless Chromium)",
         description="Write one patient's tumour-board report (answers, timeline, alterations per draw, mechanism "
-        "call with evidence and citations, caveats, parameters, knowledge base, study provenance), or the "
-        "report of every followed patient with --all.",
+        "call with evidence and citations, caveats, parameters, knowledge base, study provenance), the "
+        "report of every followed patient with --all, or with --cohort the researcher's report: the paper's "
+        "findings on the study, each with its n, CI and test, the figures, caveats, methods and provenance.",
         epilog="examples:\n"
         "  python -m analysis report --study data/demo --patient P033 --out P033.html\n"
         "  python -m analysis report --study data/demo --patient P033 --out P033.pdf --paper letter\n"
-        "  python -m analysis report --study data/demo --all --out reports/ --format pdf",
+        "  python -m analysis report --study data/demo --all --out reports/ --format pdf\n"
+        "  python -m analysis report --study data/demo --cohort --out cohort-report.html\n"
+        "  python -m analysis report --study data/demo --cohort --out cohort-report.pdf --paper letter",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("--study", required=True, metavar="DIR", help="study folder")
@@ -174,8 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--patient", metavar="ID", help="the patient")
     who.add_argument("--all", action="store_true",
                      help="every followed patient (on trastuzumab with a follow-up status), one file each")
+    who.add_argument("--cohort", action="store_true",
+                     help="the researcher's report of the whole study (the paper's findings, methods, provenance)")
     report.add_argument("--out", required=True, metavar="FILE|DIR",
-                        help="F.html or F.pdf for --patient; a folder for --all")
+                        help="F.html or F.pdf for --patient and --cohort; a folder for --all")
     report.add_argument("--format", choices=("html", "pdf"), default="html",
                         help="file type of --all reports (default %(default)s)")
     report.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size (default %(default)s)")
@@ -324,12 +330,16 @@ def _report(args: argparse.Namespace) -> int:
     from analysis.params import AnalysisParameters
     from analysis.resistance import load_knowledge_base
     from analysis.trajectory import NOT_FOLLOWED, analyse_trajectories
-    from dashboard.report import report_file_name, write_report
+    from dashboard.report import report_file_name, write_cohort_report, write_report
     from dashboard.report.errors import ReportError
 
     study = read_study(args.study)
     params = AnalysisParameters(knowledge_base=args.knowledge_base or "default")
     kb = load_knowledge_base(params.knowledge_base)
+    if args.cohort:
+        path = write_cohort_report(study, args.out, params, kb, paper=args.paper)
+        print(f"researcher's report of study {study.meta.study_id} ({len(study.patients)} patients) written to {path}")
+        return 0
     if not args.all:
         path = write_report(study, args.patient, args.out, params, kb, paper=args.paper)
         print(f"report of patient {args.patient} written to {path}")

@@ -941,3 +941,26 @@ def _odds_ratio(table: list[list[int]], rows: tuple[str, str] = (INNATE, ACQUIRE
         f"{corrected.oddsratio:.3g} ({round(100 * P.CONFIDENCE_LEVEL)}% CI {low:.3g}-{high:.3g})"
     )
     return out
+
+
+#: The genes of the paper's "ERBB2/ERBB4 mutations" count (Wang et al. 2019: 6/17 at baseline, 5/17 at progression).
+HER_FAMILY_MUTATION_GENES = ("ERBB2", "ERBB4")
+
+
+def mutation_carriers(resistance: ResistanceResult, genes: tuple[str, ...] = HER_FAMILY_MUTATION_GENES,
+                      draw: str = "baseline") -> tuple[int, int, tuple[str, ...]]:
+    """Progressors with a knowledge-base mutation of *genes* in their *draw* (``"baseline"`` or
+    ``"progression"``) plasma draw.
+
+    Returns
+    -------
+    ``(carriers, progressors, carrier ids)``: the count of progressors with such a mutation, the count of
+    progressors (the denominator, as in the mechanism share), and the carriers' patient ids, sorted.
+    """
+    patients = resistance.patients
+    progressors = set(patients.loc[patients["progressed"].astype(bool), "patient_id"].astype(str))
+    ev = resistance.evidence
+    hits = ev[ev["gene"].astype(str).isin(set(genes)) & (ev["alteration_type"].astype(str) == "mutation")
+              & (ev["draw"].astype(str) == draw) & ev["patient_id"].astype(str).isin(progressors)]
+    carriers = tuple(sorted(set(hits["patient_id"].astype(str))))
+    return len(carriers), len(progressors), carriers

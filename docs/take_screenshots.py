@@ -4,7 +4,8 @@
 
 Starts the dashboard on a free loopback port, loads each page at 1280x800 (and the patient page at
 1920x1080, the tumour-board screen) and writes one PNG per page; then prints a patient's tumour-board
-report to PDF and writes its first two pages as PNG (pdftoppm, from poppler-utils).
+report to PDF and writes its first two pages as PNG (pdftoppm, from poppler-utils), and the first page of
+the researcher's (cohort) report.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
     ("patient.png", "/patient/P007", (1280, 2000), 30000),
     ("patient-board.png", "/patient/P009", (1920, 1080), 30000),
-    ("overview.png", "/", (1280, 800), 6000),
+    ("overview.png", "/", (1280, 1000), 30000),
 ]
 
 
@@ -33,6 +34,7 @@ PAGES = [
 READY_SELECTORS = {
     "patient.png": "#patient-header .stat-card",
     "patient-board.png": "#patient-header .stat-card",
+    "overview.png": "#overview-findings .finding-card",
 }
 
 # Resistance and Survival pages (tall windows: the figures and tables are below the fold).
@@ -119,6 +121,25 @@ def report_pages(study: Path, out: Path) -> list[Path]:
     return written
 
 
+def cohort_report_pages(study: Path, out: Path, pages: tuple[int, ...] = (1,)) -> list[Path]:
+    """The researcher's (cohort) report as PDF, *pages* as ``cohort-report-page-N.png``."""
+    sys.path.insert(0, str(ROOT))
+    from analysis.io.cbioportal import read_study
+    from dashboard.report import write_cohort_report
+
+    if shutil.which("pdftoppm") is None:
+        print("pdftoppm not found (apt-get install poppler-utils): cohort report pages skipped", file=sys.stderr)
+        return []
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = write_cohort_report(read_study(study), Path(folder) / "cohort-report.pdf")
+        written = []
+        for page in pages:
+            subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                            str(out / f"cohort-report-page-{page}")], check=True)
+            written.append(out / f"cohort-report-page-{page}.png")
+    return written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--study", type=Path, default=ROOT / "data" / "demo")
@@ -152,6 +173,9 @@ def main() -> int:
         shutil.rmtree(cache, ignore_errors=True)
     if not args.only or args.only.startswith("report-page"):
         for path in report_pages(args.study, args.out):
+            print(f"wrote {path}")
+    if not args.only or args.only.startswith("cohort-report-page"):
+        for path in cohort_report_pages(args.study, args.out):
             print(f"wrote {path}")
     return 0
 

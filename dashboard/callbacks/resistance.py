@@ -21,6 +21,7 @@ from dashboard.views.resistance import (
     gene_options,
     headline,
     her2_progression_frame,
+    her_family_mutation_table,
     mechanism_table,
     oncoprint_for_genes,
     oncoprint_view,
@@ -33,6 +34,8 @@ from dashboard.views.resistance import (
 
 MECHANISM_LABELS = {"mechanisms": "Mechanisms per progressor", "patients": "Progressors",
                     "of_progressors": "n / progressors", "percent": "%", "ci": "95% CI (Wilson)"}
+HER_FAMILY_LABELS = {"draw": "Plasma draw", "patients": "Progressors with a mutation",
+                     "of_progressors": "n / progressors", "percent": "%", "ci": "95% CI (Wilson)"}
 ENRICHMENT_LABELS = {"level": "Level", "mechanism": "Mechanism", "innate": "Innate with (n/N)",
                      "acquired": "Acquired with (n/N)", "odds_ratio": "Odds ratio, innate vs acquired (95% CI)",
                      "p_value": "Fisher exact p (two-sided)", "p_exact": "Fisher p (exact)"}
@@ -129,6 +132,7 @@ def fill_tables(ready, show):
         return {
             "headline": headline(resistance),
             "mechanisms": mechanism_table(resistance),
+            "her_family": her_family_mutation_table(resistance),
             "enrichment": enrichment_table(resistance),
             "evidence": evidence_table(resistance, shown.patient_ids),
             "slope": her2_slope_figure(slope, params.plasma_amplification_cn).to_plotly_json(),
@@ -156,6 +160,10 @@ def fill_tables(ready, show):
                 data_table(view["mechanisms"], ids.RESISTANCE_MECHANISM_TABLE, MECHANISM_LABELS),
                 html.P("A mechanism is a pathway with at least one knowledge-base match in the baseline or "
                        "progression plasma draw.", className="muted"),
+                html.H2("ERBB2/ERBB4 mutations in progressors, by draw"),
+                data_table(view["her_family"], ids.RESISTANCE_HER_FAMILY_TABLE, HER_FAMILY_LABELS),
+                html.P("Knowledge-base ERBB2 or ERBB4 mutations (not amplification) in the baseline and in the "
+                       "progression plasma draw (Wang et al. 2019: 6/17 and 5/17).", className="muted"),
             ]),
             html.Section([
                 html.H2("Enrichment in innate vs acquired resistance"),

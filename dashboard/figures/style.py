@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from analysis.wording import vaf_text  # noqa: F401  (3 significant digits, shared with the report)
+from analysis.wording import (  # noqa: F401  (shared with the findings)
+    P_DISPLAY_FLOOR,
+    format_p,
+    p_exact,
+    p_phrase,
+    vaf_text,  # noqa: F401  (3 significant digits, shared with the report)
+)
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -61,43 +67,6 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return base_layout(fig, height=height)
-
-
-#: p-values below this read "< 0.001" in text; the exact value goes on hover and into CSV files.
-P_DISPLAY_FLOOR = 0.001
-
-
-def format_p(p: float | None) -> str:
-    """A p-value for text: 2 significant digits, ``"< 0.001"`` below 0.001, ``"not computed"`` when NaN.
-
-    >>> [format_p(p) for p in (0.0123, 0.00099, 5.08e-06, float("nan"))]
-    ['0.012', '< 0.001', '< 0.001', 'not computed']
-    """
-    if p is None or p != p:
-        return "not computed"
-    p = float(p)
-    return f"< {P_DISPLAY_FLOOR:g}" if p < P_DISPLAY_FLOOR else f"{p:.2g}"
-
-
-def p_phrase(p: float | None, name: str = "p") -> str:
-    """``"p = 0.012"``, ``"p < 0.001"``, or ``"p not computed"``.
-
-    >>> p_phrase(5.08e-06), p_phrase(0.0123, "Wilcoxon p"), p_phrase(float("nan"))
-    ('p < 0.001', 'Wilcoxon p = 0.012', 'p not computed')
-    """
-    text = format_p(p)
-    if text == "not computed":
-        return f"{name} not computed"
-    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
-
-
-def p_exact(p: float | None) -> str:
-    """The exact p-value (3 significant digits, scientific when small) for hover text.
-
-    >>> p_exact(5.080894944300786e-06), p_exact(0.0123)
-    ('5.08e-06', '0.0123')
-    """
-    return "not computed" if p is None or p != p else f"{float(p):.3g}"
 
 
 def chance_diagonal(name: str = "chance") -> go.Scatter:

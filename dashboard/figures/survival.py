@@ -7,14 +7,13 @@ exactly under the x ticks, and it is downloaded with the plot.  Input: the table
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.figures.style import COLOURS, SEQUENCE, base_layout, empty_figure, format_p
+from analysis.wording import hazard_text, median_text, p_text  # noqa: F401  (shared with the findings)
+from dashboard.figures.style import COLOURS, SEQUENCE, base_layout, empty_figure
 
 #: KMunicate rows under the plot, per group (Morris et al., BMJ Open 2019;9:e030215).
 RISK_ROWS = (("at_risk", "at risk"), ("censored", "censored"), ("events", "events"))
@@ -145,58 +144,3 @@ def km_traces(fig: go.Figure, role: str) -> list:
 
 
 # ------------------------------------------------------------------------------------------- formatting
-def _num(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "NE"
-    if math.isinf(value):
-        return "NR"
-    return f"{value:.3g}"
-
-
-def median_text(row) -> str:
-    """``9.36 (6.67-NR)``; NR = not reached; groups without an estimate say why."""
-    status = str(row["status"])
-    if status == "too small":
-        return "too small to estimate"
-    if status == "empty":
-        return "no patients"
-    median = float(row["median"])
-    if math.isinf(median):
-        low = float(row["median_ci_low"])
-        return "not reached" if math.isinf(low) or math.isnan(low) else f"not reached (lower bound {_num(low)})"
-    return f"{_num(median)} ({_num(float(row['median_ci_low']))}-{_num(float(row['median_ci_high']))})"
-
-
-def hazard_text(row) -> str:
-    """``2.3 (1.1-4.8)`` vs the reference, ``1 (reference)``, or ``not estimable (why)``.
-
-    A hazard ratio the analysis could not estimate (no events, separation, no convergence: its
-    ``hr_note``) is never shown as a number.
-    """
-    status = str(row["status"])
-    if bool(row["is_reference"]) if not pd.isna(row["is_reference"]) else False:
-        return "1 (reference)"
-    if status in ("too small", "empty"):
-        return {"too small": "too small", "empty": "no patients"}[status]
-    note = row.get("hr_note", "")
-    note = "" if pd.isna(note) else str(note)
-    if note:
-        return f"not estimable ({note})"
-    if status == "no events":
-        return f"not estimable (no events in {row['group']})"
-    hr = float(row["hazard_ratio"])
-    if math.isnan(hr):
-        return "not estimable"
-    return f"{_num(hr)} ({_num(float(row['hr_ci_low']))}-{_num(float(row['hr_ci_high']))})"
-
-
-def p_text(p_value: float | None) -> str:
-    """A p-value for text: 2 significant digits, ``< 0.001`` below 0.001 (the exact value goes on hover
-    and into the CSV), ``not testable`` when there is none.
-
-    >>> [p_text(p) for p in (0.0123, 5.1e-06, float("nan"))]
-    ['0.012', '< 0.001', 'not testable']
-    """
-    if p_value is None or math.isnan(p_value):
-        return "not testable"
-    return format_p(p_value)

@@ -1,9 +1,9 @@
-"""Overview: what study is open and what it holds (first page)."""
+"""Overview: what study is open, the paper's findings on it (each linking to its page), and what it holds."""
 
 from __future__ import annotations
 
 import dash
-from dash import html
+from dash import dcc, html
 
 from analysis.summary import study_summary
 from dashboard import ids
@@ -21,7 +21,8 @@ WARNING_LABELS = {"file": "File", "line": "Line", "column": "Column", "message":
 
 
 def layout(**_query) -> html.Div:
-    """The open study's counts, how it was read, and its validation warnings."""
+    """The open study's counts, the findings (filled once the cohort analysis is ready), how the study was read,
+    and its validation warnings."""
     service = get_service()
     study = service.study
     summary = study_summary(study)
@@ -29,6 +30,24 @@ def layout(**_query) -> html.Div:
     warnings = warnings[warnings["level"] == "warning"].drop(columns=["level"])
     return page_frame(
         study.meta.name or study.meta.study_id, _query,
+        html.Section(className="overview-findings", children=[
+            html.Div(className="findings-head", children=[
+                html.H2("Findings: Wang et al. 2019 reproduced on this study"),
+                html.Div(className="report-actions", children=[
+                    html.Button("Researcher's report (HTML)", id=ids.OVERVIEW_REPORT_HTML,
+                                className="button-secondary"),
+                    html.Button("Researcher's report (PDF)", id=ids.OVERVIEW_REPORT_PDF,
+                                className="button-secondary"),
+                    dcc.Loading(dcc.Download(id=ids.OVERVIEW_REPORT_DOWNLOAD), type="dot"),
+                ]),
+            ]),
+            html.Div(id=ids.OVERVIEW_REPORT_ERROR),
+            html.Div(id=ids.OVERVIEW_FINDINGS, className="findings-grid", children=[
+                html.P("Computing the findings from the cohort analysis...", className="muted")]),
+            html.P("Each number opens the page that shows it, with its table and figure; n, 95% CI and the test "
+                   "are under it. The researcher's report holds every finding with its methods and the study's "
+                   "file checksums.", className="muted"),
+        ]),
         html.Div(id=ids.OVERVIEW_COUNTS, className="stat-row", children=[
             stat_card("patients", summary.n_patients, card_id="count-patients"),
             stat_card("samples", summary.n_samples, card_id="count-samples"),
@@ -60,6 +79,5 @@ def layout(**_query) -> html.Div:
             data_table(warnings, ids.OVERVIEW_WARNINGS, WARNING_LABELS) if len(warnings)
             else html.P("No warnings: every file matched the study format.", id=ids.OVERVIEW_WARNINGS),
         ]),
-        needs_cohort=False,
         lead=study.meta.description or None,
     )

@@ -1,4 +1,7 @@
-"""The tumour-board report: one patient as a self-contained HTML file and as a PDF.
+"""The reports: the tumour-board report of one patient, and the researcher's report of the cohort
+(:mod:`dashboard.report.cohort`).
+
+The tumour-board report: one patient as a self-contained HTML file and as a PDF.
 
 :func:`build_report` gathers what the report shows (the two answer sentences, patient summary,
 timeline figure, alterations per draw, mechanism call with its evidence, caveats, parameters,
@@ -12,11 +15,20 @@ builders of the dashboard (:mod:`dashboard.figures.patient`, :mod:`dashboard.vie
 page.  It never imports Dash (``tests/analysis/test_report.py`` checks).
 """
 
+from dashboard.report.cohort import (
+    CohortReport,
+    build_cohort_report,
+    cohort_report_file_name,
+    cohort_report_pdf,
+    render_cohort_html,
+    write_cohort_report,
+)
 from dashboard.report.content import TumourBoardReport, build_report
 from dashboard.report.errors import ReportError
 from dashboard.report.html import render_html
 from dashboard.report.pdf import chromium_path, html_to_pdf
 from dashboard.report.write import report_file_name, write_report
 
-__all__ = ["ReportError", "TumourBoardReport", "build_report", "chromium_path", "html_to_pdf", "render_html",
-           "report_file_name", "write_report"]
+__all__ = ["CohortReport", "ReportError", "TumourBoardReport", "build_cohort_report", "build_report", "chromium_path",
+           "cohort_report_file_name", "cohort_report_pdf", "html_to_pdf", "render_cohort_html", "render_html",
+           "report_file_name", "write_cohort_report", "write_report"]

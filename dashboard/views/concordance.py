@@ -19,10 +19,16 @@ import pandas as pd
 
 from analysis.agreement import AgreementResult, agreement_table
 from analysis.concordance import HER2_GENE, ConcordanceResult
+from analysis.wording import (  # noqa: F401  (shared with the findings)
+    EN_DASH,
+    format_fixed,
+    format_number_ci,
+    format_percent,
+    format_percent_ci,
+)
 from dashboard.figures.style import P_DISPLAY_FLOOR, p_exact, p_phrase
 from dashboard.figures.style import format_p as style_format_p
 
-EN_DASH = "\u2013"
 GE = "\u2265"
 
 #: Slider range (plasma ERBB2 copies): from below diploid to well above any published plasma cutoff
@@ -48,37 +54,10 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def format_percent(value: float, digits: int = 1) -> str:
-    """A fraction as a percentage (``0.7778 -> "77.8%"``); ``"undefined"`` when NaN."""
-    return "undefined" if _missing(value) else f"{100 * float(value):.{digits}f}%"
-
-
-def format_percent_ci(low: float, high: float, digits: int = 1) -> str:
-    """A fraction interval as ``"63.7{EN_DASH}87.5%"``; empty when undefined."""
-    if _missing(low) or _missing(high):
-        return ""
-    return f"{100 * float(low):.{digits}f}{EN_DASH}{100 * float(high):.{digits}f}%"
-
-
-def format_number_ci(estimate: float, low: float, high: float, digits: int = 2) -> str:
-    """``"0.72 (95% CI 0.57-0.87)"``; ``"undefined"`` when the estimate is NaN, no interval when it is."""
-    if _missing(estimate):
-        return "undefined"
-    text = f"{float(estimate):.{digits}f}"
-    if not (_missing(low) or _missing(high)):
-        text += f" (95% CI {float(low):.{digits}f}{EN_DASH}{float(high):.{digits}f})"
-    return text
-
-
 def format_p(p: float) -> str:
     """A p-value for text: 2 significant digits, ``"< 0.001"`` below 0.001 (the exact value is on
     hover and in CSV files); ``"not computed"`` when NaN (:func:`dashboard.figures.style.format_p`)."""
     return style_format_p(p)
-
-
-def format_fixed(value: float, digits: int = 2) -> str:
-    """A number with fixed decimals, never ``-0.00``; ``""`` when missing."""
-    return "" if _missing(value) else f"{round(float(value), digits) + 0.0:.{digits}f}"
 
 
 def format_cn(value: float) -> str:

@@ -21,7 +21,7 @@ from analysis.agreement import wilson_interval
 from analysis.alterations import protein_changing_mask
 from analysis.oncoprint import OncoprintData, build_oncoprint, structural_variant_labels
 from analysis.params import CONFIDENCE_LEVEL, AnalysisParameters
-from analysis.resistance import ResistanceResult
+from analysis.resistance import HER_FAMILY_MUTATION_GENES, ResistanceResult, mutation_carriers
 from analysis.study import Study
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, upper_genes
 from dashboard.figures.style import format_p, vaf_text
@@ -383,6 +383,24 @@ def headline(resistance: ResistanceResult, confidence: float = CONFIDENCE_LEVEL)
         return {"value": "no progressors", "detail": "the share with a mechanism is undefined"}
     return {"value": f"{any_row['percent']} ({any_row['of_progressors']})",
             "detail": f"{round(100 * confidence)}% CI {any_row['ci']} (Wilson), n = {total} progressors"}
+
+
+def her_family_mutation_table(resistance: ResistanceResult, confidence: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
+    """Progressors with an ERBB2/ERBB4 mutation (knowledge-base match) in the baseline and in the progression
+    draw, with % and Wilson CI (the paper's 6/17 and 5/17).
+
+    Returns
+    -------
+    DataFrame ``draw, patients, of_progressors, percent, ci`` (text columns ready to show).
+    """
+    rows = []
+    for draw in ("baseline", "progression"):
+        k, total, _ = mutation_carriers(resistance, HER_FAMILY_MUTATION_GENES, draw)
+        low, high = wilson_interval(k, total, confidence) if total else (math.nan, math.nan)
+        rows.append({"draw": draw, "patients": k, "of_progressors": f"{k}/{total}",
+                     "percent": f"{100 * k / total:.1f}%" if total else "undefined (no progressors)",
+                     "ci": f"{100 * low:.1f}-{100 * high:.1f}%" if total else ""})
+    return pd.DataFrame(rows, columns=["draw", "patients", "of_progressors", "percent", "ci"])
 
 
 def _ratio(value: float) -> str:
