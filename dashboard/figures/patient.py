@@ -69,7 +69,9 @@ class _Panels:
         return self.keys.index(key) + 1 if key in self.keys else None
 
     def legend(self, key: str) -> str:
-        return f"legend{self.keys.index(key) + 2}"  # legend2, legend3, ...: "legend" itself stays unused
+        """The VAF panel uses plotly's main legend (the report moves it under the figure); the others
+        ``legend2``, ``legend3``, ..."""
+        return "legend" if key == "vaf" else f"legend{self.keys.index(key) + 2}"
 
 
 def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: AnalysisParameters) -> go.Figure:
@@ -96,11 +98,13 @@ def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: Ana
     panels = _Panels(keys)
     legend_rows = {key: 1 for key in keys}
     legend_rows["treatment"] = 0
-    legend_rows["vaf"] = _legend_rows([_vaf_name(label, track) for label, track in tracks.groupby("label", sort=False)])
+    legend_rows["vaf"] = 0  # the VAF legend is under the panel (the bottom one), where print puts it too
+    vaf_rows = _legend_rows([_vaf_name(label, track) for label, track in tracks.groupby("label", sort=False)])
     heights = dict(PANEL_PX, treatment=PANEL_PX["treatment"] + 22 * max(1, treatments["agent"].nunique()))
-    gaps = {key: TICKS_PX + TITLE_PX + LEGEND_ROW_PX * legend_rows[key] + 4 for key in keys}
+    gaps = {key: TICKS_PX + TITLE_PX + LEGEND_ROW_PX * legend_rows[key] + 6 for key in keys}
     plot_px = sum(heights[k] for k in keys) + sum(gaps[k] for k in keys[1:])
     top_px = gaps[keys[0]] - TICKS_PX + MARGIN_TOP_EXTRA
+    bottom_px = MARGIN_BOTTOM + LEGEND_ROW_PX * vaf_rows
     fig = make_subplots(rows=len(keys), cols=1, shared_xaxes=True, row_heights=[heights[k] for k in keys],
                         vertical_spacing=float(np.mean([gaps[k] for k in keys[1:]])) / plot_px)
     _fix_domains(fig, keys, heights, gaps, plot_px)
@@ -115,9 +119,9 @@ def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: Ana
     _vaf_panel(fig, panels, tracks)
     _progression(fig, panels, marks)
 
-    base_layout(fig, height=plot_px + top_px + MARGIN_BOTTOM, legend_below=False)
-    fig.update_layout(hovermode="closest", margin=dict(t=top_px, b=MARGIN_BOTTOM, l=72, r=24), showlegend=True)
-    _titles_and_legends(fig, panels, gaps, plot_px)
+    base_layout(fig, height=plot_px + top_px + bottom_px, legend_below=False)
+    fig.update_layout(hovermode="closest", margin=dict(t=top_px, b=bottom_px, l=72, r=24), showlegend=True)
+    _titles_and_legends(fig, panels, legend_rows, plot_px)
     fig.update_xaxes(title_text="Days from first trastuzumab dose", row=len(keys), col=1)
     fig.update_xaxes(showticklabels=True)
     return fig
@@ -149,17 +153,26 @@ def _fix_domains(fig: go.Figure, keys: list[str], heights: dict, gaps: dict, plo
         top = bottom
 
 
-def _titles_and_legends(fig: go.Figure, panels: _Panels, gaps: dict, plot_px: float) -> None:
-    """Each panel's title, and its legend between the title and the panel."""
+def _titles_and_legends(fig: go.Figure, panels: _Panels, legend_rows: dict, plot_px: float) -> None:
+    """Each panel's title, with its legend between the title and the panel.
+
+    Legends sit on the panel's top edge (paper coordinates) and titles a fixed number of pixels above
+    (``yshift``), so neither runs into the other when the figure is drawn at another size (the report
+    prints it smaller).  The VAF panel, the bottom one, has its legend under its day axis.
+    """
     for i, key in enumerate(panels.keys):
         domain_top = fig.layout[f"yaxis{i + 1 if i else ''}"].domain[1]
-        above = (gaps[key] - TICKS_PX - TITLE_PX) / plot_px
         fig.add_annotation(text=f"<b>{PANEL_TITLES[key]}</b>", name=f"title-{key}", x=0, xref="paper",
-                           y=domain_top + above, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
-                           font=dict(size=13, color=INK))
-        fig.layout[panels.legend(key)] = dict(orientation="h", x=0, xanchor="left", y=domain_top + 2 / plot_px,
-                                             yanchor="bottom", font=LEGEND_FONT, bgcolor="rgba(255,255,255,0)",
-                                             itemclick="toggle", title=None)
+                           y=domain_top, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
+                           yshift=LEGEND_ROW_PX * legend_rows[key] + 3, font=dict(size=13, color=INK))
+        if key == "vaf":
+            domain_bottom = fig.layout[f"yaxis{i + 1 if i else ''}"].domain[0]
+            fig.layout.legend = dict(orientation="h", x=0, xanchor="left", yanchor="top", font=LEGEND_FONT,
+                                     y=domain_bottom - (TICKS_PX + TITLE_PX + 10) / plot_px,
+                                     bgcolor="rgba(255,255,255,0)", title=None)
+            continue
+        fig.layout[panels.legend(key)] = dict(orientation="h", x=0, xanchor="left", y=domain_top, yanchor="bottom",
+                                             font=LEGEND_FONT, bgcolor="rgba(255,255,255,0)", title=None)
 
 
 # --------------------------------------------------------------------------- panels
@@ -184,10 +197,10 @@ def _copy_number_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, mar
     fig.update_yaxes(title_text="copies", row=row, col=1, range=[0, top * 1.3 + 0.3])
     if marks.nadir_day is not None:
         _mark(fig, row, marks.nadir_day, marks.nadir_cn, "nadir",
-              f"nadir {copies_text(marks.nadir_cn)} copies, day {day_text(marks.nadir_day)}", "triangle-down", -34)
+              f"nadir {copies_text(marks.nadir_cn)} copies, day {day_text(marks.nadir_day)}", "triangle-down", 34)
     if marks.rise_day is not None:
         _mark(fig, row, marks.rise_day, marks.rise_cn, "rise",
-              f"rise to {copies_text(marks.rise_cn)} copies, day {day_text(marks.rise_day)}", "star", -40,
+              f"rise to {copies_text(marks.rise_cn)} copies, day {day_text(marks.rise_day)}", "star", -24,
               hover=f"first draw at or above nadir + max(0.5, 0.5 x (nadir - 2)) = "
                     f"{copies_text(marks.rise_threshold)} copies")
     if marks.rise_day is not None and marks.progression_day is not None and marks.lead_time_days is not None:
@@ -200,9 +213,10 @@ def _mark(fig: go.Figure, row: int, day: float, cn: float, name: str, text: str,
                              marker=dict(symbol=symbol, size=15, color=SERIES["erbb2_cn"],
                                          line=dict(color="#ffffff", width=1.5)),
                              hovertext=[f"{text}<br>{hover}" if hover else text], hoverinfo="text"), row=row, col=1)
-    fig.add_annotation(x=day, y=cn, text=text, name=name, showarrow=True, arrowhead=0, arrowcolor=SUBTLE, ax=0,
-                       ay=ay if name != "nadir" else -ay, font=dict(size=12, color=INK),
-                       bgcolor="rgba(255,255,255,0.85)", row=row, col=1)
+    # The nadir's label below the point, the rise's above and to its left (the lead-time bracket is above).
+    fig.add_annotation(x=day, y=cn, text=text, name=name, showarrow=True, arrowhead=0, arrowcolor=SUBTLE,
+                       ax=-16 if name == "rise" else 0, ay=ay, xanchor="right" if name == "rise" else "center",
+                       font=dict(size=12, color=INK), bgcolor="rgba(255,255,255,0.85)", row=row, col=1)
 
 
 def _lead_time(fig: go.Figure, row: int, marks: Her2Marks, y: float) -> None:

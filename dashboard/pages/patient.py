@@ -65,8 +65,9 @@ def layout(patient_id: str | None = None, **query) -> html.Div:
         html.Div(id=ids.PATIENT_HEADER, className="stat-row patient-facts"),
         html.Div(id=ids.PATIENT_NOT_FOLLOWED, className="notice not-followed", hidden=followed, children=[
             html.Strong("Not followed on trastuzumab. "),
-            "This patient has no follow-up status and no response assessment after baseline, so there is no "
-            "trajectory to draw and no resistance to explain; the alterations found are listed below.",
+            "This patient has no follow-up status and no response assessment after baseline: there is no "
+            "trajectory to draw, and a known resistance alteration is not a resistance. What was found is "
+            "listed below.",
         ]),
         html.Section(id=ids.PATIENT_TRAJECTORY, hidden=not followed, children=[
             html.H2("Trajectory"),

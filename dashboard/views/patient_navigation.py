@@ -22,7 +22,13 @@ from urllib.parse import quote, urlencode
 import pandas as pd
 
 from analysis.trajectory import NOT_FOLLOWED
-from dashboard.views.cohort import CohortFilters, filter_patients, filters_from_query, filters_to_query
+from dashboard.views.cohort import (
+    CohortFilters,
+    filter_patients,
+    filters_from_query,
+    filters_to_query,
+    in_table_order,
+)
 
 #: Most suggestions a search shows.
 MAX_SUGGESTIONS = 8
@@ -108,9 +114,7 @@ def walk_query(filters: CohortFilters | None) -> dict[str, str]:
 
 def cohort_walk_ids(rows: pd.DataFrame, filters: CohortFilters) -> list[str]:
     """Patients matching the Cohort page's *filters*, in the order of its table (longest follow-up first)."""
-    matching = filter_patients(rows, filters)
-    ordered = matching.sort_values(["end_day", "patient_id"], ascending=[False, True], kind="stable")
-    return ordered["patient_id"].astype(str).tolist()
+    return in_table_order(filter_patients(rows, filters))["patient_id"].astype(str).tolist()
 
 
 def walk_description(filters: CohortFilters | None, walk_ids: list[str], patient_id: str) -> str:
