@@ -207,7 +207,8 @@ def test_cea_has_its_own_panel_and_axis_with_nice_ticks(demo):
     axis = fig.layout[f"yaxis{cea.yaxis[1:]}"]
     assert axis.tick0 == 0 and axis.range[0] == 0
     assert axis.dtick in (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500)
-    assert axis.range[1] >= max(cea.y) and axis.range[1] / axis.dtick == pytest.approx(round(axis.range[1] / axis.dtick))
+    intervals = axis.range[1] / axis.dtick
+    assert axis.range[1] >= max(cea.y) and intervals == pytest.approx(round(intervals))
     # The amplification cutoff is on the CN axis; CEA never shares that panel.
     cutoff = next(s for s in fig.layout.shapes if s.type == "line" and s.y0 == s.y1 == PARAMS.plasma_amplification_cn)
     cn = next(t for t in fig.data if t.name == OBSERVED_NAME)
