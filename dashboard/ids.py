@@ -166,3 +166,18 @@ RESPONSE_HER2_TABLE = "response-her2-table"
 RESPONSE_PAIRS_TABLE = "response-pairs-table"
 RESPONSE_NAVIGATE = "response-navigate"
 RESPONSE_CAVEATS = "response-caveats"
+
+# Patient page: walk, copy link, the compact page of a patient not followed, print copies of tables.
+PATIENT_WALK = "patient-walk"
+PATIENT_COPY_LINK = "patient-copy-link"
+PATIENT_COPY_STATUS = "patient-copy-status"
+PATIENT_NOT_FOLLOWED = "patient-not-followed"
+PATIENT_TRAJECTORY = "patient-trajectory"
+PATIENT_EVIDENCE_PRINT = "patient-evidence-print"
+PATIENT_ALTERATIONS_PRINT = "patient-alterations-print"
+
+# Patient search box in the page header (every page).
+PATIENT_SEARCH = "patient-search"
+PATIENT_SEARCH_GO = "patient-search-go"
+PATIENT_SEARCH_RESULTS = "patient-search-results"
+PATIENT_SEARCH_NAVIGATE = "patient-search-navigate"

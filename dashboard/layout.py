@@ -23,6 +23,7 @@ def shell() -> html.Div:
                 html.Span("trastuzumab resistance in HER2+ metastatic gastric cancer", className="brand-sub"),
             ]),
             html.Nav(links, className="nav", **{"aria-label": "Pages"}),
+            patient_search(),
         ]),
         dcc.Store(id=ids.URL_SYNC),
         html.Main(dash.page_container, className="page"),
@@ -30,4 +31,16 @@ def shell() -> html.Div:
             "Research use. Analyses follow Wang et al., Gut 2019;68:1152-1161. ",
             "Tissue is a comparator, not ground truth: agreement statistics are reported as agreement.",
         ]),
+    ])
+
+
+def patient_search() -> html.Div:
+    """The patient search box of every page (dashboard.callbacks.search): id, partial id, any case."""
+    return html.Div(className="patient-search", role="search", children=[
+        html.Label([html.Span("Find a patient by id", className="visually-hidden"),
+                    dcc.Input(id=ids.PATIENT_SEARCH, type="search", placeholder="Find a patient by id",
+                              debounce=0.25, autoComplete="off")]),
+        html.Button("Go", id=ids.PATIENT_SEARCH_GO, className="button-small"),
+        html.Div(id=ids.PATIENT_SEARCH_RESULTS, className="search-results", **{"aria-live": "polite"}),
+        dcc.Location(id=ids.PATIENT_SEARCH_NAVIGATE, refresh="callback-nav"),
     ])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import dash
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
@@ -15,11 +13,14 @@ from dashboard.components.tables import stat_card
 from dashboard.figures.swimmer import swimmer_figure
 from dashboard.parameters import params_from_store, query_string
 from dashboard.views.cohort import (
+    CohortFilters,
     cohort_caveats,
     cohort_counts,
     filter_patients,
     filters_from_controls,
+    filters_from_query,
     filters_to_query,
+    in_table_order,
     pathway_choices,
     patient_from_click,
     patient_rows,
@@ -28,15 +29,17 @@ from dashboard.views.cohort import (
     swimmer_note,
     swimmer_view,
 )
+from dashboard.views.patient_navigation import patient_path, walk_query
 
 FILTER_INPUTS = [ids.COHORT_FILTER_HER2, ids.COHORT_FILTER_CLASS, ids.COHORT_FILTER_PATHWAY,
                  ids.COHORT_FILTER_FOLLOWED, ids.COHORT_UNIT]
 
 
-def patient_href(patient_id: str, params_query: dict | None) -> str:
-    """URL of a patient's page carrying the parameters in force."""
-    path = dash.get_relative_path(f"/patient/{quote(str(patient_id), safe='')}")
-    return path + query_string(params_from_store(params_query))
+def patient_href(patient_id: str, params_query: dict | None, filters: CohortFilters | None = None) -> str:
+    """URL of a patient's page carrying the parameters in force, and the filters (previous/next on the patient
+    page then walk the patients matching them)."""
+    path = dash.get_relative_path(patient_path(patient_id))
+    return path + query_string(params_from_store(params_query), walk_query(filters))
 
 
 def filters_to_page_state(her2, resistance_class, pathway, followed, unit) -> dict:
@@ -63,10 +66,10 @@ def cohort_page_view(ready: dict, filters) -> dict:
     view = swimmer_view(matching, cohort.trajectories, treatments)
 
     def href(pid: str) -> str:
-        return patient_href(pid, ready)
+        return patient_href(pid, ready, filters)
 
     figure = swimmer_figure(view, filters.unit, href).to_plotly_json()
-    by_follow_up = matching.sort_values(["end_day", "patient_id"], ascending=[False, True], kind="stable")
+    by_follow_up = in_table_order(matching)
     table = patient_table(by_follow_up, href)
     kb_pathways = cohort.resistance.knowledge_base.table["pathway"].unique()
     return {
@@ -98,12 +101,12 @@ def render_cohort(ready, her2, resistance_class, pathway, followed, unit):
             caveat_list(content["caveats"]))
 
 
-def open_patient(click_data, params_query):
+def open_patient(click_data, params_query, page_state=None):
     """A click on a swimmer bar (or any mark of that patient's row) opens the patient's page."""
     patient_id = patient_from_click(click_data)
     if patient_id is None:
         raise PreventUpdate
-    return patient_href(patient_id, params_query)
+    return patient_href(patient_id, params_query, filters_from_query(page_state)[0])
 
 
 def register(app) -> None:
@@ -128,5 +131,6 @@ def register(app) -> None:
         Output(ids.COHORT_NAVIGATE, "href"),
         Input(ids.COHORT_SWIMMER, "clickData"),
         State(ids.PARAMS, "data"),
+        State(ids.PAGE_STATE, "data"),
         prevent_initial_call=True,
     )(open_patient)

@@ -5,39 +5,61 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from dash import Input, Output, State, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analysis.answers import patient_answers
 from analysis.resistance import load_knowledge_base
+from analysis.trajectory import analyse_trajectories
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
+from dashboard.components.print_table import print_table
 from dashboard.components.tables import stat_card
 from dashboard.figures.patient import patient_timeline
-from dashboard.parameters import params_from_store, query_string
+from dashboard.parameters import params_from_store, params_to_query
 from dashboard.report import ReportError, build_report, html_to_pdf, render_html, report_file_name
 from dashboard.views.patient import (
+    ALTERATION_LABELS,
+    EVIDENCE_LABELS,
     alteration_table,
+    default_draw,
     draw_options,
     evidence_table,
     header_facts,
-    neighbours,
+    is_followed,
     vaf_tracks,
+)
+from dashboard.views.patient_navigation import (
+    DRAW_KEY,
+    cohort_walk_ids,
+    followed_patient_ids,
+    neighbours_in_walk,
+    patient_href,
+    walk_description,
+    walk_filters,
+    walk_query,
 )
 
 
-def fill_patient(query, patient_id):
+def fill_patient(query, patient_id, page_state, chosen_draw):
     """Everything on the page that depends on the patient and the parameters."""
     if not patient_id:
         raise PreventUpdate
     service = get_analysis_service()
     params = params_from_store(query)
     patient = service.patient(patient_id, params)
-    figure = service.view("patient-timeline", params,
-                          lambda: patient_timeline(patient, vaf_tracks(patient), params).to_dict(), patient_id)
-    evidence = evidence_table(patient)
-    previous, following = neighbours(service.patient_ids(), patient_id)
-    link = query_string(params)
+    followed = is_followed(patient)
+    if followed:
+        figure = service.view("patient-timeline", params,
+                              lambda: patient_timeline(patient, vaf_tracks(patient), params).to_dict(), patient_id)
+    else:
+        figure = no_update  # the compact page has no figure to fill
+    evidence = _records(evidence_table(patient))
+    filters = walk_filters(page_state)
+    walk = walk_ids(params, query, filters)
+    previous, following = neighbours_in_walk(walk, service.patient_ids(), patient_id)
+    params_query = params_to_query(params)
+    walk_args = walk_query(filters)
     header = [stat_card(label, value, detail) for value, label, detail in header_facts(patient)]
     answers = patient_answers(patient, params)
     caveats = []
@@ -45,9 +67,44 @@ def fill_patient(query, patient_id):
         caveats.append(html.Details([html.Summary(f"Caveats ({len(patient.caveats)})"),
                                      html.Ul([html.Li(c) for c in patient.caveats])]))
     options = draw_options(patient)
-    return (header, answers.her2_trajectory, answers.mechanism, figure, caveats, _records(evidence), options,
-            options[0]["value"] if options else None,
-            f"/patient/{previous}{link}" if previous else "", f"/patient/{following}{link}" if following else "")
+    values = {o["value"] for o in options}
+    draw = chosen_draw if chosen_draw in values else default_draw(patient, options)
+    return (header, answers.her2_trajectory, answers.mechanism, figure, caveats, evidence,
+            print_table(evidence, EVIDENCE_LABELS, "Resistance evidence"), options, draw,
+            patient_href(previous, params_query, walk_args) if previous else "",
+            patient_href(following, params_query, walk_args) if following else "",
+            walk_description(filters, walk, patient_id), not followed, not followed and not evidence, followed)
+
+
+def walk_ids(params, params_query, filters) -> list[str]:
+    """The patients previous/next walk: followed patients, or those matching the Cohort page's filters."""
+    service = get_analysis_service()
+    if filters is None:
+        study = service.study
+        return service.view("followed-patients", params,
+                            lambda: followed_patient_ids(analyse_trajectories(study, params).patients))
+    from dashboard.callbacks.cohort import cohort_rows
+
+    _, _, rows = cohort_rows(params_query)
+    return cohort_walk_ids(rows, filters)
+
+
+def draw_to_page_state(draw, page_state):
+    """The chosen draw goes into the URL (page state), beside the walk."""
+    state = dict(page_state or {})
+    if not draw or state.get(DRAW_KEY) == draw:
+        raise PreventUpdate
+    state[DRAW_KEY] = draw
+    return state
+
+
+#: Clientside: "Copy link" copies the page's URL as it is now (parameters, walk, draw).
+COPY_LINK_JS = """
+function(clicks) {
+    if (!clicks) { return [window.dash_clientside.no_update, window.dash_clientside.no_update]; }
+    return [window.location.href, "Link to this view copied."];
+}
+"""
 
 
 def download_report(_html_clicks, _pdf_clicks, query, patient_id):
@@ -74,7 +131,7 @@ def download_report(_html_clicks, _pdf_clicks, query, patient_id):
 
 
 def fill_alterations(sample_id, query, patient_id):
-    """The alteration table of the chosen draw (or of all samples)."""
+    """The alteration table of the chosen draw (or of all samples), and its copy for print (every row)."""
     if not patient_id or not sample_id:
         raise PreventUpdate
     service = get_analysis_service()
@@ -82,7 +139,9 @@ def fill_alterations(sample_id, query, patient_id):
     table = alteration_table(service.patient(patient_id, params))
     if sample_id != "__all__":
         table = table[table["sample_id"] == sample_id]
-    return _records(table)
+    records = _records(table)
+    caption = "Alterations of all samples" if sample_id == "__all__" else f"Alterations of {sample_id}"
+    return records, print_table(records, ALTERATION_LABELS, caption)
 
 
 def _records(frame):
@@ -98,15 +157,36 @@ def register(app) -> None:
         Output(ids.PATIENT_TIMELINE, "figure"),
         Output(ids.PATIENT_CAVEATS, "children"),
         Output(ids.PATIENT_EVIDENCE, "data"),
+        Output(ids.PATIENT_EVIDENCE_PRINT, "children"),
         Output(ids.PATIENT_DRAW_SELECT, "options"),
         Output(ids.PATIENT_DRAW_SELECT, "value"),
         Output(ids.PATIENT_PREV, "href"),
         Output(ids.PATIENT_NEXT, "href"),
+        Output(ids.PATIENT_WALK, "children"),
+        Output(ids.PATIENT_TRAJECTORY, "hidden"),
+        Output(ids.PATIENT_MECHANISM, "hidden"),
+        Output(ids.PATIENT_NOT_FOLLOWED, "hidden"),
         Input(ids.PARAMS, "data"),
         State(ids.PATIENT_ID, "data"),
+        State(ids.PAGE_STATE, "data"),
+        State(ids.PATIENT_DRAW_SELECT, "value"),
     )(fill_patient)
     app.callback(
+        Output(ids.PAGE_STATE, "data", allow_duplicate=True),
+        Input(ids.PATIENT_DRAW_SELECT, "value"),
+        State(ids.PAGE_STATE, "data"),
+        prevent_initial_call=True,
+    )(draw_to_page_state)
+    app.clientside_callback(
+        COPY_LINK_JS,
+        Output(ids.PATIENT_COPY_LINK, "content"),
+        Output(ids.PATIENT_COPY_STATUS, "children"),
+        Input(ids.PATIENT_COPY_LINK, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    app.callback(
         Output(ids.PATIENT_ALTERATIONS, "data"),
+        Output(ids.PATIENT_ALTERATIONS_PRINT, "children"),
         Input(ids.PATIENT_DRAW_SELECT, "value"),
         Input(ids.PARAMS, "data"),
         State(ids.PATIENT_ID, "data"),

@@ -1,23 +1,77 @@
-"""The patient timeline: one day axis for ERBB2 copy number, CEA, tumour size, treatment and VAF."""
+"""The patient timeline: one day axis for ERBB2 copy number, CEA, tumour size, treatment and VAF.
+
+Every panel carries its own title and legend right above it (plotly's one-legend-per-panel
+``legend2``, ``legend3``, ...), so a reader never scrolls to find what a line means; colours come from
+the one palette of :mod:`dashboard.figures.palette`.  CEA has its own panel with "nice" ticks (0, 50,
+100, ...), so it never lines up with the amplification cutoff by accident of two axes sharing a
+panel.  The copy-number panel marks the nadir, the rise that counts for lead time and the
+progression scan (:func:`analysis.her2_marks.her2_marks`, the numbers of the answer sentence).
+Text that comes from the study (sample ids, genes, agents) is escaped: plotly reads hover, legend and
+tick text as HTML.
+"""
 
 from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.her2_marks import Her2Marks, her2_marks
 from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis
-from dashboard.figures.style import COLOURS, SEQUENCE, base_layout, empty_figure, vaf_text
+from analysis.wording import copies_text, day_text
+from dashboard.figures.palette import MUTED, SERIES, gene_colours
+from dashboard.figures.style import base_layout, empty_figure, vaf_text
 
-ROW_TITLES = (
-    "Plasma ERBB2 copy number (copies) and CEA (ng/mL)",
-    "Purity-adjusted ERBB2 copy number (copies per tumour cell)",
-    "Tumour size: sum of target lesions (mm), RECIST 1.1",
-    "Treatment",
-    "Plasma variant allele fraction (%, log scale)",
-)
+#: Panel key -> title shown above the panel (units in the title).
+PANEL_TITLES = {
+    "cn": "Plasma ERBB2 copy number (copies)",
+    "cea": "Serum CEA (ng/mL)",
+    "adjusted": "Purity-adjusted ERBB2 copy number (copies per tumour cell)",
+    "size": "Tumour size: sum of target lesions (mm), RECIST 1.1",
+    "treatment": "Treatment",
+    "vaf": "Plasma variant allele fraction (%, log scale)",
+}
+#: Kept for callers that list the titles (the order of the panels, all shown).
+ROW_TITLES = tuple(PANEL_TITLES.values())
+
+OBSERVED_NAME = "Plasma ERBB2 CN (observed, copies)"
+ADJUSTED_NAME = "ERBB2 CN purity-adjusted (copies per tumour cell)"
+CEA_NAME = "CEA (ng/mL)"
+SIZE_NAME = "Tumour size (mm); RECIST call above each scan (* derived from lesion sums)"
+
+#: Plot height of each panel (px) and the figure's fixed parts (px).
+PANEL_PX = {"cn": 230, "cea": 105, "adjusted": 125, "size": 135, "treatment": 34, "vaf": 230}
+TICKS_PX, TITLE_PX, LEGEND_ROW_PX = 22, 22, 21
+MARGIN_TOP_EXTRA, MARGIN_BOTTOM = 8, 52
+#: Legend width estimate (px per character, per entry) and the width legends wrap at.
+CHAR_PX, ENTRY_PX, LEGEND_WIDTH_PX = 6.6, 44, 1050
+LEGEND_FONT = dict(size=12, color="#1d2329")
+INK, SUBTLE = "#1d2329", "#5b6570"
+
+#: VAF axis tick candidates (percent): fine steps on a narrow range, decades and 50% on a wide one.
+VAF_TICKS_FINE = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+VAF_TICKS_WIDE = (0.01, 0.1, 1, 10, 50, 100)
+
+
+@dataclass
+class _Panels:
+    """Which panels the figure has, their subplot rows, and the legend each one uses."""
+
+    keys: list[str]
+
+    def row(self, key: str) -> int | None:
+        return self.keys.index(key) + 1 if key in self.keys else None
+
+    def legend(self, key: str) -> str:
+        """The VAF panel uses plotly's main legend (the report moves it under the figure); the others
+        ``legend2``, ``legend3``, ..."""
+        return "legend" if key == "vaf" else f"legend{self.keys.index(key) + 2}"
 
 
 def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: AnalysisParameters) -> go.Figure:
@@ -30,137 +84,350 @@ def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: Ana
     tracks
         :func:`dashboard.views.patient.vaf_tracks` of the patient.
     params
-        Parameters in force (the amplification cutoff line; purity adjustment on/off).
+        Parameters in force (the amplification cutoff line; purity adjustment on/off; lead-time rule).
     """
     draws = patient.trajectories.draws.sort_values("draw_day")
     cea = patient.trajectories.cea.sort_values("day")
     imaging = patient.trajectories.imaging.sort_values("day")
     if draws.empty and cea.empty and imaging.empty:
         return empty_figure("No plasma draws, CEA values or imaging for this patient.")
-    show_adjusted = params.purity_adjustment
-    titles = [t for i, t in enumerate(ROW_TITLES) if show_adjusted or i != 1]
-    rows = len(titles)
-    heights = [0.30, 0.17, 0.19, 0.10, 0.24] if show_adjusted else [0.34, 0.22, 0.12, 0.32]
-    specs = [[{"secondary_y": True}]] + [[{}] for _ in range(rows - 1)]
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.045, row_heights=heights,
-                        subplot_titles=titles, specs=specs)
-    row = {"cn": 1, "adjusted": 2 if show_adjusted else None}
-    row["size"], row["treatment"], row["vaf"] = (3, 4, 5) if show_adjusted else (2, 3, 4)
+    treatments = patient.treatments.dropna(subset=["start_day"])
+    keys = ["cn", "cea", "adjusted", "size", "treatment", "vaf"]
+    if not params.purity_adjustment:
+        keys.remove("adjusted")
+    panels = _Panels(keys)
+    legend_rows = {key: 1 for key in keys}
+    legend_rows["treatment"] = 0
+    legend_rows["vaf"] = 0  # the VAF legend is under the panel (the bottom one), where print puts it too
+    vaf_rows = _legend_rows([_vaf_name(label, track) for label, track in tracks.groupby("label", sort=False)])
+    heights = dict(PANEL_PX, treatment=PANEL_PX["treatment"] + 22 * max(1, treatments["agent"].nunique()))
+    gaps = {key: TICKS_PX + TITLE_PX + LEGEND_ROW_PX * legend_rows[key] + 6 for key in keys}
+    plot_px = sum(heights[k] for k in keys) + sum(gaps[k] for k in keys[1:])
+    top_px = gaps[keys[0]] - TICKS_PX + MARGIN_TOP_EXTRA
+    bottom_px = MARGIN_BOTTOM + LEGEND_ROW_PX * vaf_rows
+    fig = make_subplots(rows=len(keys), cols=1, shared_xaxes=True, row_heights=[heights[k] for k in keys],
+                        vertical_spacing=float(np.mean([gaps[k] for k in keys[1:]])) / plot_px)
+    _fix_domains(fig, keys, heights, gaps, plot_px)
 
-    # Row 1: observed plasma ERBB2 CN, the amplification cutoff, CEA on the second axis.
+    marks = her2_marks(patient, params)
+    _copy_number_panel(fig, panels, draws, marks, params)
+    _cea_panel(fig, panels, cea)
+    if panels.row("adjusted"):
+        _adjusted_panel(fig, panels, draws, params)
+    _size_panel(fig, panels, imaging)
+    _treatment_panel(fig, panels, treatments, draws, imaging)
+    _vaf_panel(fig, panels, tracks)
+    _progression(fig, panels, marks)
+
+    base_layout(fig, height=plot_px + top_px + bottom_px, legend_below=False)
+    fig.update_layout(hovermode="closest", margin=dict(t=top_px, b=bottom_px, l=72, r=24), showlegend=True)
+    _titles_and_legends(fig, panels, legend_rows, plot_px)
+    fig.update_xaxes(title_text="Days from first trastuzumab dose", row=len(keys), col=1)
+    fig.update_xaxes(showticklabels=True)
+    return fig
+
+
+# --------------------------------------------------------------------------- layout in pixels
+
+def _legend_rows(names: list[str]) -> int:
+    """How many rows a horizontal legend of *names* takes at :data:`LEGEND_WIDTH_PX` (estimate)."""
+    if not names:
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        width = ENTRY_PX + CHAR_PX * len(name)
+        if used and used + width > LEGEND_WIDTH_PX:
+            rows, used = rows + 1, 0.0
+        used += width
+    return rows
+
+
+def _fix_domains(fig: go.Figure, keys: list[str], heights: dict, gaps: dict, plot_px: float) -> None:
+    """Each panel's vertical domain from its height and the gap (ticks, title, legend) above it."""
+    top = float(plot_px)
+    for i, key in enumerate(keys):
+        if i:
+            top -= gaps[key]
+        bottom = top - heights[key]
+        fig.layout[f"yaxis{i + 1 if i else ''}"].domain = (max(0.0, bottom / plot_px), min(1.0, top / plot_px))
+        top = bottom
+
+
+def _titles_and_legends(fig: go.Figure, panels: _Panels, legend_rows: dict, plot_px: float) -> None:
+    """Each panel's title, with its legend between the title and the panel.
+
+    Legends sit on the panel's top edge (paper coordinates) and titles a fixed number of pixels above
+    (``yshift``), so neither runs into the other when the figure is drawn at another size (the report
+    prints it smaller).  The VAF panel, the bottom one, has its legend under its day axis.
+    """
+    for i, key in enumerate(panels.keys):
+        domain_top = fig.layout[f"yaxis{i + 1 if i else ''}"].domain[1]
+        fig.add_annotation(text=f"<b>{PANEL_TITLES[key]}</b>", name=f"title-{key}", x=0, xref="paper",
+                           y=domain_top, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
+                           yshift=LEGEND_ROW_PX * legend_rows[key] + 3, font=dict(size=13, color=INK))
+        if key == "vaf":
+            domain_bottom = fig.layout[f"yaxis{i + 1 if i else ''}"].domain[0]
+            fig.layout.legend = dict(orientation="h", x=0, xanchor="left", yanchor="top", font=LEGEND_FONT,
+                                     y=domain_bottom - (TICKS_PX + TITLE_PX + 10) / plot_px,
+                                     bgcolor="rgba(255,255,255,0)", title=None)
+            continue
+        fig.layout[panels.legend(key)] = dict(orientation="h", x=0, xanchor="left", y=domain_top, yanchor="bottom",
+                                             font=LEGEND_FONT, bgcolor="rgba(255,255,255,0)", title=None)
+
+
+# --------------------------------------------------------------------------- panels
+
+def _copy_number_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, marks: Her2Marks,
+                       params: AnalysisParameters) -> None:
+    """Observed plasma ERBB2 CN, the amplification cutoff, and the nadir, rise and lead time."""
+    row, legend = panels.row("cn"), panels.legend("cn")
     if len(draws):
-        hover = [f"{sid}<br>day {day:g}<br>ERBB2 {cn:.2f} copies<br>tumour fraction {_pct(tf)}"
+        hover = [f"{_esc(sid)}<br>day {day:g}<br>ERBB2 {cn:.2f} copies<br>tumour fraction {_pct(tf)}"
                  for sid, day, cn, tf in zip(draws["sample_id"], draws["draw_day"], draws["erbb2_cn"],
                                              draws["tumour_fraction"], strict=True)]
-        fig.add_trace(go.Scatter(x=draws["draw_day"], y=draws["erbb2_cn"], mode="lines+markers",
-                                 name="Plasma ERBB2 CN (observed, copies)", line=dict(color=COLOURS["erbb2_cn"],
-                                                                                      width=3),
-                                 marker=dict(size=9), hovertext=hover, hoverinfo="text"), row=1, col=1)
-        fig.add_hline(y=params.plasma_amplification_cn, line=dict(color=COLOURS["cutoff"], dash="dash", width=1.5),
-                      annotation_text=f"amplification cutoff {params.plasma_amplification_cn:g}",
-                      annotation_position="top left", annotation_font_color="#5b6570", row=1, col=1)
-    if len(cea):
-        marker_symbol = np.where(cea["averaged"], "diamond", "circle")
-        hover = [f"day {day:g}<br>CEA {value:.3g} ng/mL" + (f" (mean of {n} same-day values)" if avg else "")
-                 for day, value, n, avg in zip(cea["day"], cea["cea"], cea["n_values"], cea["averaged"], strict=True)]
-        fig.add_trace(go.Scatter(x=cea["day"], y=cea["cea"], mode="lines+markers", name="CEA (ng/mL)",
-                                 line=dict(color=COLOURS["cea"], width=2, dash="dot"),
-                                 marker=dict(size=8, symbol=marker_symbol), hovertext=hover, hoverinfo="text"),
-                      row=1, col=1, secondary_y=True)
-    fig.update_yaxes(title_text="ERBB2 (copies)", row=1, col=1, rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title_text="CEA (ng/mL)", row=1, col=1, rangemode="tozero", secondary_y=True,
-                     showgrid=False)
-
-    # Row 2: purity-adjusted CN; draws whose tumour fraction is too low are marked, not plotted.
-    if row["adjusted"] and len(draws):
-        evaluable = draws[draws["erbb2_cn_adjusted"].notna()]
-        hover = [f"{sid}<br>day {day:g}<br>{adj:.1f} copies per tumour cell<br>tumour fraction {_pct(tf)}"
-                 for sid, day, adj, tf in zip(evaluable["sample_id"], evaluable["draw_day"],
-                                              evaluable["erbb2_cn_adjusted"], evaluable["tumour_fraction"],
-                                              strict=True)]
-        fig.add_trace(go.Scatter(x=evaluable["draw_day"], y=evaluable["erbb2_cn_adjusted"], mode="lines+markers",
-                                 name="ERBB2 CN purity-adjusted (copies per tumour cell)",
-                                 line=dict(color=COLOURS["erbb2_cn_adjusted"], width=2),
-                                 marker=dict(size=8, symbol="square"), hovertext=hover, hoverinfo="text"),
-                      row=row["adjusted"], col=1)
-        not_evaluable = draws[draws["erbb2_cn_adjusted"].isna()]
-        if len(not_evaluable):
-            fig.add_trace(go.Scatter(x=not_evaluable["draw_day"], y=np.zeros(len(not_evaluable)), mode="markers",
-                                     name="not evaluable (tumour fraction < "
-                                          f"{100 * params.min_tumour_fraction:g}%)",
-                                     marker=dict(symbol="x-thin-open", size=10, color="#5b6570", line_width=2),
-                                     hovertext=[f"{s}: tumour fraction {_pct(t)}, too low to adjust"
-                                                for s, t in zip(not_evaluable["sample_id"],
-                                                                not_evaluable["tumour_fraction"], strict=True)],
-                                     hoverinfo="text"), row=row["adjusted"], col=1)
-        fig.update_yaxes(title_text="copies", row=row["adjusted"], col=1, rangemode="tozero")
-
-    # Row 3: tumour size with the RECIST call of each assessment.
-    if len(imaging):
-        labels = imaging["recist_response"].fillna("").astype(str)
-        source = imaging["response_source"].fillna("").astype(str)
-        text = [f"{call}*" if src == "derived" else call for call, src in zip(labels, source, strict=True)]
-        hover = [f"day {day:g}<br>{size:g} mm ({_signed(pct)} from baseline)<br>RECIST {call or 'baseline'}"
-                 + (" (derived from lesion sums)" if src == "derived" else "")
-                 for day, size, pct, call, src in zip(imaging["day"], imaging["target_lesion_sum_mm"],
-                                                      imaging["pct_change_from_baseline"], labels, source,
-                                                      strict=True)]
-        fig.add_trace(go.Scatter(x=imaging["day"], y=imaging["target_lesion_sum_mm"], mode="lines+markers+text",
-                                 name="Tumour size (mm)", text=text, textposition="top center", cliponaxis=False,
-                                 textfont=dict(size=12, color="#1d2329"),
-                                 line=dict(color=COLOURS["tumour_size"], width=2.5), marker=dict(size=9),
-                                 hovertext=hover, hoverinfo="text"), row=row["size"], col=1)
-        fig.update_yaxes(title_text="mm", row=row["size"], col=1, rangemode="tozero")
-
-    # Row 4: treatment bars.
-    treatments = patient.treatments.dropna(subset=["start_day"])
-    if len(treatments):
-        last_day = float(np.nanmax([draws["draw_day"].max() if len(draws) else 0,
-                                    imaging["day"].max() if len(imaging) else 0]))
-        stop = treatments["stop_day"].fillna(last_day)
-        fig.add_trace(go.Bar(y=treatments["agent"], x=stop - treatments["start_day"], base=treatments["start_day"],
-                             orientation="h", marker_color="#8a96a3", name="Treatment", showlegend=False,
-                             hovertext=[f"{a}: day {s:g} to {e:g}" for a, s, e in
-                                        zip(treatments["agent"], treatments["start_day"], stop, strict=True)],
-                             hoverinfo="text"), row=row["treatment"], col=1)
-
-    # Row 5: VAF tracks on a log scale.
-    if len(tracks):
-        for i, (label, track) in enumerate(tracks.groupby("label", sort=False)):
-            mechanism = bool(track["is_mechanism"].iloc[0])
-            excluded = str(track["excluded"].iloc[0]) if "excluded" in track else ""
-            why = f"<br>{excluded}" if excluded else ""
-            hover = [f"{label}<br>{sid}, day {day:g}<br>VAF {vaf_text(vaf)} ({alt} / {depth} reads){why}"
-                     for sid, day, vaf, alt, depth in zip(track["sample_id"], track["day"], track["vaf"],
-                                                          track["t_alt_count"], track["depth"], strict=True)]
-            # CHIP and likely germline variants: dotted, with the reason in the legend and on hover.
-            mark = f" ({excluded.split(' (')[0].split(':')[0]}: not in tumour fraction)" if excluded else ""
-            fig.add_trace(go.Scatter(x=track["day"], y=100 * track["vaf"], mode="lines+markers",
-                                     name=f"{label}{' (mechanism)' if mechanism else ''}{mark}",
-                                     line=dict(color=SEQUENCE[i % len(SEQUENCE)], width=3 if mechanism else 1.5,
-                                               dash="dot" if excluded else "solid"),
-                                     marker=dict(size=8 if mechanism else 6, symbol="circle-open" if excluded
-                                                 else "circle"), hovertext=hover, hoverinfo="text"),
-                          row=row["vaf"], col=1)
-        fig.update_yaxes(type="log", title_text="VAF (%)", row=row["vaf"], col=1)
+        fig.add_trace(go.Scatter(x=draws["draw_day"], y=draws["erbb2_cn"], mode="lines+markers", name=OBSERVED_NAME,
+                                 line=dict(color=SERIES["erbb2_cn"], width=3), marker=dict(size=9),
+                                 hovertext=hover, hoverinfo="text", legend=legend), row=row, col=1)
     else:
-        fig.add_annotation(text="No plasma variants detected", xref="x domain", yref="y domain", x=0.5, y=0.5,
-                           showarrow=False, row=row["vaf"], col=1, font=dict(color="#5b6570"))
+        _note(fig, row, "No plasma ERBB2 copy number")
+    fig.add_hline(y=params.plasma_amplification_cn, line=dict(color=SERIES["cutoff"], dash="dash", width=1.5),
+                  annotation_text=f"amplification cutoff {params.plasma_amplification_cn:g} copies",
+                  annotation_position="bottom right", annotation_font_color=SUBTLE, row=row, col=1)
+    top = float(np.nanmax([draws["erbb2_cn"].max() if len(draws) else 0, params.plasma_amplification_cn]))
+    fig.update_yaxes(title_text="copies", row=row, col=1, range=[0, top * 1.3 + 0.3])
+    if marks.nadir_day is not None:
+        _mark(fig, row, marks.nadir_day, marks.nadir_cn, "nadir",
+              f"nadir {copies_text(marks.nadir_cn)} copies, day {day_text(marks.nadir_day)}", "triangle-down", 34)
+    if marks.rise_day is not None:
+        _mark(fig, row, marks.rise_day, marks.rise_cn, "rise",
+              f"rise to {copies_text(marks.rise_cn)} copies, day {day_text(marks.rise_day)}", "star", -24,
+              hover=f"first draw at or above nadir + max(0.5, 0.5 x (nadir - 2)) = "
+                    f"{copies_text(marks.rise_threshold)} copies")
+    if marks.rise_day is not None and marks.progression_day is not None and marks.lead_time_days is not None:
+        _lead_time(fig, row, marks, top * 1.22 + 0.2)
 
-    # Radiological progression across every row.
-    progression = patient.trajectories.patients.get("progression_day", pd.Series(dtype=float)).dropna()
-    if len(progression):
-        day = float(progression.iloc[0])
-        fig.add_vline(x=day, line=dict(color=COLOURS["progression"], width=2, dash="dash"))
-        fig.add_annotation(x=day, y=1.0, xref="x", yref="paper", text=f"progression (day {day:g})",
-                           showarrow=False, xanchor="left", yanchor="bottom", font=dict(color=COLOURS["progression"]))
-    fig.update_xaxes(title_text="Days from first trastuzumab dose", row=rows, col=1)
-    fig.update_xaxes(showticklabels=True)
-    base_layout(fig, height=1050 if show_adjusted else 900)
-    fig.update_layout(hovermode="closest", legend=dict(y=-0.07), margin=dict(t=60))
-    for annotation in fig.layout.annotations[: len(titles)]:
-        annotation.update(x=0, xanchor="left", font=dict(size=13, color="#1d2329"))
-    return fig
+
+def _mark(fig: go.Figure, row: int, day: float, cn: float, name: str, text: str, symbol: str, ay: int,
+          hover: str = "") -> None:
+    fig.add_trace(go.Scatter(x=[day], y=[cn], mode="markers", name=name, showlegend=False,
+                             marker=dict(symbol=symbol, size=15, color=SERIES["erbb2_cn"],
+                                         line=dict(color="#ffffff", width=1.5)),
+                             hovertext=[f"{text}<br>{hover}" if hover else text], hoverinfo="text"), row=row, col=1)
+    # The nadir's label below the point, the rise's above and to its left (the lead-time bracket is above).
+    fig.add_annotation(x=day, y=cn, text=text, name=name, showarrow=True, arrowhead=0, arrowcolor=SUBTLE,
+                       ax=-16 if name == "rise" else 0, ay=ay, xanchor="right" if name == "rise" else "center",
+                       font=dict(size=12, color=INK), bgcolor="rgba(255,255,255,0.85)", row=row, col=1)
+
+
+def _lead_time(fig: go.Figure, row: int, marks: Her2Marks, y: float) -> None:
+    """A bracket from the rise to the progression scan, labelled with the lead time."""
+    days = marks.lead_time_days
+    label = (f"lead time {day_text(days)} days" if days > 0 else "rise on the day of progression" if days == 0
+             else f"rise {day_text(-days)} days after progression")
+    fig.add_annotation(x=marks.progression_day, y=y, ax=marks.rise_day, ay=y, axref=_axis("x", row),
+                       ayref=_axis("y", row), xref=_axis("x", row), yref=_axis("y", row), showarrow=True,
+                       arrowhead=2, arrowside="end+start", arrowcolor=SERIES["progression"], arrowwidth=1.5,
+                       text="", name="lead-time-bracket")
+    fig.add_annotation(x=(marks.rise_day + marks.progression_day) / 2, y=y, text=label, name="lead time",
+                       showarrow=False, yanchor="bottom", font=dict(size=12, color=SERIES["progression"]),
+                       row=row, col=1)
+
+
+def _cea_panel(fig: go.Figure, panels: _Panels, cea: pd.DataFrame) -> None:
+    """Serum CEA on its own axis with nice ticks (0, 50, 100, ...)."""
+    row = panels.row("cea")
+    if cea.empty:
+        _note(fig, row, "No CEA values recorded")
+        fig.update_yaxes(showticklabels=False, row=row, col=1)
+        return
+    marker_symbol = np.where(cea["averaged"], "diamond", "circle")
+    hover = [f"day {day:g}<br>CEA {value:.3g} ng/mL" + (f" (mean of {n} same-day values)" if avg else "")
+             for day, value, n, avg in zip(cea["day"], cea["cea"], cea["n_values"], cea["averaged"], strict=True)]
+    fig.add_trace(go.Scatter(x=cea["day"], y=cea["cea"], mode="lines+markers", name=CEA_NAME,
+                             line=dict(color=SERIES["cea"], width=2.5), marker=dict(size=8, symbol=marker_symbol),
+                             hovertext=hover, hoverinfo="text", legend=panels.legend("cea")), row=row, col=1)
+    step, top = nice_ticks(float(cea["cea"].max()))
+    fig.update_yaxes(title_text="ng/mL", row=row, col=1, range=[0, top], tick0=0, dtick=step, tickmode="linear")
+
+
+def nice_ticks(largest: float, intervals: int = 4) -> tuple[float, float]:
+    """(step, top) of an axis from 0 to at least *largest*: the step 1, 2, 2.5 or 5 x 10^k giving about
+    *intervals* intervals, top the first multiple of the step above *largest*.
+
+    >>> nice_ticks(130.0), nice_ticks(14.4), nice_ticks(4.2), nice_ticks(0.0)
+    ((50.0, 150.0), (5.0, 15.0), (2.0, 6.0), (1.0, 1.0))
+    """
+    if not largest > 0 or not math.isfinite(largest):
+        return 1.0, 1.0
+    raw = largest / intervals
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    top = step * math.ceil(largest / step)
+    if top <= largest:
+        top += step
+    return float(step), float(top)
+
+
+def _adjusted_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, params: AnalysisParameters) -> None:
+    """Purity-adjusted CN; draws whose tumour fraction is too low are marked, not plotted."""
+    row, legend = panels.row("adjusted"), panels.legend("adjusted")
+    if draws.empty:
+        _note(fig, row, "No plasma draws")
+        return
+    evaluable = draws[draws["erbb2_cn_adjusted"].notna()]
+    hover = [f"{_esc(sid)}<br>day {day:g}<br>{adj:.1f} copies per tumour cell<br>tumour fraction {_pct(tf)}"
+             for sid, day, adj, tf in zip(evaluable["sample_id"], evaluable["draw_day"],
+                                          evaluable["erbb2_cn_adjusted"], evaluable["tumour_fraction"], strict=True)]
+    fig.add_trace(go.Scatter(x=evaluable["draw_day"], y=evaluable["erbb2_cn_adjusted"], mode="lines+markers",
+                             name=ADJUSTED_NAME, line=dict(color=SERIES["erbb2_cn_adjusted"], width=2.5),
+                             marker=dict(size=8, symbol="square"), hovertext=hover, hoverinfo="text",
+                             legend=legend), row=row, col=1)
+    not_evaluable = draws[draws["erbb2_cn_adjusted"].isna()]
+    if len(not_evaluable):
+        fig.add_trace(go.Scatter(x=not_evaluable["draw_day"], y=np.zeros(len(not_evaluable)), mode="markers",
+                                 name=f"not evaluable (tumour fraction < {100 * params.min_tumour_fraction:g}%)",
+                                 marker=dict(symbol="x-thin-open", size=10, color=SUBTLE, line_width=2),
+                                 hovertext=[f"{_esc(s)}: tumour fraction {_pct(t)}, too low to adjust"
+                                            for s, t in zip(not_evaluable["sample_id"],
+                                                            not_evaluable["tumour_fraction"], strict=True)],
+                                 hoverinfo="text", legend=legend), row=row, col=1)
+    fig.update_yaxes(title_text="copies", row=row, col=1, rangemode="tozero")
+
+
+def _size_panel(fig: go.Figure, panels: _Panels, imaging: pd.DataFrame) -> None:
+    """Tumour size with the RECIST call of each assessment."""
+    row = panels.row("size")
+    if imaging.empty:
+        _note(fig, row, "No imaging assessments")
+        return
+    labels = imaging["recist_response"].fillna("").astype(str)
+    source = imaging["response_source"].fillna("").astype(str)
+    text = [_esc(f"{call}*" if src == "derived" else call) for call, src in zip(labels, source, strict=True)]
+    hover = [f"day {day:g}<br>{size:g} mm ({_signed(pct)} from baseline)<br>RECIST {_esc(call) or 'baseline'}"
+             + (" (derived from lesion sums)" if src == "derived" else "")
+             for day, size, pct, call, src in zip(imaging["day"], imaging["target_lesion_sum_mm"],
+                                                  imaging["pct_change_from_baseline"], labels, source, strict=True)]
+    fig.add_trace(go.Scatter(x=imaging["day"], y=imaging["target_lesion_sum_mm"], mode="lines+markers+text",
+                             name=SIZE_NAME, text=text, textposition="top center", cliponaxis=False,
+                             textfont=dict(size=12, color=INK), line=dict(color=SERIES["tumour_size"], width=2.5),
+                             marker=dict(size=9), hovertext=hover, hoverinfo="text", legend=panels.legend("size")),
+                  row=row, col=1)
+    top = float(imaging["target_lesion_sum_mm"].max())
+    fig.update_yaxes(title_text="mm", row=row, col=1, range=[0, (top if top > 0 else 1) * 1.3])
+
+
+def _treatment_panel(fig: go.Figure, panels: _Panels, treatments: pd.DataFrame, draws: pd.DataFrame,
+                     imaging: pd.DataFrame) -> None:
+    """One bar per agent (its name on the axis)."""
+    row = panels.row("treatment")
+    if treatments.empty:
+        _note(fig, row, "No treatment recorded")
+        fig.update_yaxes(showticklabels=False, row=row, col=1)
+        return
+    last_day = float(np.nanmax([draws["draw_day"].max() if len(draws) else 0,
+                                imaging["day"].max() if len(imaging) else 0]))
+    stop = treatments["stop_day"].fillna(last_day)
+    agents = treatments["agent"].astype(str).map(_esc)
+    fig.add_trace(go.Bar(y=agents, x=stop - treatments["start_day"], base=treatments["start_day"], orientation="h",
+                         marker_color=SERIES["treatment"], name="Treatment", showlegend=False,
+                         hovertext=[f"{a}: day {s:g} to {e:g}" for a, s, e in
+                                    zip(agents, treatments["start_day"], stop, strict=True)],
+                         hoverinfo="text", legend=panels.legend("treatment")), row=row, col=1)
+
+
+def _vaf_name(label: str, track: pd.DataFrame) -> str:
+    """Legend name of a VAF track: the variant, ``(mechanism)``, or why it is left out of the tumour fraction."""
+    mechanism = bool(track["is_mechanism"].iloc[0])
+    excluded = str(track["excluded"].iloc[0]) if "excluded" in track else ""
+    mark = f" ({excluded.split(' (')[0].split(':')[0]}: not in tumour fraction)" if excluded else ""
+    return _esc(f"{label}{' (mechanism)' if mechanism else ''}{mark}")
+
+
+def _vaf_panel(fig: go.Figure, panels: _Panels, tracks: pd.DataFrame) -> None:
+    """VAF tracks on a log scale: mechanism variants in their gene's colour and bold, the rest muted grey."""
+    row, legend = panels.row("vaf"), panels.legend("vaf")
+    if tracks.empty:
+        _note(fig, row, "No plasma variants detected")
+        return
+    groups = list(tracks.groupby("label", sort=False))
+    mechanism_genes = [str(t["gene"].iloc[0]) for _, t in groups if bool(t["is_mechanism"].iloc[0])]
+    colours = gene_colours(mechanism_genes)
+    symbols = iter(("circle", "diamond", "square", "triangle-up", "star", "hexagon", "cross", "x"))
+    for label, track in groups:
+        mechanism = bool(track["is_mechanism"].iloc[0])
+        excluded = str(track["excluded"].iloc[0]) if "excluded" in track else ""
+        why = f"<br>{_esc(excluded)}" if excluded else ""
+        hover = [f"{_esc(label)}<br>{_esc(sid)}, day {day:g}<br>VAF {vaf_text(vaf)} ({alt} / {depth} reads){why}"
+                 for sid, day, vaf, alt, depth in zip(track["sample_id"], track["day"], track["vaf"],
+                                                      track["t_alt_count"], track["depth"], strict=True)]
+        if mechanism:
+            style = dict(line=dict(color=colours[str(track["gene"].iloc[0]).upper()], width=3.5),
+                         marker=dict(size=10, symbol=next(symbols, "circle")), opacity=1.0)
+        else:
+            style = dict(line=dict(color=MUTED, width=1.3, dash="dot" if excluded else "solid"),
+                         marker=dict(size=6, symbol="circle-open" if excluded else "circle", color=MUTED),
+                         opacity=0.9)
+        fig.add_trace(go.Scatter(x=track["day"], y=100 * track["vaf"], mode="lines+markers",
+                                 name=_vaf_name(label, track), hovertext=hover, hoverinfo="text", legend=legend,
+                                 **style), row=row, col=1)
+    values = 100 * tracks["vaf"].astype(float)
+    values = values[values > 0]
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.1, 10.0)
+    ticks = vaf_ticks(low, high)
+    fig.update_yaxes(type="log", title_text="VAF", row=row, col=1, tickvals=list(ticks),
+                     ticktext=[f"{v:g}%" for v in ticks],
+                     range=[math.log10(min(low * 0.7, ticks[0])), math.log10(max(high * 1.4, ticks[-1]))])
+
+
+def vaf_ticks(low: float, high: float) -> tuple[float, ...]:
+    """Tick values (percent) of a log VAF axis showing *low* to *high* percent: 1-2-5 steps on a narrow
+    range, decades and 50% on a wide one; always at least two ticks, the data inside them or one step out.
+
+    >>> vaf_ticks(0.3, 40.0)
+    (0.1, 1, 10, 50)
+    >>> vaf_ticks(2.0, 9.0)
+    (2, 5, 10)
+    """
+    wide = math.log10(max(high, 1e-6) / max(low, 1e-6)) > 1.2
+    candidates = VAF_TICKS_WIDE if wide else VAF_TICKS_FINE
+    below = [t for t in candidates if t <= low]
+    above = [t for t in candidates if t >= high]
+    start = below[-1] if below else candidates[0]
+    stop = above[0] if above else candidates[-1]
+    ticks = tuple(t for t in candidates if start <= t <= stop)
+    if len(ticks) < 2:
+        i = candidates.index(ticks[0]) if ticks else 0
+        ticks = candidates[max(0, i - 1): i + 2]
+    return ticks
+
+
+def _progression(fig: go.Figure, panels: _Panels, marks: Her2Marks) -> None:
+    """Radiological progression: a dashed line through every panel, labelled on the copy-number panel."""
+    if marks.progression_day is None:
+        return
+    day = marks.progression_day
+    for key in panels.keys:
+        fig.add_vline(x=day, line=dict(color=SERIES["progression"], width=2, dash="dash"), row=panels.row(key), col=1)
+    fig.add_annotation(x=day, y=1, yref=f"{_axis('y', panels.row('cn'))} domain", xref=_axis("x", panels.row("cn")),
+                       text=f"progression scan, day {day_text(day)}", name="progression", showarrow=False,
+                       xanchor="left", yanchor="top", xshift=4, font=dict(size=12, color=SERIES["progression"]),
+                       bgcolor="rgba(255,255,255,0.85)")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _note(fig: go.Figure, row: int | None, text: str) -> None:
+    fig.add_annotation(text=text, xref=f"{_axis('x', row)} domain", yref=f"{_axis('y', row)} domain", x=0.5, y=0.5,
+                       showarrow=False, font=dict(color=SUBTLE))
+
+
+def _axis(letter: str, row: int | None) -> str:
+    return f"{letter}{row if row and row > 1 else ''}"
+
+
+def _esc(text) -> str:
+    """Study text for plotly's HTML-like labels (hover, legend, ticks)."""
+    return html.escape(str(text), quote=False)
 
 
 def _pct(fraction: float) -> str:

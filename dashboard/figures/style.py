@@ -11,23 +11,14 @@ from analysis.wording import (  # noqa: F401  (shared with the findings)
     p_phrase,
     vaf_text,  # noqa: F401  (3 significant digits, shared with the report)
 )
+from dashboard.figures.palette import OKABE_ITO, SERIES
 
-#: Okabe & Ito (2008) colour-blind-safe palette.
-OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#999999",
-}
 SEQUENCE = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "yellow",
                                    "black", "grey")]
 
 #: Fixed meanings, used on every page.
 COLOURS = {
-    "erbb2_cn": OKABE_ITO["blue"],
-    "erbb2_cn_adjusted": OKABE_ITO["sky_blue"],
-    "cea": OKABE_ITO["orange"],
-    "tumour_size": OKABE_ITO["green"],
-    "progression": OKABE_ITO["vermillion"],
-    "cutoff": OKABE_ITO["grey"],
+    **SERIES,  # the patient timeline's series (dashboard.figures.palette)
     "innate": OKABE_ITO["vermillion"],
     "acquired": OKABE_ITO["blue"],
     "none": OKABE_ITO["grey"],

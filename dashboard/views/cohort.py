@@ -468,6 +468,12 @@ TABLE_LABELS = {
 }
 
 
+def in_table_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the order of the patient table (longest follow-up first, then by id); previous/next on the
+    patient page walk the same order."""
+    return rows.sort_values(["end_day", "patient_id"], ascending=[False, True], kind="stable")
+
+
 def patient_table(rows: pd.DataFrame, patient_href) -> pd.DataFrame:
     """The table under the plot: one row per patient, the id a Markdown link to the patient page.
 

@@ -9,6 +9,7 @@ from analysis.answers import mechanism_sentence
 from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis
 from analysis.resistance import sv_label
+from analysis.trajectory import NOT_FOLLOWED
 from analysis.tumour_fraction import tumour_fraction_exclusion
 from dashboard.labels import FOLLOW_UP_NAMES, pathway_name
 
@@ -295,3 +296,28 @@ def empty_frame(labels: dict[str, str]) -> pd.DataFrame:
 def mechanism_summary(patient: PatientAnalysis, params: AnalysisParameters = AnalysisParameters()) -> str:
     """One sentence: the mechanism call of this patient (:func:`analysis.answers.mechanism_sentence`)."""
     return mechanism_sentence(patient, params)
+
+
+def default_draw(patient: PatientAnalysis, options: list[dict]) -> str | None:
+    """The draw "Alterations per draw" opens on: the progression draw, else the latest plasma draw, else the
+    first sample (the values of :func:`draw_options`)."""
+    values = [o["value"] for o in options if o["value"] != "__all__"]
+    if not values:
+        return options[0]["value"] if options else None
+    traj = patient.trajectories.patients
+    if len(traj) and pd.notna(traj["progression_sample_id"].iloc[0]):
+        progression = str(traj["progression_sample_id"].iloc[0])
+        if progression in values:
+            return progression
+    plasma = patient.samples[(patient.samples["sample_type"] == "plasma") & patient.samples["collection_day"].notna()]
+    if len(plasma):
+        latest = str(plasma.sort_values("collection_day", kind="stable")["sample_id"].iloc[-1])
+        if latest in values:
+            return latest
+    return values[0]
+
+
+def is_followed(patient: PatientAnalysis) -> bool:
+    """Whether the patient was followed on trastuzumab (a follow-up status other than not followed)."""
+    traj = patient.trajectories.patients
+    return bool(len(traj)) and str(traj["follow_up"].iloc[0]) != NOT_FOLLOWED

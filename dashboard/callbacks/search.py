@@ -1,0 +1,48 @@
+"""The patient search box in the page header: exact id opens the patient, anything else suggests patients."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from dashboard import ids
+from dashboard.analysis_service import get_analysis_service
+from dashboard.parameters import params_from_store, params_to_query
+from dashboard.views.patient_navigation import find_patients, patient_href
+
+#: The pages plugin's own location: a new page closes the suggestions.
+PAGES_LOCATION = "_pages_location"
+
+
+def search_patients(_submitted, _clicked, text, _pathname, params_query):
+    """Typing suggests patients; Enter or "Go" opens the patient found (an exact id in any case, or the only
+    match), carrying the analysis parameters in force.  Opening a page closes the suggestions."""
+    if ctx.triggered_id == PAGES_LOCATION:
+        return no_update, None
+    result = find_patients(text, get_analysis_service().patient_ids())
+    if not result.text:
+        return no_update, None
+    query = params_to_query(params_from_store(params_query))
+    opening = any(t["prop_id"] in (f"{ids.PATIENT_SEARCH}.n_submit", f"{ids.PATIENT_SEARCH_GO}.n_clicks")
+                  for t in ctx.triggered)
+    if opening and result.patient_id is not None:
+        return patient_href(result.patient_id, query), None
+    if not result.suggestions:
+        return no_update, html.P(result.message, className="search-message")
+    return no_update, html.Div([
+        html.P(result.message, className="search-message"),
+        html.Ul([html.Li(dcc.Link(pid, href=patient_href(pid, query))) for pid in result.suggestions]),
+    ])
+
+
+def register(app) -> None:
+    """Wire this module's callbacks to *app*."""
+    app.callback(
+        Output(ids.PATIENT_SEARCH_NAVIGATE, "href"),
+        Output(ids.PATIENT_SEARCH_RESULTS, "children"),
+        Input(ids.PATIENT_SEARCH, "n_submit"),
+        Input(ids.PATIENT_SEARCH_GO, "n_clicks"),
+        Input(ids.PATIENT_SEARCH, "value"),
+        Input(PAGES_LOCATION, "pathname"),
+        State(ids.PARAMS, "data"),
+        prevent_initial_call=True,
+    )(search_patients)
