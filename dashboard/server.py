@@ -11,9 +11,11 @@ import diskcache
 from dash import DiskcacheManager
 
 import dashboard.callbacks
+from dashboard import audit, auth, http_errors
 from dashboard.analysis_cache import AnalysisCache
 from dashboard.analysis_service import AnalysisService, set_analysis_service
 from dashboard.layout import shell
+from dashboard.security_settings import check_security
 from dashboard.settings import PROJECT_ROOT, Settings, set_settings
 from dashboard.study_service import StudyService, set_service
 
@@ -33,7 +35,10 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     ------
     StudyValidationError
         The study has errors; it is refused whole (the report lists them).
+    SettingsError
+        Served beyond loopback without login (dashboard.security_settings).
     """
+    check_security(settings.security, settings.host)
     set_settings(settings)
     service = service or StudyService(settings.study)
     set_service(service)
@@ -53,6 +58,10 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     for module in callback_modules():
         module.register(app)
     add_security_headers(app)
+    # Access control, audit and limits (dashboard.auth, dashboard.audit, dashboard.http_errors).
+    log = audit.install(app, settings)
+    auth.install(app, settings, on_event=audit.login_events(log))
+    http_errors.install(app, settings)
     return app
 
 

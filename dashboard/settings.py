@@ -7,6 +7,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard.security_settings import (
+    LOOPBACK_HOSTS,
+    SecuritySettings,
+    SettingsError,
+    add_security_arguments,
+    security_settings_from,
+)
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STUDY = PROJECT_ROOT / "data" / "demo"
 DEFAULT_CACHE_DIR = PROJECT_ROOT / ".cache"
@@ -27,6 +35,7 @@ class Settings:
     cache_dir: Path = DEFAULT_CACHE_DIR
     debug: bool = False
     studies_root: Path | None = None
+    security: SecuritySettings = SecuritySettings()
 
 
 def parse_settings(argv: list[str] | None = None) -> Settings:
@@ -48,16 +57,18 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
                              "this machine when bound to 127.0.0.1; the serving folder's parent otherwise)")
     parser.add_argument("--debug", action="store_true",
                         help="development only: Dash debug mode with hot reload and in-browser tracebacks")
+    add_security_arguments(parser, env)
     args = parser.parse_args(argv)
+    try:
+        security = security_settings_from(args, env)
+    except SettingsError as exc:
+        parser.error(str(exc))
     root = args.studies_root
-    if root is None and args.host not in LOOPBACK_HOSTS:
-        # Served beyond this machine: never let a browser open arbitrary server folders.
+    if root is None and (args.host not in LOOPBACK_HOSTS or security.login_required):
+        # Served beyond this machine or to logged-in users: never let a browser open arbitrary server folders.
         root = Path(args.study).resolve().parent
     return Settings(study=args.study, host=args.host, port=args.port, cache_dir=args.cache_dir, debug=args.debug,
-                    studies_root=Path(root) if root is not None else None)
-
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+                    studies_root=Path(root) if root is not None else None, security=security)
 
 _settings = Settings()
 

@@ -385,6 +385,23 @@ def _read_cna_matrix(path: Path, report: ValidationReport, known_samples: set[st
     if len(bad_positions) > MAX_MESSAGES_PER_COLUMN:
         report.error(raw.name, None, None,
                      f"{len(bad_positions) - MAX_MESSAGES_PER_COLUMN} more invalid copy-number values", expected)
+    if kind == "continuous":
+        negative = (numbers < 0).to_numpy()
+        if negative.any():
+            rows_hit = np.unique(np.flatnonzero(negative) // n_samples)
+            mask = pd.Series(np.isin(np.arange(len(f)), rows_hit), index=f.index)
+            _count_rows(report, raw, sample_cols[int(np.flatnonzero(negative)[0]) % n_samples], mask,
+                        f"{int(negative.sum())} negative linear copy number(s): read as missing",
+                        "a copy number >= 0")
+            bad = bad | pd.Series(negative)
+    repeated = genes.notna() & genes.duplicated(keep=False)
+    if repeated.any():
+        names = sorted(set(genes[repeated]))
+        _count_rows(report, raw, gene_col, repeated,
+                    f"{len(names)} gene(s) listed more than once ({', '.join(names[:5])}"
+                    f"{', ...' if len(names) > 5 else ''}): which row holds the value is unknown, so the gene's "
+                    "values in this file are read as missing", "each gene on one row")
+        bad = bad | pd.Series(np.repeat(repeated.to_numpy(), n_samples))
     out = pd.DataFrame({
         "sample_id": np.tile(np.asarray(sample_cols, dtype=object), len(f)),
         "gene": np.repeat(genes.to_numpy(dtype=object), n_samples),
@@ -472,9 +489,18 @@ def read_timeline_file(path: Path, report: ValidationReport) -> pd.DataFrame:
                 is_error = tidy_col == "target_lesion_sum_mm"
                 _bad_rows(report, raw, column, bad, "a number" + (" of mm" if is_error else ""),
                           level="error" if is_error else "warning", what="not a number:")
+                if tidy_col == "target_lesion_sum_mm" and (numbers < 0).any():
+                    _count_rows(report, raw, column, numbers < 0,
+                                "negative target-lesion size: read as missing", "a size in mm >= 0")
+                    numbers = numbers.where(~(numbers < 0))
                 tidy[tidy_col] = numbers
         else:
             tidy[tidy_col] = text_column(raw, cols[file_col])
+    backwards = tidy["stop_day"] < tidy["start_day"]
+    if backwards.any():
+        _count_rows(report, raw, cols["STOP_DATE"] or "STOP_DATE", backwards,
+                    "STOP_DATE before START_DATE: the stop day is read as missing", "a stop day >= the start day")
+        tidy["stop_day"] = tidy["stop_day"].where(~backwards)
     start = cols["START_DATE"]
     assert start is not None  # the required columns were checked above
     _bad_rows(report, raw, start, tidy["start_day"].isna() & ~to_number(f[start])[1], "a day number",

@@ -167,6 +167,7 @@ def read_maf(path: str | Path, *, display_name: str | None = None,
     ref = counts("t_ref_count")
     alt = counts("t_alt_count")
     depth = counts("depth")
+    ref, alt, depth = _implausible_counts(report, name, raw, columns, ref, alt, depth)
     tidy["t_ref_count"] = ref
     tidy["t_alt_count"] = alt
     tidy["depth"] = depth.where(depth.notna(), ref + alt)
@@ -188,6 +189,25 @@ def read_maf(path: str | Path, *, display_name: str | None = None,
     variants = schema.VARIANTS.conform(pd.concat([tidy, extras], axis=1))
     variants.attrs["lines"] = raw.lines
     return variants, report
+
+
+def _count_warning(report: ValidationReport, name: str, raw: RawTable, column: str | None, rows: np.ndarray,
+                   message: str) -> None:
+    lines = ", ".join(str(int(raw.lines[p])) for p in np.flatnonzero(rows)[:MAX_MESSAGES_PER_COLUMN])
+    more = " ..." if rows.sum() > MAX_MESSAGES_PER_COLUMN else ""
+    report.warning(name, None, column, f"{int(rows.sum())} row(s): {message} (lines {lines}{more})")
+
+
+def _implausible_counts(report: ValidationReport, name: str, raw: RawTable, columns: dict, ref: pd.Series,
+                        alt: pd.Series, depth: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Depth 0: warned with the count, read as missing."""
+    zero = (depth == 0).to_numpy()
+    if zero.any():
+        _count_warning(report, name, raw, columns["depth"], zero,
+                       "t_depth is 0: no reads, so the depth and allele fraction are read as missing")
+        depth = depth.where(~zero)
+    # More alternate reads than the depth is flagged by analysis.vaf_checks (warned, kept out of estimates).
+    return ref, alt, depth
 
 
 def _report_rows(report: ValidationReport, name: str, raw: RawTable, column: str | None,

@@ -91,6 +91,7 @@ def _read_raw_table(path: Path) -> RawTable:
         header: list[str] | None = None
         rows: list[list[str]] = []
         line_numbers: list[int] = []
+        short_rows: list[int] = []
         for line_no, raw in enumerate(handle, start=1):
             line = raw.rstrip("\r\n")
             if header is None:
@@ -112,12 +113,18 @@ def _read_raw_table(path: Path) -> RawTable:
                         f"{len(header)}; check for stray tab characters", path=str(path), line=line_no)
                 fields = fields[: len(header)]
             elif len(fields) < len(header):
+                short_rows.append(line_no)
                 fields = fields + [""] * (len(header) - len(fields))
             rows.append([f.strip() for f in fields])
             line_numbers.append(line_no)
     if header is None:
         raise InputError("file has no header row", path=str(path))
     header, rows, warnings = _drop_blank_trailing_columns(path, header, rows, header_line_no)
+    if short_rows:
+        shown = ", ".join(map(str, short_rows[:10])) + (", ..." if len(short_rows) > 10 else "")
+        warnings.append((short_rows[0] if len(short_rows) == 1 else None, None,
+                         f"{len(short_rows)} row(s) have fewer fields than the header (line(s) {shown}): the "
+                         "missing fields are read as empty"))
     duplicated = [name for name, n in Counter(header).items() if n > 1]
     if duplicated:
         name = duplicated[0]

@@ -405,6 +405,7 @@ def read_vcf(
         undeclared: set[str] = set()
         unfiltered = 0
         n_records = 0
+        negative_counts: list[int] = []
         try:
             for record in handle:
                 n_records += 1
@@ -430,6 +431,12 @@ def read_vcf(
                         continue
                     ref_n, alt_n = _allele_counts(call, ref, alt, alt_index, ad_number)
                     depth = _first(call["DP"]) if "DP" in call else None
+                    if (ref_n is not None and ref_n < 0) or (alt_n is not None and alt_n < 0):
+                        negative_counts.append(body_line + n_records)
+                        ref_n = alt_n = None
+                    if depth is not None and depth < 0:
+                        negative_counts.append(body_line + n_records)
+                        depth = None
                     if depth is None and ref_n is not None and alt_n is not None:
                         depth = ref_n + alt_n
                     vaf: float | None
@@ -472,6 +479,12 @@ def read_vcf(
                 path=str(path),
                 line=body_line + n_records + 1,
             ) from None
+    if negative_counts:
+        lines = sorted(set(negative_counts))
+        notes.append(
+            f"{path.name}: {len(lines)} record(s) with negative read counts (AD or DP; line(s) "
+            f"{', '.join(map(str, lines[:10]))}{', ...' if len(lines) > 10 else ''}): those counts are read as missing."
+        )
     if undeclared:
         notes.append(
             f"{path.name}: contig(s) {', '.join(sorted(undeclared, key=_contig_key))} are used but not "

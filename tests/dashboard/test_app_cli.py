@@ -27,7 +27,8 @@ def test_missing_study_folder_is_refused(tmp_path, capsys):
 
 
 def test_serving_beyond_loopback_limits_which_studies_may_be_opened(tmp_path):
-    settings = parse_settings(["--host", "0.0.0.0", "--study", str(tmp_path / "studies" / "demo")])
+    settings = parse_settings(["--host", "0.0.0.0", "--study", str(tmp_path / "studies" / "demo"),
+                               "--trusted-proxy", "10.0.0.5", "--audit-log", str(tmp_path / "audit.jsonl")])
     assert settings.studies_root == (tmp_path / "studies").resolve()
     assert parse_settings([]).studies_root is None
 

@@ -247,6 +247,7 @@ class Defect(NamedTuple):
 
 
 D = Defect
+T_DEPTH_ZERO = "; our warning is about t_depth 0 (read as missing)"
 ONE_DEFECT_FILES: list[Defect] = [
     # clinical attributes
     D("data_clin_coldefs_correct.txt", "patient", ACCEPTED, ACCEPTED),
@@ -367,25 +368,27 @@ ONE_DEFECT_FILES: list[Defect] = [
       reason="same verdict, other cause: " + DRIVER),
     D("mutations/data_mutations_more_than_80_characters_in_custom_annotation_columns.maf", "maf", ERROR, WARNING,
       reason=DRIVER),
-    D("mutations/data_mutations_ms.maf", "maf", WARNING, ACCEPTED,
-      reason="Mutation_Status is not read (germline rows are kept)"),
+    D("mutations/data_mutations_ms.maf", "maf", WARNING, WARNING,
+      reason="same verdict, other cause: Mutation_Status is not read (germline rows are kept); our warning is "
+             "about t_depth 0 (read as missing)"),
     D("mutations/data_mutations_name_swissprot.maf", "maf", WARNING, WARNING,
       reason="same verdict, other cause: SWISSPROT is not read; " + NO_COUNTS),
-    D("mutations/data_mutations_not_loaded_ms.maf", "maf", WARNING, ACCEPTED,
-      reason="Mutation_Status is not read: rows with None, LOH or Wildtype are kept, not dropped as in cBioPortal"),
+    D("mutations/data_mutations_not_loaded_ms.maf", "maf", WARNING, WARNING,
+      reason="Mutation_Status is not read: rows with None, LOH or Wildtype are kept, not dropped as in "
+             "cBioPortal" + T_DEPTH_ZERO),
     D("mutations/data_mutations_not_supported_custom_driver_annotation_values.maf", "maf", ERROR, WARNING,
       reason=DRIVER),
-    D("mutations/data_mutations_silent_alternative.maf", "maf", ERROR, ACCEPTED,
-      reason="Hugo_Symbol Unknown is kept as written; Entrez ids are not used"),
-    D("mutations/data_mutations_some_silent.maf", "maf", ACCEPTED, ACCEPTED,
-      reason="same verdict; silent, intronic, UTR and flank rows are kept, not filtered out as in cBioPortal"),
+    D("mutations/data_mutations_silent_alternative.maf", "maf", ERROR, WARNING,
+      reason="Hugo_Symbol Unknown is kept as written; Entrez ids are not used" + T_DEPTH_ZERO),
+    D("mutations/data_mutations_some_silent.maf", "maf", ACCEPTED, WARNING,
+      reason="silent, intronic, UTR and flank rows are kept, not filtered out as in cBioPortal" + T_DEPTH_ZERO),
     D("mutations/data_mutations_test_variant_types.maf", "maf", ERROR, WARNING,
       reason=STRICT_MAF + "; repeated mutation rows are not detected; " + NO_COUNTS),
     D("mutations/data_mutations_too_long_hgvsp_short.maf", "maf", NOT_TESTED, WARNING, reason=NO_COUNTS),
-    D("mutations/data_mutations_validation_status.maf", "maf", ERROR, ACCEPTED,
-      reason="Validation_Status and the validation alleles are not read"),
-    D("mutations/data_mutations_vs.maf", "maf", WARNING, ACCEPTED,
-      reason="Validation_Status and Verification_Status are not read"),
+    D("mutations/data_mutations_validation_status.maf", "maf", ERROR, WARNING,
+      reason="Validation_Status and the validation alleles are not read" + T_DEPTH_ZERO),
+    D("mutations/data_mutations_vs.maf", "maf", WARNING, WARNING,
+      reason="Validation_Status and Verification_Status are not read" + T_DEPTH_ZERO),
     D("mutations/data_mutations_wrong_aa_change.maf", "maf", ERROR, WARNING,
       reason="protein changes are kept as written (several changes or alleles in one cell too); " + NO_COUNTS),
     D("mutations/data_mutations_wrong_gene_position.maf", "maf", ERROR, ACCEPTED,
