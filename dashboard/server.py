@@ -35,7 +35,7 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
         The study has errors; it is refused whole (the report lists them).
     """
     set_settings(settings)
-    service = service or StudyService(settings.study)
+    service = service or StudyService(settings.study, snapshot_dir=snapshot_dir(settings))
     set_service(service)
     set_analysis_service(AnalysisService(service, AnalysisCache(settings.cache_dir / "results")))
     jobs = DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")))
@@ -54,6 +54,11 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
         module.register(app)
     add_security_headers(app)
     return app
+
+
+def snapshot_dir(settings: Settings) -> Path:
+    """Where the studies' columnar snapshots are kept: beside the result cache (shared by every worker)."""
+    return settings.cache_dir / "snapshots"
 
 
 def content_security_policy(app: dash.Dash) -> str:
