@@ -157,7 +157,7 @@ def write_snapshot(study: Study, target: Path) -> Path:
                             "dtypes": [str(dtype) for dtype in frame.dtypes], "sha256": _sha256(path)}
         index_path = staging / INDEX_FILE
         with open(index_path, "wb") as handle:
-            np.savez(handle, **study.patient_index.to_arrays())
+            np.savez(handle, allow_pickle=False, **study.patient_index.to_arrays())
         manifest = {
             "format": SNAPSHOT_FORMAT, "key": target.name, "tables": tables,
             "patient_index_sha256": _sha256(index_path),
