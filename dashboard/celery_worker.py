@@ -19,9 +19,9 @@ from dashboard.production import build_app
 if not celery_url():
     raise SystemExit(f"set {ENV_URL} to the Redis URL shared with the web servers (e.g. redis://127.0.0.1:6379/0)")
 
-app = build_app()
-celery_app = app.celery_app
-celery = celery_app  # what `celery -A dashboard.celery_worker` looks for
+dash_app = build_app()
+celery_app = dash_app.celery_app
+app = celery_app  # what `celery -A dashboard.celery_worker` looks for first
 
 
 @task_prerun.connect
