@@ -50,10 +50,26 @@ def build_app():
     except InputError as exc:
         print(f"Cannot open the study: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+    prepare_for_workers()
     shared_study.enable(pointer_for(settings, redis_url))
     shared_study.follow_before_requests(app)
     add_health_endpoint(app)
     return app
+
+
+def prepare_for_workers() -> None:
+    """Work every worker would otherwise repeat, done once before gunicorn forks them (they inherit it):
+    the study's content hash (seconds at 10,000 patients; free from a snapshot) and its per-patient index;
+    then the long-lived objects are moved out of the garbage collector's reach, so that collections in
+    the workers do not touch (and un-share) the pages they share with the master."""
+    import gc
+
+    from dashboard.analysis_service import get_analysis_service
+
+    service = get_analysis_service()
+    service.study_hash()
+    service.study.patient_index  # noqa: B018 (a cached property: computed here, inherited by the workers)
+    gc.freeze()
 
 
 def announce_configured_study() -> None:

@@ -82,8 +82,37 @@ class DashClient:
                 "inputs": filled_inputs, "state": fill(dependency.get("state", []), state),
                 "changedPropIds": [changed or first]}
 
-    def post(self, payload: dict, timeout: float = 120) -> requests.Response:
-        return self.session.post(self.base + "/_dash-update-component", json=payload, timeout=timeout)
+    def post(self, payload: dict, timeout: float = 120, params: Mapping[str, str] | None = None) -> requests.Response:
+        return self.session.post(self.base + "/_dash-update-component", json=payload, timeout=timeout,
+                                 params=params)
+
+    def run_background(self, payload: dict, timeout: float = 600, poll_seconds: float = 0.25) -> dict:
+        """A background callback as the browser runs it: start the job, then poll with its signed handles
+        until the result comes (returns the final JSON, with ``response``)."""
+        started = self.post(payload)
+        started.raise_for_status()
+        handles = started.json()
+        if "response" in handles:
+            return handles
+        query = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = self.post(payload, params=query)
+            if answer.status_code == 200 and "response" in answer.json():
+                return answer.json()
+            if answer.status_code >= 400:
+                answer.raise_for_status()
+            time.sleep(poll_seconds)
+        raise TimeoutError(f"the background callback did not finish within {timeout} s")
+
+    def page(self, path: str = "/", search: str = "") -> requests.Response:
+        """What a browser's first visit to *path* costs: the HTML, the layout, and the page's content callback."""
+        self.session.get(self.base + path, timeout=120).raise_for_status()
+        self.session.get(self.base + "/_dash-layout", timeout=120).raise_for_status()
+        pages = self.callback("_pages_content.children")
+        response = self.post(self.payload(pages, {"_pages_location.pathname": path, "_pages_location.search": search}))
+        response.raise_for_status()
+        return response
 
 
 @contextmanager
@@ -102,7 +131,7 @@ def production_server(env: Mapping[str, str], *, ready_timeout: float = 120) -> 
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited with status {process.returncode}; see {log.name}")
             try:
-                if requests.get(base + "/_her2/health", timeout=5).ok:
+                if requests.get(base + "/_her2/health", timeout=120).ok:
                     break
             except requests.ConnectionError:
                 pass
