@@ -128,7 +128,8 @@ def load_study(folder: str | Path, snapshot_dir: str | Path | None, *, backgroun
             shutil.rmtree(target, ignore_errors=True)
     study = read_study(folder)
     if background_write:
-        threading.Thread(target=_write_quietly, args=(study, target), name="study-snapshot", daemon=True).start()
+        # Not a daemon: a process that ends soon after (a command-line run) still finishes the snapshot.
+        threading.Thread(target=_write_quietly, args=(study, target), name="study-snapshot", daemon=False).start()
     else:
         _write_quietly(study, target)
     return study
