@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make run    creates .venv, installs requirements, writes the demo study, serves http://127.0.0.1:8050
 #   make test   same set-up plus test requirements, then the whole suite (browser tests included)
+#   make serve  production: gunicorn, HER2DASH_WORKERS processes (default 2 x cores); README "Deploying"
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ STUDY  ?= data/demo
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
-.PHONY: run test demo lint bench screenshots clean system-run system-test
+.PHONY: run serve worker test demo lint bench screenshots clean system-run system-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,18 @@ system-test:
 
 run: system-run $(VENV)/.installed demo
 	$(BIN)/python app.py --study $(STUDY) --host $(HOST) --port $(PORT)
+
+# Production serving: settings from HER2DASH_* variables (README "Deploying"); STUDY/HOST/PORT work as for run.
+SERVE_CMD = HER2DASH_STUDY="$${HER2DASH_STUDY:-$(STUDY)}" HER2DASH_HOST="$${HER2DASH_HOST:-$(HOST)}" \
+	HER2DASH_PORT="$${HER2DASH_PORT:-$(PORT)}" $(BIN)/gunicorn -c dashboard/gunicorn_conf.py dashboard.wsgi:server
+
+serve: system-run $(VENV)/.installed demo
+	$(SERVE_CMD)
+
+# Several machines: a Celery worker for background callbacks (HER2DASH_CELERY=redis://HOST:6379/0 required).
+worker: $(VENV)/.installed demo
+	HER2DASH_STUDY="$${HER2DASH_STUDY:-$(STUDY)}" $(BIN)/celery -A dashboard.celery_worker worker \
+	  --loglevel=INFO --concurrency="$${HER2DASH_CELERY_CONCURRENCY:-2}"
 
 # Under make test a test whose system tool is missing fails instead of skipping (tests/system_tools.py).
 test: system-test $(VENV)/.installed-test demo

@@ -25,25 +25,20 @@ def subset_study(study: Study, patient_ids: list[str]) -> Study:
     """The same study restricted to *patient_ids* (tables filtered, provenance kept).
 
     Sample-level extra tables (structural variants, gene panels, segments, case lists) keep the rows of
-    the patients' samples; the panel gene lists are kept whole.
+    the patients' samples; the panel gene lists are kept whole.  Rows are found through the study's
+    :attr:`~analysis.study.Study.patient_index`, without scanning the cohort's tables.
     """
-    keep = set(patient_ids)
-    samples = study.samples[study.samples["patient_id"].isin(keep)]
-    sample_ids = set(samples["sample_id"])
+    index = study.patient_index
 
-    def own_samples(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["sample_id"].isin(sample_ids).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+    def own(name: str) -> pd.DataFrame:
+        return index.take(name, getattr(study, name), patient_ids)
 
     return Study(
-        patients=study.patients[study.patients["patient_id"].isin(keep)].reset_index(drop=True),
-        samples=samples.reset_index(drop=True),
-        variants=study.variants[study.variants["sample_id"].isin(sample_ids)].reset_index(drop=True),
-        copy_number=study.copy_number[study.copy_number["sample_id"].isin(sample_ids)].reset_index(drop=True),
-        timeline=study.timeline[study.timeline["patient_id"].isin(keep)].reset_index(drop=True),
+        patients=own("patients"), samples=own("samples"), variants=own("variants"), copy_number=own("copy_number"),
+        timeline=own("timeline"),
         meta=study.meta, report=study.report, provenance=study.provenance, notes=study.notes, path=study.path,
-        structural_variants=own_samples(study.structural_variants), gene_panels=own_samples(study.gene_panels),
-        panel_genes=study.panel_genes, case_lists=own_samples(study.case_lists),
-        segments=own_samples(study.segments), files=study.files,
+        structural_variants=own("structural_variants"), gene_panels=own("gene_panels"),
+        panel_genes=study.panel_genes, case_lists=own("case_lists"), segments=own("segments"), files=study.files,
     )
 
 

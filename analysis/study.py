@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analysis import schema
 from analysis.validation import ValidationReport
+
+if TYPE_CHECKING:
+    from analysis.patient_index import PatientIndex
 
 
 @dataclass(frozen=True)
@@ -97,13 +102,30 @@ class Study:
             **kwargs,
         )
 
+    @cached_property
+    def patient_index(self) -> PatientIndex:
+        """Where each patient's rows are in every table (:mod:`analysis.patient_index`), built on first use
+        (or loaded with the study's snapshot)."""
+        from analysis.patient_index import PatientIndex
+
+        return PatientIndex.build(self.tables())
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The study's tables by name: the five of :data:`analysis.schema.ALL_TABLES` and the extra ones."""
+        names = ("patients", "samples", "variants", "copy_number", "timeline",
+                 *(extra.name for extra in schema.EXTRA_TABLES))
+        return {name: getattr(self, name) for name in names}
+
     def events(self, event_type: str) -> pd.DataFrame:
         """Timeline rows of one event type (TREATMENT, LAB_TEST, IMAGING, STATUS, SPECIMEN)."""
         return self.timeline[self.timeline["event_type"] == event_type].reset_index(drop=True)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """A SHA-256 over the tables' content; equal studies hash equal, whatever folder they came from."""
+        """A SHA-256 over the tables' content; equal studies hash equal, whatever folder they came from.
+
+        Computed once per study (seconds at 10,000 patients); a study loaded from its snapshot
+        (:mod:`analysis.snapshot`) comes with it."""
         digest = hashlib.sha256()
         for name, table_schema in zip(("patients", "samples", "variants", "copy_number", "timeline"),
                                       schema.ALL_TABLES, strict=True):

@@ -40,7 +40,7 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     """
     check_security(settings.security, settings.host)
     set_settings(settings)
-    service = service or StudyService(settings.study)
+    service = service or StudyService(settings.study, snapshot_dir=snapshot_dir(settings))
     set_service(service)
     set_analysis_service(AnalysisService(service, AnalysisCache(settings.cache_dir / "results")))
     jobs = DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")))
@@ -63,6 +63,11 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     auth.install(app, settings, on_event=audit.login_events(log))
     http_errors.install(app, settings)
     return app
+
+
+def snapshot_dir(settings: Settings) -> Path:
+    """Where the studies' columnar snapshots are kept: beside the result cache (shared by every worker)."""
+    return settings.cache_dir / "snapshots"
 
 
 def content_security_policy(app: dash.Dash) -> str:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.errors import AnalysisError, StudyValidationError
-from analysis.io.cbioportal import read_study, study_file_fingerprint
+from analysis.io.cbioportal import study_file_fingerprint
+from analysis.snapshot import load_study
 from analysis.study import Study
 from analysis.validation import ValidationReport
 
@@ -28,26 +29,38 @@ class ReloadOutcome:
 
 
 class StudyService:
-    """Holds one study folder's last good :class:`Study` and notices file changes."""
+    """Holds one study folder's last good :class:`Study` and notices file changes.
 
-    def __init__(self, folder: Path) -> None:
+    With a *snapshot_dir* the study is loaded from its columnar snapshot when one matches the folder's
+    files (:mod:`analysis.snapshot`), and snapshotted after a parse; without one it is parsed every time.
+    """
+
+    snapshot_dir: Path | None = None
+
+    def __init__(self, folder: Path, snapshot_dir: Path | None = None) -> None:
         self.folder = Path(folder)
+        self.snapshot_dir = snapshot_dir
         self._lock = threading.Lock()
-        self._study = read_study(self.folder)  # raises: a broken study is refused at start-up
+        self._study = self._read()  # raises: a broken study is refused at start-up
         self._fingerprint = study_file_fingerprint(self.folder)
         gc.freeze()  # the study lives as long as the server: keep it out of every garbage collection
         self.last_reload = ReloadOutcome(ok=True)
 
     @classmethod
-    def from_study(cls, folder: Path, study: Study, fingerprint: str) -> StudyService:
+    def from_study(cls, folder: Path, study: Study, fingerprint: str,
+                   snapshot_dir: Path | None = None) -> StudyService:
         """A service holding a study already read from *folder* (whose files had *fingerprint*)."""
         service = cls.__new__(cls)
         service.folder = Path(folder)
+        service.snapshot_dir = snapshot_dir
         service._lock = threading.Lock()
         service._study = study
         service._fingerprint = fingerprint
         service.last_reload = ReloadOutcome(ok=True)
         return service
+
+    def _read(self) -> Study:
+        return load_study(self.folder, self.snapshot_dir, background_write=True)
 
     @property
     def study(self) -> Study:
@@ -64,7 +77,7 @@ class StudyService:
             if fingerprint == self._fingerprint:
                 return self.last_reload
             try:
-                study = read_study(self.folder)
+                study = self._read()
             except StudyValidationError as exc:
                 self.last_reload = ReloadOutcome(False, str(exc), exc.report)
             except (AnalysisError, OSError) as exc:

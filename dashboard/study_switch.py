@@ -24,11 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from analysis.errors import AnalysisError, InputError, StudyValidationError
-from analysis.io.cbioportal import read_study, study_file_fingerprint
+from analysis.io.cbioportal import study_file_fingerprint
+from analysis.snapshot import load_study
 from analysis.study import Study
 from dashboard.analysis_service import AnalysisService, get_analysis_service, set_analysis_service
 from dashboard.settings import get_settings
-from dashboard.study_service import StudyService, set_service
+from dashboard.study_service import StudyService, get_service, set_service
 
 #: Steps reported by :func:`prepare_study` (the reader has no finer progress hook).
 STEPS = ("checking the folder", "validating and loading the files", "hashing the content", "handing over")
@@ -104,7 +105,7 @@ def prepare_study(text: str, progress: Callable[[int, int, str], None] | None = 
     fingerprint = study_file_fingerprint(folder)
     step(1, f": {_folder_size(folder) / 1e6:.1f} MB")
     try:
-        study = read_study(folder)
+        study = load_study(folder, _snapshot_dir())  # snapshotted here: every server process then loads it fast
     except StudyValidationError as exc:
         report = exc.report
         result.update(message=str(exc), n_errors=len(report.errors), n_warnings=len(report.warnings),
@@ -128,6 +129,14 @@ def prepare_study(text: str, progress: Callable[[int, int, str], None] | None = 
     if progress is not None:
         progress(total, total, "Done")
     return result
+
+
+def _snapshot_dir() -> Path | None:
+    """The open study service's snapshot folder (None when the dashboard keeps no snapshots)."""
+    try:
+        return get_service().snapshot_dir
+    except RuntimeError:
+        return None
 
 
 def _records(report) -> list[dict]:
@@ -176,9 +185,10 @@ def switch_study(text: str | Path, handoff=None, token: str = "") -> StudyServic
     with _switch_lock:
         study = take_handoff(handoff, token, folder)
         if study is not None:
-            service = StudyService.from_study(folder, study, study_file_fingerprint(folder))
+            service = StudyService.from_study(folder, study, study_file_fingerprint(folder), _snapshot_dir())
         else:
-            service = StudyService(folder)  # reads and validates; raises before anything is switched
+            # Reads (from the snapshot when there is one) and validates; raises before anything is switched.
+            service = StudyService(folder, snapshot_dir=_snapshot_dir())
         cache = get_analysis_service().cache
         set_service(service)
         set_analysis_service(AnalysisService(service, cache))

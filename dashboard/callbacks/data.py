@@ -16,7 +16,7 @@ from analysis import ANALYSIS_VERSION
 from analysis.errors import AnalysisError, InputError, StudyValidationError
 from analysis.export import export_zip
 from analysis.resistance import load_knowledge_base
-from dashboard import ids
+from dashboard import ids, shared_study
 from dashboard.analysis_cache import CODE_FINGERPRINT
 from dashboard.analysis_service import get_analysis_service
 from dashboard.components.tables import data_table, export_filename
@@ -105,6 +105,7 @@ def apply_opened_study(result, params_query):
         except (AnalysisError, OSError) as exc:
             result = {**result, "ok": False, "message": str(exc), "n_errors": 0}
         else:
+            shared_study.announce(service.folder)  # every other server process follows before its next request
             name = service.study.meta.name or service.study.meta.study_id
             query = query_string(params_from_store(params_query), {"opened": name})
             href = dash.get_relative_path("/data") + query

@@ -99,10 +99,10 @@ def test_switch_takes_the_handed_over_study_without_reading_again(services, othe
     with diskcache.Cache(str(tmp_path / "handoff")) as handoff:
         result = prepare_study(str(other_study), handoff=handoff)
 
-        def no_read(folder):
+        def no_read(folder, *args, **kwargs):
             raise AssertionError("the study was read a second time")
 
-        monkeypatch.setattr(study_service_module, "read_study", no_read)
+        monkeypatch.setattr(study_service_module, "load_study", no_read)
         new = switch_study(result["folder"], handoff, result["token"])
         assert new.study.meta.study_id == "other" and len(handoff) == 0
         assert new.refresh_if_changed().ok  # unchanged files: nothing re-read

@@ -1,0 +1,78 @@
+"""The production app: the one that gunicorn workers and Celery workers build (no side effects on import).
+
+Settings come from the ``HER2DASH_*`` environment variables (README, "Deploying"); Dash's debug mode
+is never on here.  Every process shares the disk cache and the study snapshots in
+``HER2DASH_CACHE_DIR`` and follows the study opened on the Data page by any process
+(:mod:`dashboard.shared_study`).  With ``HER2DASH_CELERY`` (a Redis URL) background callbacks run on
+Celery workers and analysis results are cached in Redis (:mod:`dashboard.cache_backends`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+from analysis.errors import InputError, StudyValidationError
+from dashboard import shared_study
+from dashboard.cache_backends import celery_url, configure_for_celery
+from dashboard.health import add_health_endpoint
+from dashboard.server import create_app
+from dashboard.settings import parse_settings
+
+
+def pointer_for(settings, redis_url: str | None) -> shared_study.StudyPointer:
+    """Where the open study is announced: a Redis key with a shared Redis, else a file in the cache folder."""
+    if redis_url:
+        import redis
+
+        return shared_study.RedisPointer(redis.Redis.from_url(redis_url))
+    return shared_study.FilePointer(settings.cache_dir)
+
+
+def production_settings():
+    """The environment's settings, debug forced off."""
+    return dataclasses.replace(parse_settings([]), debug=False)
+
+
+def build_app():
+    """The Dash app for the environment's settings, following the shared open-study pointer.
+
+    A refused study prints its validation report and exits with status 2 (gunicorn then stops).
+    """
+    settings = production_settings()
+    redis_url = celery_url()
+    try:
+        app = configure_for_celery(settings, redis_url) if redis_url else create_app(settings)
+    except StudyValidationError as exc:
+        print(f"The study in {settings.study} was refused: {len(exc.report.errors)} error(s).", file=sys.stderr)
+        print(exc.report.format(), file=sys.stderr)
+        raise SystemExit(2) from exc
+    except InputError as exc:
+        print(f"Cannot open the study: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    prepare_for_workers()
+    shared_study.enable(pointer_for(settings, redis_url))
+    shared_study.follow_before_requests(app)
+    add_health_endpoint(app)
+    return app
+
+
+def prepare_for_workers() -> None:
+    """Work every worker would otherwise repeat, done once before gunicorn forks them (they inherit it):
+    the study's content hash (seconds at 10,000 patients; free from a snapshot) and its per-patient index;
+    then the long-lived objects are moved out of the garbage collector's reach, so that collections in
+    the workers do not touch (and un-share) the pages they share with the master."""
+    import gc
+
+    from dashboard.analysis_service import get_analysis_service
+
+    service = get_analysis_service()
+    service.study_hash()
+    service.study.patient_index  # noqa: B018 (a cached property: computed here, inherited by the workers)
+    gc.freeze()
+
+
+def announce_configured_study() -> None:
+    """At server start (gunicorn's master): the configured study is the open one, whatever was announced before."""
+    settings = production_settings()
+    pointer_for(settings, celery_url()).write(settings.study)
