@@ -51,6 +51,7 @@ from analysis.roc import (
     auc_delong,
     cutoff_sweep,
     roc_curve_table,
+    sweep_grid,
     youden_cutoff,
 )
 from analysis.study import Study
@@ -343,7 +344,8 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
         Level of every interval.
     sweep_cutoffs
         Plasma ERBB2 CN cutoffs (copies) of the sweep; default 0.1-copy steps over the
-        observed range plus ``params.plasma_amplification_cn``.
+        observed range plus ``params.plasma_amplification_cn`` (coarser round steps over a range wider
+        than :data:`analysis.roc.MAX_SWEEP_CUTOFFS` steps: the grid is bounded whatever the values).
     tumour_fraction_strata
         Increasing upper bounds (fractions) of the plasma tumour-fraction strata.
 
@@ -564,9 +566,7 @@ def concordance_analysis(study: Study, params: AnalysisParameters | None = None,
     auc = auc_delong(scores, labels, confidence)
     youden = youden_cutoff(scores, labels)
     if sweep_cutoffs is None and len(scores):
-        low, high = np.floor(scores.min() * 10) / 10, np.ceil(scores.max() * 10) / 10
-        grid = np.round(np.arange(low, high + 0.05, 0.1), 10)
-        sweep_cutoffs = np.union1d(grid, [params.plasma_amplification_cn])
+        sweep_cutoffs = sweep_grid(scores, 0.1, include=[params.plasma_amplification_cn])
     sweep = cutoff_sweep(scores, labels, sweep_cutoffs if sweep_cutoffs is not None else [],
                          confidence=confidence)
     caveats += [f"HER2 ROC: {c}" for c in auc.caveats]

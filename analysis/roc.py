@@ -28,6 +28,54 @@ ArrayLike: TypeAlias = Sequence | np.ndarray | pd.Series
 #: Columns of :func:`roc_curve_table`.
 ROC_COLUMNS = ("threshold", "tpr", "fpr", "tp", "fp", "fn", "tn")
 
+#: Most cutoffs one sweep evaluates, whatever the data: grids are bounded by design, not by the values'
+#: range (one implausible value once made a 0.1-copy grid of 20 GiB).
+MAX_SWEEP_CUTOFFS = 400
+
+
+def round_step_up(step: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k at or above *step* (> 0).
+
+    >>> round_step_up(0.1), round_step_up(0.13), round_step_up(3.0), round_step_up(700.0)
+    (0.1, 0.2, 5.0, 1000.0)
+    """
+    magnitude = 10.0 ** math.floor(math.log10(step))
+    for multiple in (1.0, 2.0, 5.0, 10.0):
+        if multiple * magnitude >= step * (1 - 1e-9):
+            return float(multiple * magnitude)
+    return 10.0 * magnitude  # pragma: no cover - the loop always returns
+
+
+def sweep_grid(scores: ArrayLike, step: float, include: Sequence[float] = (),
+               max_points: int = MAX_SWEEP_CUTOFFS) -> np.ndarray:
+    """Cutoffs at multiples of *step* over the range of the finite *scores*, plus *include*.
+
+    At most half of ``max_points`` fine steps are taken from the lowest score up; a range wider than
+    that continues with a coarser round step (1, 2 or 5 x 10^k) for the other half, so the grid never
+    holds more than about ``max_points + len(include)`` cutoffs, whatever the values.
+
+    >>> sweep_grid([1.03, 2.96], 0.5, include=[2.4]).tolist()
+    [1.0, 1.5, 2.0, 2.4, 2.5, 3.0]
+    >>> grid = sweep_grid([0.5, 2.7e8], 0.1)
+    >>> len(grid) <= MAX_SWEEP_CUTOFFS, grid[:3].tolist(), bool(grid[-1] >= 2.7e8)
+    (True, [0.5, 0.6, 0.7], True)
+    """
+    values = np.asarray(scores, dtype=float)
+    values = values[np.isfinite(values)]
+    extra = np.asarray([v for v in include if np.isfinite(v)], dtype=float)
+    if not len(values):
+        return np.unique(extra)
+    low, high = (min(max(float(v), -1e300), 1e300) for v in (values.min(), values.max()))
+    half = max(max_points // 2, 2)
+    first = math.floor(low / step + 1e-9)
+    fine_last = min(math.ceil(high / step - 1e-9), first + half - 1)
+    grid = [np.round(np.arange(first, fine_last + 1, dtype=float) * step, 10)]
+    fine_high = fine_last * step
+    if high > fine_high:
+        coarse = round_step_up(max(step, (high - fine_high) / (half - 1)))
+        grid.append(np.arange(math.ceil(fine_high / coarse), math.ceil(high / coarse) + 1, dtype=float) * coarse)
+    return np.union1d(np.concatenate(grid), extra)
+
 
 def _clean(scores: ArrayLike, labels: ArrayLike, *extra: ArrayLike) -> tuple[np.ndarray, ...]:
     """Float scores and bool labels with incomplete rows dropped; returns (*scores, labels, n_dropped)."""
@@ -317,6 +365,8 @@ def cutoff_sweep(scores: ArrayLike, labels: ArrayLike, cutoffs: ArrayLike | None
     """
     x, y, _ = _clean(scores, labels)
     grid = np.unique(x) if cutoffs is None else np.sort(np.asarray(cutoffs, dtype=float))
+    if len(grid) > MAX_SWEEP_CUTOFFS:  # bounded by design: evenly spaced quantiles of the grid asked for
+        grid = np.unique(np.quantile(grid, np.linspace(0.0, 1.0, MAX_SWEEP_CUTOFFS)))
     rows = []
     for cut in grid:
         called = x >= cut

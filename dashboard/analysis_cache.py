@@ -4,14 +4,25 @@ Results are keyed on (kind, study content hash, analysis version and code
 fingerprint, parameters, extra key parts) — small, explicit values, never DataFrames.  Results live in
 a diskcache on local disk (shared by every worker process of the server) with
 a small in-process LRU in front, so a warm request does not even unpickle.
+
+The disk is a convenience, never a dependency: a cache folder that is deleted, corrupted or full
+while the server runs (or corrupt at start) is set aside and opened afresh, or else bypassed;
+results are then computed again, one warning line is logged per fault (never per request), and
+:attr:`AnalysisCache.notice` says so for the pages.  The in-memory LRU holds at most
+``memory_items`` results and ``memory_bytes`` of pickled size.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
+import logging
+import pickle
+import sqlite3
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
@@ -23,6 +34,14 @@ import diskcache
 from analysis import ANALYSIS_VERSION
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+#: Faults of the disk cache that are survived by recomputation (sqlite: corrupt or full; OS: deleted, full).
+DISK_FAULTS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, EOFError, pickle.UnpicklingError)
+
+#: Default byte budget of the in-memory LRU (pickled size of the results it holds).
+MEMORY_BYTES = 256 << 20
 
 
 def code_fingerprint() -> str:
@@ -55,15 +74,91 @@ class AnalysisCache:
     computed (used by tests and benchmarks to tell a hit from a miss).
     """
 
-    def __init__(self, directory: str | Path, memory_items: int = 16, size_limit_bytes: int = 2 << 30) -> None:
-        Path(directory).mkdir(parents=True, exist_ok=True)
+    def __init__(self, directory: str | Path, memory_items: int = 16, size_limit_bytes: int = 2 << 30,
+                 memory_bytes: int = MEMORY_BYTES) -> None:
         self.directory = Path(directory)
-        self.disk = diskcache.Cache(str(directory), size_limit=size_limit_bytes)
+        self.size_limit_bytes = size_limit_bytes
         self.memory_items = memory_items
+        self.memory_bytes = memory_bytes
         self._memory: OrderedDict[str, Any] = OrderedDict()
+        self._sizes: dict[str, int] = {}
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self.computations: Counter[str] = Counter()
+        self.notice: str | None = None
+        self._frozen_at_compaction = 0
+        self.disk = self._open_disk()
+
+    # ------------------------------------------------------------------ the disk, and its faults
+    def _open_disk(self) -> diskcache.Cache:
+        """The disk cache at :attr:`directory`; a folder that cannot be opened (corrupt) is set aside first."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            return diskcache.Cache(str(self.directory), size_limit=self.size_limit_bytes)
+        except DISK_FAULTS as exc:
+            self._disk_fault("could not be opened", exc)
+            self._set_aside()
+            self.directory.mkdir(parents=True, exist_ok=True)
+            return diskcache.Cache(str(self.directory), size_limit=self.size_limit_bytes)
+
+    def _set_aside(self) -> None:
+        """Move an unusable cache folder out of the way (kept for inspection, never deleted here)."""
+        if self.directory.exists():
+            aside = self.directory.with_name(f"{self.directory.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+            self.directory.rename(aside)
+            log.warning("result cache folder %s set aside as %s", self.directory, aside.name)
+
+    def _disk_fault(self, what: str, exc: BaseException) -> None:
+        """Record a disk fault: one log line and a notice, only when the fault is new."""
+        full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "full" in str(exc).lower()
+        reason = "the disk is full" if full else f"{type(exc).__name__}: {exc}"
+        notice = (f"The result cache on disk ({self.directory}) {what} ({reason}); results are being computed "
+                  "again, which is slower. Nothing shown is affected.")
+        if notice != self.notice:
+            log.warning("result cache %s %s (%s); recomputing", self.directory, what, reason)
+        self.notice = notice
+
+    def _reopen_disk(self) -> None:
+        """After a fault: open the folder again (recreated if deleted, set aside first if corrupt)."""
+        try:
+            self.disk.close()
+        except DISK_FAULTS:
+            pass
+        try:
+            if self.directory.is_dir():
+                probe = diskcache.Cache(str(self.directory), size_limit=self.size_limit_bytes)
+                probe.get("__probe__", retry=True)  # a corrupt database fails here
+                self.disk = probe
+                return
+        except DISK_FAULTS:
+            try:
+                self._set_aside()
+            except OSError:
+                return
+        try:
+            self.disk = self._open_disk()
+        except DISK_FAULTS:
+            pass  # still unusable (e.g. full): keep bypassing the disk; the notice stays
+
+    def _disk_get(self, key: str) -> Any:
+        try:
+            found = self.disk.get(key, default=_MISSING, retry=True)
+        except DISK_FAULTS as exc:
+            self._disk_fault("could not be read", exc)
+            self._reopen_disk()
+            return _MISSING
+        return found
+
+    def _disk_set(self, key: str, value: Any) -> None:
+        try:
+            self.disk.set(key, value, retry=True)
+        except DISK_FAULTS as exc:
+            self._disk_fault("could not be written", exc)
+            self._reopen_disk()
+        else:
+            if self.notice is not None:
+                log.warning("result cache %s works again", self.directory)
+                self.notice = None
 
     def get(self, kind: str, study_hash: str, params: Any, compute: Callable[[], T], *extra: Any) -> T:
         """The cached result for this key, computing (once, even under concurrent requests) on a miss."""
@@ -77,22 +172,40 @@ class AnalysisCache:
             found = self._from_memory(key)
             if found is not _MISSING:
                 return found
-            found = self.disk.get(key, default=_MISSING, retry=True)
+            found = self._disk_get(key)
             if found is _MISSING:
                 found = compute()
                 self.computations[kind] += 1
-                self.disk.set(key, found, retry=True)
+                self._disk_set(key, found)
             self._remember(key, found)
             return found
 
     def contains(self, key: str) -> bool:
         """True when *key* (from :func:`cache_key`) is in memory or on disk."""
-        return self._from_memory(key) is not _MISSING or key in self.disk
+        if self._from_memory(key) is not _MISSING:
+            return True
+        try:
+            return key in self.disk
+        except DISK_FAULTS as exc:
+            self._disk_fault("could not be read", exc)
+            self._reopen_disk()
+            return False
 
     def clear(self) -> None:
         with self._lock:
             self._memory.clear()
-        self.disk.clear(retry=True)
+            self._sizes.clear()
+        try:
+            self.disk.clear(retry=True)
+        except DISK_FAULTS as exc:
+            self._disk_fault("could not be cleared", exc)
+            self._reopen_disk()
+
+    @property
+    def memory_used_bytes(self) -> int:
+        """Pickled size of the results held in memory (bytes)."""
+        with self._lock:
+            return sum(self._sizes.values())
 
     def _from_memory(self, key: str) -> Any:
         with self._lock:
@@ -102,15 +215,46 @@ class AnalysisCache:
         return _MISSING
 
     def _remember(self, key: str, value: Any) -> None:
+        """Keep *value* in the in-memory LRU, within ``memory_items`` and ``memory_bytes``."""
+        size = _pickled_size(value)
+        if size > self.memory_bytes:
+            return  # larger than the whole budget: served from disk (or recomputed) each time
         with self._lock:
             self._memory[key] = value
+            self._sizes[key] = size
             self._memory.move_to_end(key)
-            while len(self._memory) > self.memory_items:
-                self._memory.popitem(last=False)
-        # Long-lived results go to the garbage collector's permanent generation: otherwise every full
-        # collection walks the whole cohort's tables and a warm request now and then takes 100+ ms
-        # longer (measured on 10,000 patients).  Plain reference counting still frees evicted results.
-        gc.freeze()
+            while len(self._memory) > self.memory_items or sum(self._sizes.values()) > self.memory_bytes:
+                evicted, _ = self._memory.popitem(last=False)
+                self._sizes.pop(evicted, None)
+            self._key_locks = {k: lock for k, lock in self._key_locks.items() if k in self._memory or lock.locked()}
+        self._freeze_long_lived()
+
+    def _freeze_long_lived(self) -> None:
+        """Move long-lived results to the garbage collector's permanent generation, within a bound.
+
+        Otherwise every full collection walks the whole cohort's tables and a warm request now and then
+        takes 100+ ms longer (measured on 10,000 patients).  But a frozen object is never collected, and an
+        evicted result (or a request's garbage frozen with it) that holds a reference cycle leaked ~36 MB
+        per 100 parameter sets: so the frozen set is compacted (unfrozen, collected, frozen again) whenever
+        it has doubled since the last compaction.
+        """
+        frozen = gc.get_freeze_count()
+        if frozen > 2 * self._frozen_at_compaction + 100_000:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            self._frozen_at_compaction = gc.get_freeze_count()
+        else:
+            gc.collect(1)  # the young garbage of this request is not frozen with the result
+            gc.freeze()
+
+
+def _pickled_size(value: Any) -> int:
+    """Bytes of *value* pickled (what the disk holds), a fair measure of what it holds in memory."""
+    try:
+        return len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return 0
 
 
 class _Missing:

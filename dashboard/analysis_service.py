@@ -65,7 +65,8 @@ class AnalysisService:
             for prefix, folder in folders:
                 if folder.is_dir():
                     for path in sorted(folder.glob("*kb*.tsv")):
-                        if path.is_file():
+                        # Regular files inside the folder only: no link out of it, no pipe or device.
+                        if path.is_file() and path.resolve().is_relative_to(folder.resolve()):
                             choices[f"{prefix}:{path.name}"] = path.resolve()
             self._kb_choices = (stamp, choices)
         return dict(self._kb_choices[1])

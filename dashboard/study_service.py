@@ -8,6 +8,7 @@ dashboard keeps serving the last good data.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from analysis.io.cbioportal import study_file_fingerprint
 from analysis.snapshot import load_study
 from analysis.study import Study
 from analysis.validation import ValidationReport
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,23 +73,42 @@ class StudyService:
 
     def refresh_if_changed(self) -> ReloadOutcome:
         """Re-read the folder if any file changed; on failure keep the last good study."""
-        fingerprint = study_file_fingerprint(self.folder) if self.folder.is_dir() else ""
+        fingerprint = self._current_fingerprint()
         if fingerprint == self._fingerprint:
             return self.last_reload
         with self._lock:
             if fingerprint == self._fingerprint:
                 return self.last_reload
-            try:
-                study = self._read()
-            except StudyValidationError as exc:
-                self.last_reload = ReloadOutcome(False, str(exc), exc.report)
-            except (AnalysisError, OSError) as exc:
-                self.last_reload = ReloadOutcome(False, str(exc))
-            else:
-                self._study = study
-                self.last_reload = ReloadOutcome(ok=True)
+            outcome = self._reload()
+            if not outcome.ok and outcome.message != self.last_reload.message:
+                # One line per change of the folder, never per request; no patient data in the log.
+                log.warning("study %s changed and could not be read; the last good study is kept: %s",
+                            self.folder.name, outcome.message.splitlines()[0][:300])
+            self.last_reload = outcome
             self._fingerprint = fingerprint
         return self.last_reload
+
+    def _current_fingerprint(self) -> str:
+        """The folder's file fingerprint; "" when it is gone or cannot be listed (a fault, handled by reload)."""
+        try:
+            return study_file_fingerprint(self.folder) if self.folder.is_dir() else ""
+        except OSError:
+            return "unlistable"
+
+    def _reload(self) -> ReloadOutcome:
+        """Read the folder again; any failure, expected or not, is an outcome, never an exception."""
+        try:
+            study = self._read()
+        except StudyValidationError as exc:
+            return ReloadOutcome(False, str(exc), exc.report)
+        except (AnalysisError, OSError) as exc:
+            return ReloadOutcome(False, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not blank the running dashboard
+            log.exception("unexpected error re-reading study %s", self.folder.name)
+            return ReloadOutcome(False, f"the study files could not be read ({type(exc).__name__}); "
+                                 "the last good version is kept")
+        self._study = study
+        return ReloadOutcome(ok=True)
 
 
 _service: StudyService | None = None

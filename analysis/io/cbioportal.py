@@ -75,6 +75,8 @@ STATUS_WORDS = {
     "RECURRED": True, "RECURRED/PROGRESSED": True, "EVENT": True, "YES": True, "TRUE": True,
 }
 #: Time values that mean "not known" rather than a number.
+#: Longest survival time read as a measurement (100 years); a larger value (a typo, 1e308) is missing.
+MAX_SURVIVAL_MONTHS = 1200.0
 UNKNOWN_TIMES = frozenset({"UNKNOWN", "INF", "-INF", "+INF", "INFINITY", "-INFINITY", "NOT KNOWN", "UNK"})
 TRASTUZUMAB_NAMES = ("TRASTUZUMAB", "HERCEPTIN")
 
@@ -169,6 +171,12 @@ def _survival_time(raw: RawTable, column: str | None, report: ValidationReport) 
     if unknown.any():
         _count_rows(report, raw, column, unknown, "time not known (UNKNOWN / Inf): missing, the patient is "
                     "left out of survival analyses of this endpoint")
+    implausible = numbers.abs() > MAX_SURVIVAL_MONTHS
+    if implausible.any():
+        _count_rows(report, raw, column, implausible, f"implausible time (beyond {MAX_SURVIVAL_MONTHS:g} months): "
+                    "missing, the patient is left out of survival analyses of this endpoint",
+                    f"at most {MAX_SURVIVAL_MONTHS:g} months")
+        unknown = unknown | implausible
     _bad_rows(report, raw, column, bad, "a number of months", what="not a number:")
     return numbers.where(~unknown)
 
@@ -377,6 +385,7 @@ def _read_cna_matrix(path: Path, report: ValidationReport, known_samples: set[st
     else:
         expected = "a number"
     n_samples = len(sample_cols)
+    numbers = _implausible_copy_number_as_missing(report, raw, numbers, kind, sample_cols)
     bad_positions = np.flatnonzero(bad.to_numpy())
     for pos in bad_positions[:MAX_MESSAGES_PER_COLUMN]:
         row, col = divmod(int(pos), n_samples)
@@ -408,6 +417,36 @@ def _read_cna_matrix(path: Path, report: ValidationReport, known_samples: set[st
         "value": numbers.where(~bad).to_numpy(),
     })
     return out[out["gene"].notna() & out["value"].notna()].reset_index(drop=True)
+
+
+#: Largest |log2 copy ratio| read as a measurement: 2^10 x diploid is 2,048 copies, beyond any amplicon
+#: reported (ERBB2 reaches about 100 copies in tissue).  A larger value (a typo, 1e308) is missing.
+MAX_ABS_LOG2_RATIO = 10.0
+#: Largest absolute copy number read as a measurement (the same bound, in copies).
+MAX_COPY_NUMBER = 2.0 * 2.0 ** MAX_ABS_LOG2_RATIO
+
+
+def _implausible_copy_number_as_missing(report: ValidationReport, raw: RawTable, numbers: pd.Series, kind: str,
+                                        sample_cols: list[str]) -> pd.Series:
+    """Log2 ratios beyond +/-:data:`MAX_ABS_LOG2_RATIO` (continuous copy number above :data:`MAX_COPY_NUMBER`)
+    become missing, with one warning counting them and naming the first lines: one such value would
+    otherwise dominate every copy-number statistic, axis and cutoff grid."""
+    if kind == "log2":
+        implausible, bound = numbers.abs() > MAX_ABS_LOG2_RATIO, f"a log2 copy ratio within +/-{MAX_ABS_LOG2_RATIO:g}"
+    elif kind == "continuous":
+        implausible, bound = numbers > MAX_COPY_NUMBER, f"a copy number of at most {MAX_COPY_NUMBER:g}"
+    else:
+        return numbers
+    positions = np.flatnonzero(implausible.to_numpy())
+    if len(positions):
+        rows = sorted({int(raw.lines[int(p) // len(sample_cols)]) for p in positions})
+        shown = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
+        first_row, first_col = divmod(int(positions[0]), len(sample_cols))
+        report.warning(raw.name, rows[0] if len(rows) == 1 else None, sample_cols[first_col] if len(positions) == 1
+                       else None, f"{len(positions)} implausible copy-number value(s) (e.g. "
+                       f"{raw.frame[sample_cols[first_col]].iloc[first_row]!r} for sample "
+                       f"{sample_cols[first_col]}): treated as missing (line(s) {shown})", bound)
+    return numbers.where(~implausible)
 
 
 def _read_cna_long(path: Path, report: ValidationReport, known_samples: set[str]) -> pd.DataFrame:

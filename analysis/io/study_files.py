@@ -16,7 +16,9 @@ or why it was not read. Nothing in the folder is ignored in silence.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,15 +149,71 @@ class StudyFiles:
         return path.relative_to(self.folder).as_posix()
 
 
-def read_meta(path: Path) -> dict[str, str]:
-    """Parse a ``meta_*.txt`` file (``key: value`` lines).
+#: Largest meta or case-list file read (bytes); real ones are a few kB (a case list of 100,000 ids ~ 2 MB).
+MAX_META_BYTES = 16 << 20
+
+
+def read_small_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of *path*, which must be a regular file of at most *limit* bytes.
+
+    Opened without blocking and checked on the open descriptor, so a pipe (FIFO) never hangs the
+    reader and a link to ``/dev/zero`` is never read.
 
     Raises
     ------
     InputError
-        The file is not UTF-8 text (the line is named).
+        Not a regular file, or larger than *limit*.
     """
-    data = Path(path).read_bytes()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(f"cannot be opened ({exc.strerror})", path=str(path)) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("not a regular file (a pipe, device or socket); not opened", path=str(path))
+        if info.st_size > limit:
+            raise InputError(f"{info.st_size:,} bytes, more than the {limit:,} a file of this kind may have; "
+                             "not read", path=str(path))
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"more than the {limit:,} bytes a file of this kind may have; not read", path=str(path))
+    return data
+
+
+def unsafe_file_reason(folder: Path, path: Path) -> str | None:
+    """Why *path* (in the study *folder*) must not be opened, or None.
+
+    Once links are resolved the file must lie inside the folder and be a regular file: a link to a
+    file elsewhere, a pipe (FIFO), a device (``/dev/zero``) or a socket is listed, never opened.
+    """
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "a broken link: not opened"
+    if not resolved.is_relative_to(folder.resolve()):
+        return "a link to a file outside the study folder: not opened"
+    try:
+        mode = resolved.stat().st_mode
+    except OSError:
+        return "cannot be inspected: not opened"
+    if stat.S_ISDIR(mode):
+        return None
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, device or socket): not opened"
+    return None
+
+
+def read_meta(path: Path) -> dict[str, str]:
+    """Parse a ``meta_*.txt`` file (``key: value`` lines); only a regular file of at most
+    :data:`MAX_META_BYTES` is read.
+
+    Raises
+    ------
+    InputError
+        The file is not UTF-8 text (the line is named), not a regular file, or too large.
+    """
+    data = read_small_regular_file(Path(path), MAX_META_BYTES)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -234,6 +292,7 @@ def locate_study_files(folder: Path, report: ValidationReport) -> StudyFiles:
             files.paths.setdefault(role, []).append(path)
         claimed[path] = FileEntry(_relative(folder, path), role, found_by, reason)
 
+    _claim_unsafe_files(folder, report, claim)
     _claim_meta_files(folder, files, report, claim)
     _claim_by_name(folder, claimed, claim)
     _claim_case_lists(folder, claim)
@@ -245,16 +304,36 @@ def locate_study_files(folder: Path, report: ValidationReport) -> StudyFiles:
     return files
 
 
+def _claim_unsafe_files(folder: Path, report: ValidationReport, claim) -> list[Path]:
+    """Links out of the folder, pipes, devices and sockets: listed as not read (a warning each), never opened."""
+    candidates = list(folder.iterdir())
+    case_dir = folder / "case_lists"
+    if case_dir.is_dir() and unsafe_file_reason(folder, case_dir) is None:
+        candidates += list(case_dir.iterdir())
+    elif case_dir.exists():
+        candidates.append(case_dir)
+    unsafe = []
+    for path in sorted(candidates):
+        if path.name.startswith("."):
+            continue
+        reason = unsafe_file_reason(folder, path)
+        if reason is not None:
+            report.warning(_relative(folder, path), None, None, reason)
+            claim(path, None, "-", reason)
+            unsafe.append(path)
+    return unsafe
+
+
 def _claim_meta_files(folder: Path, files: StudyFiles, report: ValidationReport, claim) -> None:
     meta_study = folder / "meta_study.txt"
-    if meta_study.is_file():
+    if meta_study.is_file() and unsafe_file_reason(folder, meta_study) is None:
         files.meta_study = _read_meta_reported(meta_study, report)
         claim(meta_study, "meta", "name", "study identifier, name and description")
     else:
         report.warning("meta_study.txt", None, None, "no meta_study.txt; the folder name is used as study id")
     # cBioPortal takes every .txt file with "meta" in its name as a meta file (brca_tcga_meta_cna_seg.txt).
     for meta_path in sorted(p for p in folder.glob("*.txt") if "meta" in p.name.lower()):
-        if meta_path == meta_study:
+        if meta_path == meta_study or unsafe_file_reason(folder, meta_path) is not None:
             continue
         meta = _read_meta_reported(meta_path, report)
         if not meta:
@@ -284,7 +363,8 @@ def _claim_meta_files(folder: Path, files: StudyFiles, report: ValidationReport,
             continue
         files.meta_of[data_path] = meta
         annotations = meta.get("pd_annotations_filename")
-        if annotations and (folder / annotations).is_file():
+        if (annotations and (folder / annotations).is_file()
+                and unsafe_file_reason(folder, folder / annotations) is None):
             claim(folder / annotations, None, f"meta file {meta_path.name}",
                   "driver annotations (pd_annotations_filename): not a data type this tool uses")
         if role is not None:
@@ -332,7 +412,7 @@ def _claim_by_name(folder: Path, claimed: dict[Path, FileEntry], claim) -> None:
 
 def _claim_case_lists(folder: Path, claim) -> None:
     case_dir = folder / "case_lists"
-    if case_dir.is_dir():
+    if case_dir.is_dir() and unsafe_file_reason(folder, case_dir) is None:
         for path in sorted(case_dir.glob("*.txt")):
             claim(path, "case_list", "case_lists/ folder")
 
@@ -359,4 +439,5 @@ def _unknown_reason(folder: Path, path: Path) -> str:
     return "no meta file names it and neither its name nor its header is one this tool reads"
 
 
-__all__ = ["FileEntry", "StudyFiles", "locate_study_files", "read_meta", "ROLE_LABELS", "first_header"]
+__all__ = ["FileEntry", "StudyFiles", "locate_study_files", "read_meta", "ROLE_LABELS", "first_header",
+           "read_small_regular_file", "unsafe_file_reason", "MAX_META_BYTES"]
