@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             if i % args.every == 0 or i in (100, 1000):
                 rss = rss_mb()
                 marks.append((i, rss))
+                lru_mb = getattr(service.cache, "memory_used_bytes", 0) / 1e6
                 print(f"after {i:5d} distinct parameter sets: RSS {rss:6.0f} MB, in-memory LRU "
-                      f"{getattr(service.cache, 'memory_used_bytes', 0) / 1e6:5.1f} MB, frozen objects {gc.get_freeze_count():,}, "
+                      f"{lru_mb:5.1f} MB, frozen objects {gc.get_freeze_count():,}, "
                       f"{time.perf_counter() - start:5.0f} s", flush=True)
         by_set = dict(marks)
         if 100 in by_set and args.sets in by_set:

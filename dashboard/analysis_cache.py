@@ -14,6 +14,7 @@ results are then computed again, one warning line is logged per fault (never per
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import hashlib
@@ -120,10 +121,8 @@ class AnalysisCache:
 
     def _reopen_disk(self) -> None:
         """After a fault: open the folder again (recreated if deleted, set aside first if corrupt)."""
-        try:
+        with contextlib.suppress(*DISK_FAULTS):
             self.disk.close()
-        except DISK_FAULTS:
-            pass
         try:
             if self.directory.is_dir():
                 probe = diskcache.Cache(str(self.directory), size_limit=self.size_limit_bytes)
@@ -135,10 +134,9 @@ class AnalysisCache:
                 self._set_aside()
             except OSError:
                 return
-        try:
+        # Still unusable (e.g. full): keep bypassing the disk; the notice stays.
+        with contextlib.suppress(*DISK_FAULTS):
             self.disk = self._open_disk()
-        except DISK_FAULTS:
-            pass  # still unusable (e.g. full): keep bypassing the disk; the notice stays
 
     def _disk_get(self, key: str) -> Any:
         try:

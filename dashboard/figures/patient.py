@@ -181,6 +181,8 @@ def _copy_number_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, mar
                        params: AnalysisParameters) -> None:
     """Observed plasma ERBB2 CN, the amplification cutoff, and the nadir, rise and lead time."""
     row, legend = panels.row("cn"), panels.legend("cn")
+    if row is None:
+        return
     if len(draws):
         hover = [f"{_esc(sid)}<br>day {day:g}<br>ERBB2 {cn:.2f} copies<br>tumour fraction {_pct(tf)}"
                  for sid, day, cn, tf in zip(draws["sample_id"], draws["draw_day"], draws["erbb2_cn"],
@@ -195,16 +197,16 @@ def _copy_number_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, mar
                   annotation_position="bottom right", annotation_font_color=SUBTLE, row=row, col=1)
     top = float(np.nanmax([draws["erbb2_cn"].max() if len(draws) else 0, params.plasma_amplification_cn]))
     fig.update_yaxes(title_text="copies", row=row, col=1, range=[0, top * 1.3 + 0.3])
-    if marks.nadir_day is not None:
+    if marks.nadir_day is not None and marks.nadir_cn is not None:
         _mark(fig, row, marks.nadir_day, marks.nadir_cn, "nadir",
               f"nadir {copies_text(marks.nadir_cn)} copies, day {day_text(marks.nadir_day)}", "triangle-down", 34)
-    if marks.rise_day is not None:
+    if marks.rise_day is not None and marks.rise_cn is not None:
+        threshold = "" if marks.rise_threshold is None else copies_text(marks.rise_threshold)
         _mark(fig, row, marks.rise_day, marks.rise_cn, "rise",
               f"rise to {copies_text(marks.rise_cn)} copies, day {day_text(marks.rise_day)}", "star", -24,
-              hover=f"first draw at or above nadir + max(0.5, 0.5 x (nadir - 2)) = "
-                    f"{copies_text(marks.rise_threshold)} copies")
+              hover=f"first draw at or above nadir + max(0.5, 0.5 x (nadir - 2)) = {threshold} copies")
     if marks.rise_day is not None and marks.progression_day is not None and marks.lead_time_days is not None:
-        _lead_time(fig, row, marks, top * 1.22 + 0.2)
+        _lead_time(fig, row, marks.rise_day, marks.progression_day, marks.lead_time_days, top * 1.22 + 0.2)
 
 
 def _mark(fig: go.Figure, row: int, day: float, cn: float, name: str, text: str, symbol: str, ay: int,
@@ -219,16 +221,15 @@ def _mark(fig: go.Figure, row: int, day: float, cn: float, name: str, text: str,
                        font=dict(size=12, color=INK), bgcolor="rgba(255,255,255,0.85)", row=row, col=1)
 
 
-def _lead_time(fig: go.Figure, row: int, marks: Her2Marks, y: float) -> None:
-    """A bracket from the rise to the progression scan, labelled with the lead time."""
-    days = marks.lead_time_days
+def _lead_time(fig: go.Figure, row: int, rise_day: float, progression_day: float, days: float, y: float) -> None:
+    """A bracket from the rise to the progression scan, labelled with the lead time (days)."""
     label = (f"lead time {day_text(days)} days" if days > 0 else "rise on the day of progression" if days == 0
              else f"rise {day_text(-days)} days after progression")
-    fig.add_annotation(x=marks.progression_day, y=y, ax=marks.rise_day, ay=y, axref=_axis("x", row),
+    fig.add_annotation(x=progression_day, y=y, ax=rise_day, ay=y, axref=_axis("x", row),
                        ayref=_axis("y", row), xref=_axis("x", row), yref=_axis("y", row), showarrow=True,
                        arrowhead=2, arrowside="end+start", arrowcolor=SERIES["progression"], arrowwidth=1.5,
                        text="", name="lead-time-bracket")
-    fig.add_annotation(x=(marks.rise_day + marks.progression_day) / 2, y=y, text=label, name="lead time",
+    fig.add_annotation(x=(rise_day + progression_day) / 2, y=y, text=label, name="lead time",
                        showarrow=False, yanchor="bottom", font=dict(size=12, color=SERIES["progression"]),
                        row=row, col=1)
 
