@@ -3,6 +3,7 @@
 URL = "url"
 PAGE_CONTENT = "page-content"
 STUDY_ALERT = "study-alert"
+CACHE_NOTICE = "cache-notice"
 
 OVERVIEW_COUNTS = "overview-counts"
 OVERVIEW_SAMPLES_TABLE = "overview-samples-table"

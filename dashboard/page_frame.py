@@ -27,6 +27,14 @@ def study_alert() -> html.Div | None:
     ])
 
 
+def cache_notice() -> html.Div | None:
+    """Says so when the result cache on disk is deleted, damaged or full (results are recomputed)."""
+    notice = getattr(get_analysis_service().cache, "notice", None)
+    if not notice:
+        return None
+    return html.Div(notice, id=ids.CACHE_NOTICE, className="alert alert-warning", role="status")
+
+
 def cohort_progress() -> html.Div:
     """Progress of the whole-cohort analysis; hidden while results are ready."""
     return html.Div(id=ids.COHORT_PROGRESS, className="cohort-progress", hidden=True, children=[
@@ -55,6 +63,7 @@ def page_frame(title: str, query: dict, *children, needs_cohort: bool = True, pa
     parsed = params_from_query(query, knowledge_bases)
     return html.Div([
         study_alert(),
+        cache_notice(),
         parameter_panel(parsed, knowledge_bases),
         cohort_progress() if needs_cohort else None,
         html.Div(id=ids.COHORT_ERROR) if needs_cohort else None,

@@ -7,13 +7,13 @@ import pkgutil
 from pathlib import Path
 
 import dash
-import diskcache
 from dash import DiskcacheManager
 
 import dashboard.callbacks
 from dashboard import audit, auth, http_errors
 from dashboard.analysis_cache import AnalysisCache
 from dashboard.analysis_service import AnalysisService, set_analysis_service
+from dashboard.disk_cache import SelfHealingCache
 from dashboard.layout import shell
 from dashboard.security_settings import check_security
 from dashboard.settings import PROJECT_ROOT, Settings, set_settings
@@ -43,7 +43,7 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     service = service or StudyService(settings.study, snapshot_dir=snapshot_dir(settings))
     set_service(service)
     set_analysis_service(AnalysisService(service, AnalysisCache(settings.cache_dir / "results")))
-    jobs = DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")))
+    jobs = DiskcacheManager(SelfHealingCache(str(settings.cache_dir / "jobs")))
     app = dash.Dash(
         __name__,
         use_pages=True,

@@ -43,6 +43,7 @@ def register(app) -> None:
         Input(ids.PATIENT_SEARCH_GO, "n_clicks"),
         Input(ids.PATIENT_SEARCH, "value"),
         Input(PAGES_LOCATION, "pathname"),
-        State(ids.PARAMS, "data"),
+        # The parameter store is part of each page's content, which is not there yet on the first load.
+        State(ids.PARAMS, "data", allow_optional=True),
         prevent_initial_call=True,
     )(search_patients)

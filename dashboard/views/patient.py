@@ -11,6 +11,7 @@ from analysis.patient import PatientAnalysis
 from analysis.resistance import sv_label
 from analysis.trajectory import NOT_FOLLOWED
 from analysis.tumour_fraction import tumour_fraction_exclusion
+from analysis.wording import TIMEPOINT_NAMES, timepoint_name
 from dashboard.labels import FOLLOW_UP_NAMES, pathway_name
 
 #: At most this many VAF tracks on the patient timeline (the ones that matter first).
@@ -119,6 +120,7 @@ def alteration_table(patient: PatientAnalysis) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     table = pd.concat(rows, ignore_index=True)
+    table["timepoint"] = table["timepoint"].map(timepoint_name, na_action="ignore")
     table["depth"] = table["depth"].astype("Int64")
     table["supporting_reads"] = table.get("supporting_reads", pd.Series(np.nan, index=table.index)).astype("Int64")
     # Mutations and copy number support a call by gene; a structural variant by its own evidence text.
@@ -230,10 +232,16 @@ EVIDENCE_LABELS = {
 }
 
 
+def _timepoint_in_text(code: str) -> str:
+    """A timepoint inside a phrase: known ones in lower case ("baseline"), unknown codes as they are."""
+    return timepoint_name(code).lower() if code in TIMEPOINT_NAMES else str(code)
+
+
 def draw_options(patient: PatientAnalysis) -> list[dict]:
-    """Dropdown options: every sample, by day ("P001-B0 - plasma, BASELINE, day -3"), then "all samples"."""
+    """Dropdown options: every sample, by day ("P001-B0 - plasma, baseline, day -3"), then "all samples"."""
     samples = patient.samples
-    options = [{"label": f"{sid} - {stype}, {tp}, day {day:g}", "value": sid}
+    options = [{"label": f"{sid} - {stype}, {_timepoint_in_text(tp)}, day {day:g}",
+                "value": sid}
                for sid, stype, tp, day in zip(samples["sample_id"], samples["sample_type"].fillna("?"),
                                               samples["timepoint"].fillna("?"), samples["collection_day"],
                                               strict=True)]

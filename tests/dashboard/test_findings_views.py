@@ -82,7 +82,7 @@ def test_resistance_findings_are_the_resistance_page(demo):
         assert finding.value == f"{row['percent']} ({row['of_progressors']})"
         assert finding.ci_text == row["ci"]
     enrichment = resistance_views.enrichment_table(cohort.resistance)
-    row = enrichment[(enrichment["level"] == "gene") & (enrichment["mechanism"] == "PIK3CA")].iloc[0]
+    row = enrichment[(enrichment["level"] == "Gene") & (enrichment["mechanism"] == "PIK3CA")].iloc[0]
     finding = by_key["pik3ca_enrichment"]
     assert finding.value == f"{row['innate']} vs {row['acquired']}"
     assert finding.p_text == row["p_value"] and finding.p_value == row["p_exact"]

@@ -11,6 +11,7 @@ from selenium.webdriver.common.keys import Keys
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
+from tests.dashboard.dropdown import choose_option
 
 pytestmark = pytest.mark.browser
 
@@ -98,22 +99,25 @@ def test_draw_defaults_to_progression_goes_into_the_url_and_copy_link_copies_the
     dash_duo, truth = demo_app
     pid = "P033" if truth["P033"]["progressed"] else next(p for p, t in sorted(truth.items()) if t["progressed"])
     progression = truth[pid]["progression_sample_id"]
-    dash_duo.driver.execute_cdp_cmd("Browser.grantPermissions", {
-        "origin": dash_duo.server_url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/patient/{pid}?cutoff=2.6")
     _wait(lambda: _query(dash_duo).get("draw") == progression)
     dash_duo.wait_for_contains_text("#patient-alterations", progression, timeout=20)
     # Choose the baseline draw: the URL follows, and the exact URL is what "Copy link" copies.
     baseline = truth[pid]["baseline_sample_id"]
     day = truth[pid]["plasma_samples"][baseline]["collection_day"]
-    dash_duo.select_dcc_dropdown("#patient-draw-select", value=f"{baseline} - plasma, BASELINE, day {day:g}")
+    choose_option(dash_duo, "#patient-draw-select", f"{baseline} - plasma, baseline, day {day:g}")
     _wait(lambda: _query(dash_duo).get("draw") == baseline)
     assert _query(dash_duo)["cutoff"] == "2.6"
     view = dash_duo.driver.current_url
+    # Headless Chromium has no focused window to own the system clipboard: record what the page hands
+    # to the Clipboard API instead (dcc.Clipboard writes plain text with navigator.clipboard.writeText).
+    dash_duo.driver.execute_script(
+        "window.__copied = null; navigator.clipboard.writeText = t => { window.__copied = t; "
+        "return Promise.resolve(); };")
     dash_duo.find_element("#patient-copy-link").click()
     dash_duo.wait_for_contains_text("#patient-copy-status", "copied", timeout=10)
-    copied = dash_duo.driver.execute_async_script(
-        "const done = arguments[0]; navigator.clipboard.readText().then(done, e => done('error: ' + e));")
+    _wait(lambda: dash_duo.driver.execute_script("return window.__copied;") is not None)
+    copied = dash_duo.driver.execute_script("return window.__copied;")
     assert copied == view
     # Opening the copied link shows the same view: the baseline draw's alterations.
     dash_duo.wait_for_page(url=copied)

@@ -47,7 +47,7 @@ def test_alteration_table_lists_each_draws_structural_variants_and_marks_the_sup
     sv = table[table["supporting_reads"].notna()].set_index("gene")
     assert sv.index.tolist() == ["FGFR2-TACC2", "BRCA2", "ZNF207-erbb2"]  # by day, then type and gene
     fusion = sv.loc["ZNF207-erbb2"]
-    assert fusion["sample_id"] == "P1-D2" and fusion["timepoint"] == "PROGRESSION" and fusion["day"] == 167
+    assert fusion["sample_id"] == "P1-D2" and fusion["timepoint"] == "Progression" and fusion["day"] == 167
     assert fusion["alteration"] == "FUSION: ZNF207-ERBB2 fusion" and fusion["supporting_reads"] == 25
     assert fusion["mechanism"] == "HER family"
     assert sv.loc["FGFR2-TACC2", "alteration"] == "FUSION: FGFR2-TACC2 fusion"

@@ -6,6 +6,7 @@ import pytest
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
+from tests.dashboard.dropdown import choose_option
 
 pytestmark = pytest.mark.browser
 
@@ -33,12 +34,12 @@ def test_patient_page_lists_the_draws_structural_variants_and_the_fusion_evidenc
     evidence = next(r for r in _rows(dash_duo, "patient-evidence") if "ZNF207-ERBB2 FUSION" in r)
     assert "HER family" in evidence and "new at progression" in evidence and "25" in evidence
     assert "ZNF207-ERBB2 FUSION" in dash_duo.find_element("#patient-mechanism-summary").text
-    dash_duo.select_dcc_dropdown("#patient-draw-select", value="P1-D2 - plasma, PROGRESSION, day 167")
+    choose_option(dash_duo, "#patient-draw-select", "P1-D2 - plasma, progression, day 167")
     dash_duo.wait_for_contains_text("#patient-alterations", "FUSION: ZNF207-ERBB2 fusion", timeout=20)
     row = next(r for r in _rows(dash_duo, "patient-alterations") if "ZNF207-ERBB2" in r)
     assert "FUSION: ZNF207-ERBB2 fusion" in row and "25" in row and "HER family" in row
     assert "Supporting reads (SV)" in dash_duo.find_element("#patient-alterations").text
-    dash_duo.select_dcc_dropdown("#patient-draw-select", value="P1-B0 - plasma, BASELINE, day -3")
+    choose_option(dash_duo, "#patient-draw-select", "P1-B0 - plasma, baseline, day -3")
     dash_duo.wait_for_contains_text("#patient-alterations", "FUSION: FGFR2-TACC2 fusion", timeout=20)
     assert "ZNF207" not in dash_duo.find_element("#patient-alterations").text
     assert dash_duo.get_logs() == []
