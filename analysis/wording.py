@@ -31,6 +31,26 @@ TIMEPOINT_NAMES = {"BASELINE": "Baseline", "ON_TREATMENT": "On treatment", "PROG
 AT_LEAST, AT_MOST = "\u2265", "\u2264"
 
 
+#: The steps of the whole-cohort analysis (:func:`analysis.cohort.analyse_cohort`), as a progress bar says them.
+ANALYSIS_STEP_NAMES = {
+    "knowledge base": "Reading the knowledge base", "tumour fraction": "Tumour fraction",
+    "trajectories": "HER2 trajectories", "response": "Response to treatment",
+    "concordance": "Plasma-tissue concordance", "resistance": "Resistance mechanisms",
+    "oncoprint": "Oncoprint", "pfs groupings": "PFS groupings",
+}
+
+
+def analysis_step_name(step: str) -> str:
+    """Readable name of a cohort-analysis step; every survival step is "Survival analyses".
+
+    >>> analysis_step_name("pfs groupings"), analysis_step_name("survival n_mechanisms")
+    ('PFS groupings', 'Survival analyses')
+    """
+    if step.startswith("survival"):
+        return "Survival analyses"
+    return ANALYSIS_STEP_NAMES.get(step, step.capitalize())
+
+
 def timepoint_name(code: str) -> str:
     """Readable timepoint (unknown codes are shown as they are).
 

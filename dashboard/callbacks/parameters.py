@@ -6,6 +6,7 @@ from dash import ALL, Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analysis.errors import AnalysisError
+from analysis.wording import analysis_step_name
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.parameters import DEFAULTS, params_from_controls, params_from_store, params_to_query
@@ -88,7 +89,7 @@ def compute_cohort(set_progress, query):
     params = params_from_store(query)
 
     def report(done: int, total: int, step: str) -> None:
-        set_progress((str(done), str(total), f" {step} ({done + 1} of {total})"))
+        set_progress((str(done), str(total), f" {analysis_step_name(step)}, {done + 1} of {total}"))
 
     try:
         service.cohort(params, progress=report)
