@@ -23,6 +23,12 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
+# axe-core for the accessibility browser test (tests/dashboard/test_accessibility.py), pinned.
+AXE_VERSION := 4.10.3
+AXE_JS := .cache/npm/node_modules/axe-core/axe.min.js
+$(AXE_JS):
+	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@$(AXE_VERSION)
+
 # The demo study is generated, deterministically, never committed.
 data/demo/meta_study.txt: $(VENV)/.installed $(wildcard analysis/demo/*.py) data/panel_genes.txt
 	$(BIN)/python -m analysis.demo --out data/demo
@@ -53,7 +59,7 @@ worker: $(VENV)/.installed demo
 	  --loglevel=INFO --concurrency="$${HER2DASH_CELERY_CONCURRENCY:-2}"
 
 # Under make test a test whose system tool is missing fails instead of skipping (tests/system_tools.py).
-test: system-test $(VENV)/.installed-test demo
+test: system-test $(VENV)/.installed-test demo $(AXE_JS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy analysis
 	HER2_REQUIRE_SYSTEM_TOOLS=1 DASH_TEST_CHROMEPATH="$${DASH_TEST_CHROMEPATH:-$$(command -v chromium)}" \

@@ -54,6 +54,8 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
         serve_locally=True,
         background_callback_manager=jobs,
     )
+    # The page language, for screen readers and hyphenation (axe-core: html-has-lang).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.layout = shell
     for module in callback_modules():
         module.register(app)
