@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import pickle
-import sqlite3
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -33,13 +32,12 @@ from typing import Any, TypeVar
 import diskcache
 
 from analysis import ANALYSIS_VERSION
+from dashboard.disk_cache import DISK_FAULTS
 
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-#: Faults of the disk cache that are survived by recomputation (sqlite: corrupt or full; OS: deleted, full).
-DISK_FAULTS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, EOFError, pickle.UnpicklingError)
 
 #: Default byte budget of the in-memory LRU (pickled size of the results it holds).
 MEMORY_BYTES = 256 << 20

@@ -20,7 +20,8 @@ import diskcache
 
 log = logging.getLogger(__name__)
 
-#: What a vanished, corrupt or full cache folder raises.
+#: What a vanished, corrupt or full cache folder raises (sqlite: corrupt or full; OS: deleted, full):
+#: survived by reopening the folder or by recomputing.
 DISK_FAULTS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, EOFError, pickle.UnpicklingError)
 
 

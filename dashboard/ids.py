@@ -4,6 +4,8 @@ URL = "url"
 PAGE_CONTENT = "page-content"
 STUDY_ALERT = "study-alert"
 CACHE_NOTICE = "cache-notice"
+#: The Dash pages plugin's own location component (its pathname is the page shown).
+PAGES_LOCATION = "_pages_location"
 
 OVERVIEW_COUNTS = "overview-counts"
 OVERVIEW_SAMPLES_TABLE = "overview-samples-table"

@@ -6,9 +6,6 @@ from dash import ALL, Input, Output
 
 from dashboard import ids
 
-#: The pages plugin's own location component.
-PAGES_LOCATION = "_pages_location"
-
 #: Clientside: the link whose path is the page's path (a patient page marks none) is the current one.
 CURRENT_PAGE_JS = """
 function(pathname, ids) {
@@ -31,6 +28,6 @@ def register(app) -> None:
     app.clientside_callback(
         CURRENT_PAGE_JS,
         Output({"type": ids.NAV_LINK, "path": ALL}, "className"),
-        Input(PAGES_LOCATION, "pathname"),
+        Input(ids.PAGES_LOCATION, "pathname"),
         Input({"type": ids.NAV_LINK, "path": ALL}, "id"),
     )

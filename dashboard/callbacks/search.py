@@ -9,14 +9,11 @@ from dashboard.analysis_service import get_analysis_service
 from dashboard.parameters import params_from_store, params_to_query
 from dashboard.views.patient_navigation import find_patients, patient_href
 
-#: The pages plugin's own location: a new page closes the suggestions.
-PAGES_LOCATION = "_pages_location"
-
 
 def search_patients(_submitted, _clicked, text, _pathname, params_query):
     """Typing suggests patients; Enter or "Go" opens the patient found (an exact id in any case, or the only
     match), carrying the analysis parameters in force.  Opening a page closes the suggestions."""
-    if ctx.triggered_id == PAGES_LOCATION:
+    if ctx.triggered_id == ids.PAGES_LOCATION:
         return no_update, None
     result = find_patients(text, get_analysis_service().patient_ids())
     if not result.text:
@@ -42,7 +39,7 @@ def register(app) -> None:
         Input(ids.PATIENT_SEARCH, "n_submit"),
         Input(ids.PATIENT_SEARCH_GO, "n_clicks"),
         Input(ids.PATIENT_SEARCH, "value"),
-        Input(PAGES_LOCATION, "pathname"),
+        Input(ids.PAGES_LOCATION, "pathname"),
         # The parameter store is part of each page's content, which is not there yet on the first load.
         State(ids.PARAMS, "data", allow_optional=True),
         prevent_initial_call=True,

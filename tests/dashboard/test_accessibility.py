@@ -10,17 +10,16 @@ import os
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
+from tests.dashboard.pages import PAGES, open_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.needs_tool("npm")]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(os.environ.get("HER2_AXE_JS", PROJECT_ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"))
 
-PAGES = ["/", "/cohort", "/patient/P033", "/concordance", "/response", "/resistance", "/survival", "/data"]
 
 RUN_AXE = """
 const done = arguments[arguments.length - 1];
@@ -40,14 +39,7 @@ def test_no_serious_or_critical_violations_on_any_page(dash_duo, demo_study_dir,
     dash_duo.driver.set_script_timeout(60)
     found = {}
     for path in PAGES:
-        dash_duo.driver.get(dash_duo.server_url + path)
-        wait = WebDriverWait(dash_duo.driver, 60, poll_frequency=0.25)
-        wait.until(lambda d: d.execute_script(
-            "return !!document.querySelector('#_pages_content h1') && "
-            "document.querySelectorAll('._dash-loading').length === 0"))
-        if path not in ("/", "/data"):
-            wait.until(lambda d: d.execute_script(
-                "return document.querySelectorAll('#_pages_content .js-plotly-plot .main-svg').length"))
+        open_drawn(dash_duo.driver, dash_duo.server_url, path)
         dash_duo.driver.execute_script(script)
         violations = dash_duo.driver.execute_async_script(RUN_AXE)
         if violations:

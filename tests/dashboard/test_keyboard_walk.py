@@ -6,14 +6,13 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
+from tests.dashboard.pages import PAGES, open_drawn
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/cohort", "/patient/P033", "/concordance", "/response", "/resistance", "/survival", "/data"]
 
 #: Every visible element Tab should reach, in document order, tagged so the walk can name it.
 FOCUSABLE = """
@@ -46,14 +45,7 @@ def test_tab_walks_every_control_in_order_with_visible_focus(dash_duo, demo_stud
     dash_duo.start_server(create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache")))
     problems = {}
     for path in PAGES:
-        dash_duo.driver.get(dash_duo.server_url + path)
-        wait = WebDriverWait(dash_duo.driver, 60, poll_frequency=0.25)
-        wait.until(lambda d: d.execute_script(
-            "return !!document.querySelector('#_pages_content h1') && "
-            "document.querySelectorAll('._dash-loading').length === 0"))
-        if path not in ("/", "/data"):
-            wait.until(lambda d: d.execute_script(
-                "return document.querySelectorAll('#_pages_content .js-plotly-plot .main-svg').length"))
+        open_drawn(dash_duo.driver, dash_duo.server_url, path)
         n = dash_duo.driver.execute_script(FOCUSABLE)
         dash_duo.driver.execute_script("document.activeElement && document.activeElement.blur(); "
                                        "window.scrollTo(0, 0);")
