@@ -45,7 +45,9 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     set_analysis_service(AnalysisService(service, AnalysisCache(settings.cache_dir / "results")))
     jobs = DiskcacheManager(SelfHealingCache(str(settings.cache_dir / "jobs")))
     app = dash.Dash(
-        __name__,
+        # The package name, so that Dash imports the pages as dashboard.pages.<page>: the same
+        # module a plain import gives, registered once (a second name registers each path twice).
+        "dashboard",
         use_pages=True,
         pages_folder=str(PAGES_FOLDER),
         assets_folder=str(PROJECT_ROOT / "assets"),

@@ -44,3 +44,19 @@ def test_an_unknown_address_keeps_the_frame_and_offers_a_way_back(app_duo):
     dash_duo.find_element(".not-found a[href='/']").click()
     dash_duo.wait_for_contains_text("h1", "HER2", timeout=30)
     assert dash_duo.get_logs() == []
+
+
+def test_each_page_path_is_registered_once_even_when_a_page_module_is_imported(demo_study_dir, tmp_path):
+    """Dash loads the pages folder itself; a test or tool importing dashboard.pages.<page> must get that
+    same module, not a second copy registering the path again (Dash then refuses every request)."""
+    import dash
+
+    from dashboard.server import create_app
+    from dashboard.settings import Settings
+
+    create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache"))
+    import dashboard.pages.patient  # noqa: F401  (the import that used to register /patient twice)
+
+    paths = [page["path"] for page in dash.page_registry.values()]
+    assert len(paths) == len(set(paths)), paths
+    assert "/patient/none" in paths
