@@ -63,7 +63,7 @@ test: system-test $(VENV)/.installed-test demo $(AXE_JS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy analysis
 	HER2_REQUIRE_SYSTEM_TOOLS=1 DASH_TEST_CHROMEPATH="$${DASH_TEST_CHROMEPATH:-$$(command -v chromium)}" \
-	  $(BIN)/python -m pytest --headless
+	  $(BIN)/python -m pytest --headless -n $${TEST_WORKERS:-3}
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -106,3 +107,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     problems = [message for command in commands if (message := missing_tool_message(command))]
     if problems:
         (pytest.fail if tools_required() else pytest.skip)("; ".join(problems))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker starts its dash_duo servers on its own block of ports.
+
+    dash.testing numbers servers from 58050 in every process; two workers would both bind 58050.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        from dash.testing.application_runners import BaseDashRunner
+
+        BaseDashRunner._next_port = 58050 + 500 * (int(worker[2:]) + 1)
