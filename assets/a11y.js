@@ -4,8 +4,7 @@
    - Radio and checkbox lists are native inputs: the group is a radiogroup/group named by its legend or
      label, and the options lose the listbox/option roles that would nest the inputs in "options".
    - The dropdown's hidden focus proxy is taken out of the Tab order (aria-hidden must not be focusable).
-   - Slider thumbs and their number boxes are named by the slider's label.
-   - DataTable: its scrolling box is focusable and named, its page buttons are named. */
+   - Slider thumbs and their number boxes are named by the slider's label. */
 (function () {
     "use strict";
     function setAttr(el, name, value) {
@@ -40,20 +39,6 @@
         });
         document.querySelectorAll(".dash-dropdown-focus-target[aria-hidden='true']").forEach(proxy => {
             setAttr(proxy, "tabindex", "-1");
-        });
-        // Tables: a scrolling table box is reachable by keyboard (arrow keys scroll it), and the page
-        // buttons under a long table say what they do.
-        document.querySelectorAll(".dash-spreadsheet-container").forEach(box => {
-            setAttr(box, "tabindex", "0");
-            setAttr(box, "role", "region");
-            const holder = box.closest("[id]");
-            if (!box.getAttribute("aria-label")) {
-                setAttr(box, "aria-label", "table " + (holder ? holder.id : "").replace(/[-_]+/g, " ").trim());
-            }
-        });
-        [["first-page", "First page"], ["previous-page", "Previous page"], ["next-page", "Next page"],
-         ["last-page", "Last page"]].forEach(([cls, name]) => {
-            document.querySelectorAll(".previous-next-container ." + cls).forEach(b => setAttr(b, "aria-label", name));
         });
         document.querySelectorAll(".dash-slider-container").forEach(slider => {
             const name = groupName(slider);

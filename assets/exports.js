@@ -1,4 +1,4 @@
-/* Named downloads of tables (CSV) and figures (PNG / SVG): <page>_[<patient>_]<what>_<YYYY-MM-DD>.<ext>.
+/* Named downloads of tables (CSV, from the AG Grid shown) and figures (PNG / SVG): <page>_[<patient>_]<what>_<YYYY-MM-DD>.<ext>.
    dashboard/components/tables.py (export_filename) builds the same names in Python. */
 window.her2Exports = (function () {
     function layoutProps(id) {
@@ -33,22 +33,53 @@ window.her2Exports = (function () {
         parts.push(today());
         return parts.join("_") + "." + extension;
     }
-    function cell(value) {
+    /* A spreadsheet opens a cell starting with = + - @ or a tab as a formula: text cells (never numbers)
+       starting so are written with a leading apostrophe (OWASP "CSV injection"). */
+    function cellText(value) {
         if (value === null || value === undefined) { return ""; }
+        if (typeof value === "number") { return Number.isFinite(value) ? String(value) : ""; }
         const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+        return /^[=+\-@\t\r]/.test(text) && Number.isNaN(Number(text)) ? "'" + text : text;
+    }
+    function quoted(text) {
         return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
     }
     function csv(columns, rows) {
-        const header = columns.map((c) => cell(Array.isArray(c.name) ? c.name.join(" ") : c.name));
-        const lines = [header.join(",")];
-        rows.forEach((row) => { lines.push(columns.map((c) => cell(row[c.id])).join(",")); });
+        const lines = [columns.map((c) => quoted(cellText(c.name))).join(",")];
+        rows.forEach((row) => { lines.push(columns.map((c) => quoted(cellText(row[c.id]))).join(",")); });
         return lines.join("\r\n") + "\r\n";
     }
+    /* The grid's rows as shown (sorted and filtered), every page, exact values (not the shown format);
+       Markdown link cells as their text. */
+    function gridRows(info) {
+        const grids = window.dash_ag_grid;
+        const api = grids && grids.getApi ? grids.getApi(info.target) : null;
+        const markdownText = (window.dashAgGridFunctions || {}).markdownText || ((v) => v);
+        const markdown = new Set(info.markdown || []);
+        if (!api) {
+            const props = layoutProps(info.target) || {};
+            const columns = (props.columnDefs || []).map((c) => ({id: c.field, name: c.headerName || c.field}));
+            return {columns: columns, rows: props.rowData || []};
+        }
+        const columns = api.getAllDisplayedColumns().map((column) => {
+            const def = column.getColDef();
+            return {id: def.field, name: def.headerName || def.field};
+        });
+        const rows = [];
+        api.forEachNodeAfterFilterAndSort((node) => {
+            const row = {};
+            columns.forEach((c) => {
+                const value = node.data ? node.data[c.id] : null;
+                row[c.id] = markdown.has(c.id) ? markdownText(value) : value;
+            });
+            rows.push(row);
+        });
+        return {columns: columns, rows: rows};
+    }
     function tableDownload(info) {
-        const props = layoutProps(info.target) || {};
-        const columns = props.columns || [];
-        const rows = props.derived_virtual_data || props.data || [];
-        return {content: csv(columns, rows), filename: filename(info, "csv"), type: "text/csv", base64: false};
+        const table = gridRows(info);
+        return {content: csv(table.columns, table.rows), filename: filename(info, "csv"), type: "text/csv",
+                base64: false};
     }
     return {filename: filename, csv: csv, tableDownload: tableDownload, layoutProps: layoutProps};
 })();

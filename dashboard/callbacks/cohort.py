@@ -121,7 +121,7 @@ def register(app) -> None:
         Output(ids.COHORT_MATCHING, "children"),
         Output(ids.COHORT_SWIMMER, "figure"),
         Output(ids.COHORT_SWIMMER_NOTE, "children"),
-        Output(ids.COHORT_TABLE, "data"),
+        Output(ids.COHORT_TABLE, "rowData"),
         Output(ids.COHORT_FILTER_PATHWAY, "options"),
         Output(ids.COHORT_CAVEATS, "children"),
         Input(ids.COHORT_READY, "data"),

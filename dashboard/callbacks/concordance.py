@@ -213,9 +213,9 @@ def register(app) -> None:
     """Wire this module's callbacks to *app*."""
     app.callback(
         Output(ids.CONCORDANCE_HEADLINE, "children"),
-        Output(ids.CONCORDANCE_GENE_TABLE, "data"),
-        Output(ids.CONCORDANCE_PATIENT_TABLE, "data"),
-        Output(ids.CONCORDANCE_DETECTION_TABLE, "data"),
+        Output(ids.CONCORDANCE_GENE_TABLE, "rowData"),
+        Output(ids.CONCORDANCE_PATIENT_TABLE, "rowData"),
+        Output(ids.CONCORDANCE_DETECTION_TABLE, "rowData"),
         Output(ids.CONCORDANCE_DETECTION_BAR, "figure"),
         Output(ids.CONCORDANCE_CAVEATS, "children"),
         Output(ids.CONCORDANCE_SLIDER_ANALYSIS, "children"),

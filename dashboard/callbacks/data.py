@@ -42,12 +42,6 @@ def field_list(frame: pd.DataFrame, list_id: str | None = None) -> html.Dl:
     return html.Dl(items, className="field-list", **props)
 
 
-def wrapped(table):
-    """A table whose long cells wrap instead of scrolling sideways."""
-    table.style_data = {"whiteSpace": "normal", "height": "auto"}
-    return table
-
-
 def parameter_sections(params) -> list:
     """Sections for the parameters in force, the knowledge base they name, and the result cache."""
     service = get_analysis_service()
@@ -69,8 +63,8 @@ def parameter_sections(params) -> list:
             html.P((f"{len(changed)} changed from the defaults" if changed else "All defaults")
                    + "; change them in the panel at the top of any page (they travel in the URL).",
                    className="muted"),
-            wrapped(data_table(parameter_table(params), f"{ids.DATA_PARAMETERS}-table", PARAMETER_LABELS,
-                               page_size=25)),
+            data_table(parameter_table(params), f"{ids.DATA_PARAMETERS}-table", PARAMETER_LABELS,
+                       page_size=25),
         ]),
         html.Section([html.H2("Resistance knowledge base"), html.Div(kb, id=ids.DATA_KNOWLEDGE_BASE)]),
         html.Section([html.H2("Analysis version and cache"), field_list(facts, ids.DATA_CACHE)]),

@@ -156,7 +156,7 @@ def register(app) -> None:
         Output(ids.PATIENT_MECHANISM_SUMMARY, "children"),
         Output(ids.PATIENT_TIMELINE, "figure"),
         Output(ids.PATIENT_CAVEATS, "children"),
-        Output(ids.PATIENT_EVIDENCE, "data"),
+        Output(ids.PATIENT_EVIDENCE, "rowData"),
         Output(ids.PATIENT_EVIDENCE_PRINT, "children"),
         Output(ids.PATIENT_DRAW_SELECT, "options"),
         Output(ids.PATIENT_DRAW_SELECT, "value"),
@@ -185,7 +185,7 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     app.callback(
-        Output(ids.PATIENT_ALTERATIONS, "data"),
+        Output(ids.PATIENT_ALTERATIONS, "rowData"),
         Output(ids.PATIENT_ALTERATIONS_PRINT, "children"),
         Input(ids.PATIENT_DRAW_SELECT, "value"),
         Input(ids.PARAMS, "data"),

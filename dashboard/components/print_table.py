@@ -1,8 +1,8 @@
-"""A plain HTML copy of a table for paper: every row, not the page a paginated DataTable shows.
+"""A plain HTML copy of a table for paper: every row, not the page a paginated grid shows.
 
-A ``dash_table.DataTable`` keeps only its current page in the document, so printing it prints that
-page.  The page keeps this copy beside it, hidden on screen and shown in print (``.print-only`` in
-``assets/patient.css``), while the DataTable is hidden in print (``.screen-only``).
+An AG Grid keeps only its current page (and only the rows in view) in the document, so printing it
+prints that page.  The page keeps this copy beside it, hidden on screen and shown in print
+(``.print-only`` in ``assets/patient.css``), while the grid is hidden in print (``.screen-only``).
 """
 
 from __future__ import annotations

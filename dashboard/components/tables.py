@@ -1,34 +1,42 @@
-"""Tables shown on the pages: DataFrame -> Dash DataTable, with a named CSV download.
+"""Tables shown on the pages: DataFrame -> dash-ag-grid ``AgGrid``, with a named CSV download.
 
-dash_table's own export (``export_format="csv"``) always names the file ``Data.csv`` and cannot be
-told otherwise (plotly/dash-table issues 575 and 636), so every table gets its own "Download CSV"
-button and ``dcc.Download`` instead: a clientside callback (:data:`TABLE_EXPORT_JS`, helpers in
-``assets/exports.js``) writes the table's rows, in the order shown, under the display headers to
-``<page>_[<patient>_]<table>_<YYYY-MM-DD>.csv`` (:func:`export_filename`), e.g.
-``concordance_per-gene_2026-12-03.csv`` or ``patient_P007_alterations_2026-12-03.csv``.  Page and
-table come from the table id (``patient-alterations`` -> page ``patient``, table ``alterations``), or
-from *export_name*; the patient is the one the page shows (:data:`PATIENT_SOURCES`).
+Every table is an AG Grid (the Dash grid the field uses; ``dash_table.DataTable`` is deprecated):
+sortable and filterable columns sized to their content (long text wraps, the row grows), the first
+column pinned on the left when the table is wide, numbers right-aligned with their units in the
+header, pages of *page_size* rows, and Tab moving past the grid instead of through every cell.
+
+AG Grid's own CSV export names the file ``export.csv``, so every table gets its own "Download CSV"
+button and ``dcc.Download``: a clientside callback (:data:`TABLE_EXPORT_JS`, helpers in
+``assets/exports.js``) writes the rows, in the order shown (sort and filter applied), with exact
+values under the display headers to ``<page>_[<patient>_]<table>_<YYYY-MM-DD>.csv``
+(:func:`export_filename`), e.g. ``concordance_per-gene_2026-12-03.csv`` or
+``patient_P007_alterations_2026-12-03.csv``.  Page and table come from the table id
+(``patient-alterations`` -> page ``patient``, table ``alterations``), or from *export_name*; the
+patient is the one the page shows (:data:`PATIENT_SOURCES`).
+
+Grid options are plain JSON; the few functions are dash-ag-grid's ``{"function": ...}`` strings, which
+it evaluates with its own expression parser (no ``eval``, so the page's Content-Security-Policy
+holds) against ``window.dashAgGridFunctions`` (``assets/grid_functions.js``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import date
 
+import dash_ag_grid as dag
 import pandas as pd
-from dash import dash_table, dcc, html
-from dash.dash_table.Format import Format, Scheme
+from dash import dcc, html
 
-#: Columns holding a VAF in percent: shown with 3 significant digits (d3 ".3r": 3.12, 10.0, 0.500),
-#: while the data (and so the CSV download) keep the exact value.
+#: Columns holding a VAF in percent: shown with 3 significant digits (3.12, 10.0, 0.500), while the
+#: data (and so the CSV download) keep the exact value.
 VAF_PERCENT_COLUMNS = frozenset({"vaf_pct", "baseline_vaf_pct"})
-VAF_FORMAT = Format(precision=3, scheme=Scheme.decimal)
 #: Exact p-values (kept for the CSV download): shown with 3 significant digits (0.412, 5.1e-06).
 EXACT_P_COLUMNS = frozenset({"p_exact"})
-EXACT_P_FORMAT = Format(precision=3, scheme=Scheme.decimal_or_exponent)
-
-TABLE_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+#: d3-format specifiers of the columns above (dash-ag-grid ships d3-format to its value formatters).
+D3_FORMATS = {**dict.fromkeys(VAF_PERCENT_COLUMNS, ".3r"), **dict.fromkeys(EXACT_P_COLUMNS, ".3~g")}
 
 TABLE_EXPORT = "table-export"  # pattern-matching type: {"type": TABLE_EXPORT, "table": table id} (the button)
 TABLE_DOWNLOAD = "table-download"  # pattern-matching type: {"type": TABLE_DOWNLOAD, "table": table id}
@@ -40,7 +48,13 @@ EXPORT_NAMES = {
     "concordance-patient-table": "concordance-per-patient",
     "concordance-detection-table": "concordance-detection-by-tumour-fraction",
 }
-
+#: Text columns grow with their content up to this width, then wrap (the row grows); numbers never wrap.
+MAX_TEXT_COLUMN_PX = 420
+MIN_COLUMN_PX = 64
+#: A header wraps between words, never inside one: its column is at least as wide as its longest word
+#: (about this many pixels per bold character, plus the cell padding and the sort icon).
+HEADER_PX_PER_CHAR = 8.5
+HEADER_PADDING_PX = 56
 
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-")
@@ -97,74 +111,136 @@ def export_info(component_id: str, name: str | None = None) -> dict[str, str]:
     return {"target": component_id, "page": page, "what": what, "patient_source": PATIENT_SOURCES.get(page, "")}
 
 
-class ExportableTable(html.Div):
-    """A ``dash_table.DataTable`` with its "Download CSV" button and ``dcc.Download``.
+def table_records(frame: pd.DataFrame) -> list[dict]:
+    """The grid's ``rowData`` of *frame*: one dict per row, missing values as ``None`` (empty cells)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
-    The table keeps its id, so callbacks keep writing its ``data`` and ``columns``; DataTable
-    properties read or set on this wrapper (``.columns``, ``.style_data = ...``) go to the table.
+
+def _is_numeric(frame: pd.DataFrame, column: str) -> bool:
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series):
+        return False
+    if pd.api.types.is_numeric_dtype(series):
+        return True
+    values = series.dropna()
+    return len(values) > 0 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def column_def(column: str, label: str, *, numeric: bool, markdown: bool = False, pinned: bool = False) -> dict:
+    """The AG Grid column of *column*: header, alignment, filter, format and wrapping.
+
+    Widths are set in the browser from the rows shown (``fitColumns`` in ``assets/grid_functions.js``):
+    each column as wide as its content, long text wrapping at :data:`MAX_TEXT_COLUMN_PX`, and never
+    narrower than its header's longest word.
+    """
+    longest_word = max((len(word) for word in label.split()), default=0)
+    definition: dict = {"field": column, "headerName": label, "headerTooltip": label,
+                        "minWidth": max(MIN_COLUMN_PX, HEADER_PX_PER_CHAR * longest_word + HEADER_PADDING_PX)}
+    if numeric:
+        definition.update(type="rightAligned", filter="agNumberColumnFilter", cellDataType="number")
+        if column in D3_FORMATS:
+            specifier = D3_FORMATS[column]
+            definition["valueFormatter"] = {"function": f"formatNumber(params.value, d3.format('{specifier}'))"}
+    else:
+        definition.update(filter="agTextColumnFilter", cellDataType="text", wrapText=True, autoHeight=True,
+                          maxWidth=MAX_TEXT_COLUMN_PX)
+    if markdown:
+        definition.update(cellRenderer="markdown", linkTarget="_self",
+                          getQuickFilterText={"function": "markdownText(params.value)"},
+                          filterValueGetter={"function": "markdownText(params.data[params.colDef.field])"})
+    if pinned:
+        definition.update(pinned="left", lockPinned=True)
+    return definition
+
+
+def grid_options(page_size: int) -> dict:
+    """Options shared by every table (``dashGridOptions``)."""
+    return {
+        "pagination": True,
+        "paginationPageSize": page_size,
+        "paginationPageSizeSelector": False,
+        "domLayout": "autoHeight",
+        "suppressFieldDotNotation": True,
+        "suppressColumnVirtualisation": True,
+        "suppressDragLeaveHidesColumns": True,
+        "enableCellTextSelection": True,
+        "ensureDomOrder": True,
+        "tooltipShowDelay": 300,
+        # Filter and sort in the column's menu (the icon shows on hover and focus) instead of a filter
+        # button in every header, which read as an extra, empty column beside right-aligned headers.
+        "columnMenu": "legacy",
+        # Tab leaves the grid (the browser moves on to the next control) instead of visiting every cell;
+        # arrow keys move inside it.
+        "tabToNextCell": {"function": "leaveGrid(params)"},
+        "tabToNextHeader": {"function": "leaveGrid(params)"},
+        "localeText": {"noRowsToShow": "No rows"},
+    }
+
+
+class ExportableTable(html.Div):
+    """An ``AgGrid`` with its "Download CSV" button and ``dcc.Download``; ``.grid`` is the grid.
+
+    The grid keeps the table id, so callbacks write its ``rowData``.
     """
 
-    _TABLE_PROPS = frozenset(dash_table.DataTable()._prop_names) - frozenset(html.Div()._prop_names)
-
-    def __init__(self, table: dash_table.DataTable, name: str | None = None) -> None:
-        table_id = str(table.id)
+    def __init__(self, grid: dag.AgGrid, name: str | None = None) -> None:
+        table_id = str(grid.id)
         info = export_info(table_id, name)
+        info["markdown"] = [c["field"] for c in grid.columnDefs if c.get("cellRenderer") == "markdown"]
         super().__init__(className="table-with-export", children=[
             html.Div(className="table-export-row", children=[
                 html.Button("Download CSV", id={"type": TABLE_EXPORT, "table": table_id},
                             className="button-secondary button-small", n_clicks=0, value=json.dumps(info),
-                            title="Save this table (all rows, in the order shown) as a CSV file"),
+                            title="Save this table (all rows, sorted and filtered as shown) as a CSV file"),
                 dcc.Download(id={"type": TABLE_DOWNLOAD, "table": table_id}),
             ]),
-            table,
+            grid,
         ])
-        object.__setattr__(self, "table", table)
-
-    def __getattr__(self, name: str):
-        table = self.__dict__.get("table")
-        if table is not None and name in ExportableTable._TABLE_PROPS:
-            return getattr(table, name)
-        raise AttributeError(name)
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in ExportableTable._TABLE_PROPS and "table" in self.__dict__:
-            setattr(self.__dict__["table"], name, value)
-        else:
-            super().__setattr__(name, value)
+        object.__setattr__(self, "grid", grid)
 
 
 def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None = None,
-               page_size: int = 20, export_name: str | None = None) -> ExportableTable:
-    """A sortable table with a "Download CSV" button (file named by :func:`export_filename`).
+               page_size: int = 20, export_name: str | None = None, *, numeric: Iterable[str] = (),
+               markdown_columns: Iterable[str] = ()) -> ExportableTable:
+    """A sortable, filterable table with a "Download CSV" button (file named by :func:`export_filename`).
 
     Parameters
     ----------
     frame
-        The rows to show, already filtered and formatted by the caller.
+        The rows to show, already filtered and formatted by the caller (may be empty: a callback then
+        writes the grid's ``rowData``, see :func:`table_records`).
     table_id
-        Id of the DataTable (callbacks write its ``data``); its first word names the page of the file.
+        Id of the grid; its first word names the page of the file.
     labels
         Column name -> header text (units in the header, e.g. "CN (copies)"); the CSV has these headers.
     export_name
         ``<page>-<table>`` for the file name when the id does not say it well (default: the id).
+    numeric
+        Columns holding numbers, for tables whose rows arrive later (an empty *frame* has no types);
+        columns of a filled *frame* are typed from its values.
+    markdown_columns
+        Columns holding Markdown links (e.g. the patient id linking to its page).
     """
     labels = labels or {}
-    formats = {**dict.fromkeys(VAF_PERCENT_COLUMNS, VAF_FORMAT), **dict.fromkeys(EXACT_P_COLUMNS, EXACT_P_FORMAT)}
-    columns = [{"name": labels.get(c, c), "id": c, "type": "numeric", "format": formats[c]}
-               if c in formats else {"name": labels.get(c, c), "id": c} for c in frame.columns]
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    table = dash_table.DataTable(
+    numeric = set(numeric)
+    markdown = set(markdown_columns)
+    columns = list(frame.columns)
+    column_defs = [
+        column_def(c, labels.get(c, c), numeric=c in numeric or _is_numeric(frame, c),
+                   markdown=c in markdown, pinned=i == 0 and len(columns) > 2)
+        for i, c in enumerate(columns)
+    ]
+    grid = dag.AgGrid(
         id=table_id,
-        columns=columns,
-        data=records,
-        sort_action="native",
-        page_size=page_size,
-        style_table={"overflowX": "auto"},
-        style_cell={"fontFamily": TABLE_FONT, "fontSize": "0.9rem", "padding": "4px 8px", "textAlign": "left"},
-        style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5"},
-        css=[{"selector": "td, th, .dash-cell-value, .column-header-name", "rule": f"font-family: {TABLE_FONT};"}],
+        columnDefs=column_defs,
+        rowData=table_records(frame),
+        defaultColDef={"sortable": True, "resizable": True, "filter": True, "suppressMovable": True,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
+        dashGridOptions=grid_options(page_size),
+        className="her2-grid",
+        style={"width": "100%"},
     )
-    return ExportableTable(table, export_name)
+    return ExportableTable(grid, export_name)
 
 
 #: Clientside: the button writes its table as CSV into the dcc.Download beside it (assets/exports.js).

@@ -14,6 +14,7 @@ from dashboard.page_frame import page_frame
 from dashboard.views.cohort import (
     NOT_RECORDED,
     TABLE_LABELS,
+    TABLE_NUMERIC,
     filters_from_query,
     filters_to_query,
     pathway_choices,
@@ -41,9 +42,8 @@ def patient_table_component():
     import pandas as pd
 
     table = data_table(pd.DataFrame(columns=list(TABLE_LABELS)), ids.COHORT_TABLE, TABLE_LABELS, page_size=20,
-                       export_name="cohort-patients")
-    table.columns[0]["presentation"] = "markdown"
-    table.markdown_options = {"link_target": "_self"}
+                       export_name="cohort-patients", markdown_columns=(next(iter(TABLE_LABELS)),),
+                       numeric=TABLE_NUMERIC)
     return table
 
 

@@ -11,8 +11,11 @@ from dashboard.components.tables import data_table
 from dashboard.page_frame import page_frame, parse_page_query
 from dashboard.views.concordance import (
     DETECTION_LABELS,
+    DETECTION_NUMERIC,
     PER_GENE_LABELS,
+    PER_GENE_NUMERIC,
     PER_PATIENT_LABELS,
+    PER_PATIENT_NUMERIC,
     empty_frame,
     slider_spec,
 )
@@ -150,7 +153,8 @@ def layout(**query) -> html.Div:
                     className="muted small",
                 ),
                 data_table(
-                    empty_frame(PER_GENE_LABELS), ids.CONCORDANCE_GENE_TABLE, PER_GENE_LABELS, page_size=15
+                    empty_frame(PER_GENE_LABELS), ids.CONCORDANCE_GENE_TABLE, PER_GENE_LABELS, page_size=15,
+                    numeric=PER_GENE_NUMERIC
                 ),
             ]
         ),
@@ -170,7 +174,8 @@ def layout(**query) -> html.Div:
                             ids.CONCORDANCE_DETECTION_BAR, filename="concordance-detection-by-tumour-fraction"
                         ),
                         data_table(
-                            empty_frame(DETECTION_LABELS), ids.CONCORDANCE_DETECTION_TABLE, DETECTION_LABELS
+                            empty_frame(DETECTION_LABELS), ids.CONCORDANCE_DETECTION_TABLE, DETECTION_LABELS,
+                            numeric=DETECTION_NUMERIC
                         ),
                     ],
                 ),
@@ -184,6 +189,7 @@ def layout(**query) -> html.Div:
                     ids.CONCORDANCE_PATIENT_TABLE,
                     PER_PATIENT_LABELS,
                     page_size=15,
+                    numeric=PER_PATIENT_NUMERIC,
                 ),
             ]
         ),

@@ -18,7 +18,14 @@ from dashboard.components.graphs import graph
 from dashboard.components.tables import data_table
 from dashboard.page_frame import page_frame, parse_page_query
 from dashboard.parameters import params_to_query
-from dashboard.views.patient import ALTERATION_LABELS, EVIDENCE_LABELS, empty_frame, is_followed
+from dashboard.views.patient import (
+    ALTERATION_LABELS,
+    ALTERATION_NUMERIC,
+    EVIDENCE_LABELS,
+    EVIDENCE_NUMERIC,
+    empty_frame,
+    is_followed,
+)
 from dashboard.views.patient_navigation import DRAW_KEY, find_patients, patient_href, walk_filters, walk_query
 
 dash.register_page(__name__, path_template="/patient/<patient_id>", name="Patient", order=2,
@@ -79,7 +86,7 @@ def layout(patient_id: str | None = None, **query) -> html.Div:
             html.H2("Resistance mechanism call"),
             html.Div(id=ids.PATIENT_CAVEATS),
             html.Div(className="screen-only", children=data_table(empty_frame(EVIDENCE_LABELS), ids.PATIENT_EVIDENCE,
-                                                                  EVIDENCE_LABELS)),
+                                                                  EVIDENCE_LABELS, numeric=EVIDENCE_NUMERIC)),
             html.Div(id=ids.PATIENT_EVIDENCE_PRINT, className="print-only"),
         ]),
         html.Section([
@@ -89,7 +96,7 @@ def layout(patient_id: str | None = None, **query) -> html.Div:
                        className="param"),
             html.Div(className="screen-only", children=data_table(empty_frame(ALTERATION_LABELS),
                                                                   ids.PATIENT_ALTERATIONS, ALTERATION_LABELS,
-                                                                  page_size=25)),
+                                                                  page_size=25, numeric=ALTERATION_NUMERIC)),
             html.Div(id=ids.PATIENT_ALTERATIONS_PRINT, className="print-only"),
         ]),
         needs_cohort=False,

@@ -12,10 +12,15 @@ from dashboard.page_frame import page_frame, parse_page_query
 from dashboard.views.concordance import empty_frame
 from dashboard.views.response import (
     ASSESSMENT_LABELS,
+    ASSESSMENT_NUMERIC,
     AUC_LABELS,
+    AUC_NUMERIC,
     CORRELATION_LABELS,
+    CORRELATION_NUMERIC,
     HER2_CLASS_LABELS,
+    HER2_CLASS_NUMERIC,
     LEAD_LABELS,
+    LEAD_NUMERIC,
 )
 
 dash.register_page(
@@ -48,7 +53,8 @@ def layout(**query) -> html.Div:
                     ],
                 ),
                 html.H3("Spearman correlations of the % changes"),
-                data_table(empty_frame(CORRELATION_LABELS), ids.RESPONSE_CORRELATIONS, CORRELATION_LABELS),
+                data_table(empty_frame(CORRELATION_LABELS), ids.RESPONSE_CORRELATIONS, CORRELATION_LABELS,
+                           numeric=CORRELATION_NUMERIC),
             ]
         ),
         html.Section(
@@ -63,7 +69,8 @@ def layout(**query) -> html.Div:
                             children=[
                                 html.Ul(id=ids.RESPONSE_AUC, className="auc-list"),
                                 html.P(id=ids.RESPONSE_DELONG, className="delong"),
-                                data_table(empty_frame(AUC_LABELS), ids.RESPONSE_AUC_TABLE, AUC_LABELS),
+                                data_table(empty_frame(AUC_LABELS), ids.RESPONSE_AUC_TABLE, AUC_LABELS,
+                                           numeric=AUC_NUMERIC),
                                 html.P(
                                     "Score: % change from baseline at the scan (higher = more "
                                     "suspicious). Scans of one patient are treated as independent, so "
@@ -90,7 +97,8 @@ def layout(**query) -> html.Div:
                     children=[
                         graph(ids.RESPONSE_LEAD_PLOT, filename="response-lead-times"),
                         data_table(
-                            empty_frame(LEAD_LABELS), ids.RESPONSE_LEAD_TABLE, LEAD_LABELS, page_size=12
+                            empty_frame(LEAD_LABELS), ids.RESPONSE_LEAD_TABLE, LEAD_LABELS, page_size=12,
+                            numeric=LEAD_NUMERIC
                         ),
                     ],
                 ),
@@ -105,14 +113,16 @@ def layout(**query) -> html.Div:
                     className="muted small",
                 ),
                 graph(ids.RESPONSE_HER2_SLOPE, filename="response-her2-at-progression"),
-                data_table(empty_frame(HER2_CLASS_LABELS), ids.RESPONSE_HER2_TABLE, HER2_CLASS_LABELS),
+                data_table(empty_frame(HER2_CLASS_LABELS), ids.RESPONSE_HER2_TABLE, HER2_CLASS_LABELS,
+                           numeric=HER2_CLASS_NUMERIC),
             ]
         ),
         html.Section(
             [
                 html.H2("Every scan and what it was paired with"),
                 data_table(
-                    empty_frame(ASSESSMENT_LABELS), ids.RESPONSE_PAIRS_TABLE, ASSESSMENT_LABELS, page_size=15
+                    empty_frame(ASSESSMENT_LABELS), ids.RESPONSE_PAIRS_TABLE, ASSESSMENT_LABELS, page_size=15,
+                    numeric=ASSESSMENT_NUMERIC
                 ),
             ]
         ),

@@ -466,6 +466,8 @@ TABLE_LABELS = {
     "n_draws": "Plasma draws",
     "mechanisms": "Resistance mechanisms (pathway: genes)",
 }
+#: Columns of the patient table that hold numbers (right-aligned, number filter).
+TABLE_NUMERIC = frozenset({"pfs_months", "n_draws"})
 
 
 def in_table_order(rows: pd.DataFrame) -> pd.DataFrame:

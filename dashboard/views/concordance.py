@@ -362,6 +362,9 @@ PER_GENE_LABELS = {
     "n_missing": "Not measured",
     "chip": "CH gene",
 }
+#: Columns of the tables above that hold numbers (right-aligned, number filter); the rest is text.
+PER_GENE_NUMERIC = frozenset({"a", "b", "c", "d", "n", "ppa_pct", "npa_pct", "opa_pct", "kappa", "mcnemar_p_exact",
+                              "n_missing"})
 PER_PATIENT_LABELS = {
     "patient_id": "Patient",
     "plasma_sample_id": "Plasma sample",
@@ -379,6 +382,9 @@ PER_PATIENT_LABELS = {
     "found_pct": "Found %",
     "found_ci": "Found 95% CI",
 }
+PER_PATIENT_NUMERIC = frozenset({"plasma_day", "tissue_day", "tumour_fraction_pct", "plasma_erbb2_cn",
+                                 "tissue_erbb2_cn", "n_tissue_alterations", "n_found_in_plasma", "n_plasma_only",
+                                 "found_pct"})
 DETECTION_LABELS = {
     "tumour_fraction_stratum": "Plasma tumour fraction",
     "n_patients": "Patients",
@@ -387,6 +393,7 @@ DETECTION_LABELS = {
     "rate_pct": "Detection %",
     "rate_ci": "95% CI (Wilson)",
 }
+DETECTION_NUMERIC = frozenset({"n_patients", "n_variants", "n_detected", "rate_pct"})
 
 
 def empty_frame(labels: dict[str, str]) -> pd.DataFrame:

@@ -224,12 +224,15 @@ ALTERATION_LABELS = {
     "vaf_flag": "VAF check (left out of tumour fraction)",
     "tumour_fraction_note": "Tumour fraction",
 }
+#: Columns of the two tables that hold numbers (right-aligned, number filter); the rest is text.
+ALTERATION_NUMERIC = frozenset({"day", "vaf_pct", "depth", "copy_number", "supporting_reads"})
 EVIDENCE_LABELS = {
     "pathway": "Mechanism", "gene": "Gene", "alteration": "Alteration", "sample_id": "Sample", "day": "Day",
     "draw": "Draw", "vaf_pct": "VAF (%)", "copy_number": "Copy number (copies)",
     "supporting_reads": "Supporting reads (SV)", "status": "Status (baseline / expanding / new at progression)",
     "citation": "Evidence (citation)", "tumour_fraction_note": "Tumour fraction",
 }
+EVIDENCE_NUMERIC = frozenset({"day", "vaf_pct", "copy_number", "supporting_reads"})
 
 
 def _timepoint_in_text(code: str) -> str:

@@ -30,6 +30,8 @@ CORRELATION_LABELS = {
     "p_value": "p",
     "p_exact": "p (exact)",
 }
+#: Columns of the tables above that hold numbers (right-aligned, number filter); the rest is text.
+CORRELATION_NUMERIC = frozenset({"n", "p_exact"})
 AUC_LABELS = {
     "measure": "Score (% change from baseline)",
     "auc": "AUC",
@@ -37,6 +39,7 @@ AUC_LABELS = {
     "n_pos": "Scans with PD",
     "n_neg": "Scans without PD",
 }
+AUC_NUMERIC = frozenset({"n_pos", "n_neg"})
 LEAD_LABELS = {
     "patient_id": "Patient",
     "resistance_class": "Resistance",
@@ -48,6 +51,8 @@ LEAD_LABELS = {
     "lead_time_days": "Lead time (days)",
     "note": "Note",
 }
+LEAD_NUMERIC = frozenset({"progression_day", "rise_day", "rise_erbb2_cn", "nadir_before_rise", "rise_threshold",
+                          "lead_time_days"})
 HER2_CLASS_LABELS = {
     "resistance_class": "Resistance class",
     "n": "Patients",
@@ -60,6 +65,8 @@ HER2_CLASS_LABELS = {
     "p_value": "Wilcoxon p",
     "p_exact": "Wilcoxon p (exact)",
 }
+HER2_CLASS_NUMERIC = frozenset({"n", "n_higher", "n_lower", "n_equal", "median_baseline_cn", "median_progression_cn",
+                                "median_change", "p_exact"})
 ASSESSMENT_LABELS = {
     "patient_id": "Patient",
     "imaging_day": "Scan day",
@@ -73,6 +80,8 @@ ASSESSMENT_LABELS = {
     "cea_pct_change": "CEA change (%)",
     "note": "Note",
 }
+ASSESSMENT_NUMERIC = frozenset({"imaging_day", "tumour_pct_change", "draw_day", "erbb2_cn", "erbb2_cn_pct_change",
+                                "cea_day", "cea", "cea_pct_change"})
 
 
 def _missing(value) -> bool:
