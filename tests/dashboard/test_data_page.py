@@ -11,6 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboard.server import create_app
 from dashboard.settings import Settings
 from dashboard.study_service import get_service
+from tests.dashboard.grid import grid_rows
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +21,7 @@ def _wait(dash_duo, condition, timeout: float = 30):
 
 
 def _cells(dash_duo, table_id: str) -> list[list[str]]:
-    rows = dash_duo.find_elements(f"#{table_id} tr")
-    return [[cell.text for cell in row.find_elements("css selector", "td")] for row in rows][1:]
+    return grid_rows(dash_duo, table_id)
 
 
 def _facts(dash_duo, list_id: str) -> dict[str, str]:

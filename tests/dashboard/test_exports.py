@@ -1,5 +1,5 @@
 """Named downloads: every table's CSV and every figure's PNG/SVG is named for its page, table, patient and
-date (never dash_table's "Data.csv"); the Data page's study export and the Concordance page's statistics."""
+date (never "Data.csv" or "export.csv"); the Data page's study export and the Concordance page's statistics."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import io
 import json
 import zipfile
 from datetime import date
+from pathlib import Path
 
+import dash_ag_grid as dag
 import pandas as pd
 import pytest
-from dash import dash_table
 
 from analysis.export import STATISTICS_COLUMNS
 from dashboard import ids
@@ -29,10 +30,10 @@ TODAY = date.today().isoformat()
 
 
 def _parts(component) -> dict:
-    """The button, download and DataTable inside a data_table wrapper, by kind."""
+    """The button, download and grid inside a data_table wrapper, by kind."""
     found = {}
     for child in component._traverse():
-        if isinstance(child, dash_table.DataTable):
+        if isinstance(child, dag.AgGrid):
             found["table"] = child
         elif getattr(child, "id", None) and isinstance(child.id, dict):
             found[child.id["type"]] = child
@@ -43,12 +44,13 @@ def test_every_table_gets_a_named_csv_button_and_no_data_csv_export():
     table = data_table(pd.DataFrame({"gene": ["ERBB2"], "n": [3]}), ids.CONCORDANCE_GENE_TABLE, {"n": "N"})
     parts = _parts(table)
     assert parts["table"].id == ids.CONCORDANCE_GENE_TABLE  # callbacks keep writing its data
-    assert getattr(parts["table"], "export_format", None) is None  # dash_table's export would be "Data.csv"
+    # AG Grid's own export would name the file export.csv: it is never offered (no csvExportParams)
+    assert getattr(parts["table"], "csvExportParams", None) is None
     assert parts[TABLE_EXPORT].id == {"type": TABLE_EXPORT, "table": ids.CONCORDANCE_GENE_TABLE}
     assert parts[TABLE_DOWNLOAD].id == {"type": TABLE_DOWNLOAD, "table": ids.CONCORDANCE_GENE_TABLE}
     info = json.loads(parts[TABLE_EXPORT].value)
     assert info == {"target": ids.CONCORDANCE_GENE_TABLE, "page": "concordance", "what": "per-gene",
-                    "patient_source": ""}
+                    "patient_source": "", "markdown": []}
     assert export_filename(info["page"], info["what"], day=date(2026, 12, 3)) == "concordance_per-gene_2026-12-03.csv"
 
 
@@ -73,13 +75,43 @@ def test_default_names_come_from_the_table_id(table_id, name, expected):
     assert export_stem(table_id, name) == expected
 
 
-def test_the_wrapper_passes_table_properties_through():
-    table = data_table(pd.DataFrame({"vaf_pct": [1.5]}), "t")
-    assert isinstance(table, ExportableTable)
-    assert table.columns[0]["id"] == "vaf_pct"
-    table.style_data = {"whiteSpace": "normal"}
-    assert _parts(table)["table"].style_data == {"whiteSpace": "normal"}
-    assert "id" not in table.to_plotly_json()["props"]  # the wrapper never takes the table's id
+def test_the_grid_types_aligns_formats_and_pins_columns():
+    frame = pd.DataFrame({"patient": ["[P1](/patient/P1)"], "vaf_pct": [1.2345], "note": ["a long note " * 5],
+                          "day": [None]})
+    table = data_table(frame, "t", {"vaf_pct": "VAF (%)", "day": "Day"}, numeric={"day"},
+                       markdown_columns=("patient",))
+    assert isinstance(table, ExportableTable) and table.grid.id == "t"
+    assert "id" not in table.to_plotly_json()["props"]  # the wrapper never takes the grid's id
+    columns = {c["field"]: c for c in table.grid.columnDefs}
+    assert columns["vaf_pct"]["headerName"] == "VAF (%)"
+    # numbers (typed from the values, or declared for rows that arrive later) right-aligned, number filter
+    for name in ("vaf_pct", "day"):
+        assert columns[name]["type"] == "rightAligned" and columns[name]["filter"] == "agNumberColumnFilter"
+    assert "d3.format('.3r')" in columns["vaf_pct"]["valueFormatter"]["function"]  # 3 significant digits
+    assert table.grid.rowData[0]["vaf_pct"] == 1.2345  # the data (and so the CSV) keep the exact value
+    assert table.grid.rowData[0]["day"] is None  # missing is an empty cell, never "NaN"
+    # text wraps at a bounded width; the first column of a wide table stays in view when scrolling sideways
+    assert columns["note"]["wrapText"] and columns["note"]["autoHeight"] and columns["note"]["maxWidth"] > 0
+    assert columns["patient"]["pinned"] == "left" and columns["patient"]["cellRenderer"] == "markdown"
+    assert columns["patient"]["linkTarget"] == "_self"
+    assert json.loads(_parts(table)[TABLE_EXPORT].value)["markdown"] == ["patient"]
+    # a header wraps between words, never inside one
+    assert columns["vaf_pct"]["minWidth"] >= 8 * len("VAF")
+
+
+def test_grid_options_keep_tab_moving_through_the_page_and_need_no_eval():
+    grid = data_table(pd.DataFrame({"gene": ["ERBB2"]}), "t", page_size=7).grid
+    options = grid.dashGridOptions
+    assert options["pagination"] and options["paginationPageSize"] == 7
+    # Tab leaves the grid (a keyboard user is never trapped in it)
+    assert options["tabToNextCell"] == {"function": "leaveGrid(params)"}
+    assert options["tabToNextHeader"] == {"function": "leaveGrid(params)"}
+    # no HTML template string (dash-ag-grid blocks those as XSS without dangerously_allow_code), never allowed
+    assert not any(key.endswith("Template") for key in options)
+    assert not getattr(grid, "dangerously_allow_code", False)
+    functions = (Path(__file__).parents[2] / "assets" / "grid_functions.js").read_text()
+    for name in ("leaveGrid", "formatNumber", "markdownText", "fitColumns"):
+        assert f"function {name}(" in functions
 
 
 def test_figure_downloads_are_named_like_tables():

@@ -11,6 +11,7 @@ import pytest
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
+from tests.dashboard.grid import grid_headers, grid_rows, wait_for_rows
 
 pytestmark = pytest.mark.browser
 
@@ -46,15 +47,15 @@ def test_table_and_figure_downloads_are_named_for_page_table_patient_and_date(ap
     dash_duo = app_duo
     downloads = Path(dash_duo.download_path)
     dash_duo.wait_for_page(dash_duo.server_url + "/concordance")
-    dash_duo.wait_for_element("#concordance-gene-table td", timeout=60)
+    wait_for_rows(dash_duo, "concordance-gene-table")
     _click_export(dash_duo, "concordance-gene-table")
     path = _wait_for_file(downloads, "concordance_per-gene_")
     assert path.name in {f"concordance_per-gene_{day}.csv" for day in _days()}
     with open(path, newline="") as handle:
         rows = list(csv.reader(handle))
-    headers = [cell.text for cell in dash_duo.find_elements("#concordance-gene-table th .column-header-name")]
+    headers = grid_headers(dash_duo, "concordance-gene-table")
     assert rows[0] == headers  # the display headers
-    shown = dash_duo.find_element("#concordance-gene-table td").text
+    shown = grid_rows(dash_duo, "concordance-gene-table")[0][0]
     assert len(rows) > 1 and shown in rows[1]
     assert not list(downloads.glob("Data*.csv"))
 
@@ -63,7 +64,7 @@ def test_table_and_figure_downloads_are_named_for_page_table_patient_and_date(ap
     assert svg.name in {f"concordance_erbb2-scatter_{day}.svg" for day in _days()}
 
     dash_duo.wait_for_page(dash_duo.server_url + "/patient/P007")
-    dash_duo.wait_for_element("#patient-alterations td", timeout=60)
+    wait_for_rows(dash_duo, "patient-alterations")
     _click_export(dash_duo, "patient-alterations")
     path = _wait_for_file(downloads, "patient_P007_alterations_")
     assert path.name in {f"patient_P007_alterations_{day}.csv" for day in _days()}
@@ -83,7 +84,7 @@ def test_data_page_exports_the_study_and_concordance_page_the_statistics(app_duo
         assert "stad_her2_ctdna_demo_with_derived_columns/case_lists/cases_all.txt" in zipped.namelist()
 
     dash_duo.wait_for_page(dash_duo.server_url + "/concordance")
-    dash_duo.wait_for_element("#concordance-gene-table td", timeout=60)
+    wait_for_rows(dash_duo, "concordance-gene-table")
     dash_duo.find_element("#concordance-stats-button").click()
     stats = _wait_for_file(downloads, "concordance_statistics_")
     with open(stats, newline="") as handle:

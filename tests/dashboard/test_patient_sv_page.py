@@ -7,6 +7,7 @@ import pytest
 from dashboard.server import create_app
 from dashboard.settings import Settings
 from tests.dashboard.dropdown import choose_option
+from tests.dashboard.grid import grid_rows
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +20,7 @@ SV_FILE = (
 
 
 def _rows(dash_duo, table_id: str) -> list[list[str]]:
-    rows = dash_duo.find_elements(f"#{table_id} tr")
-    return [[cell.text for cell in row.find_elements("css selector", "td")] for row in rows][1:]
+    return grid_rows(dash_duo, table_id)
 
 
 def test_patient_page_lists_the_draws_structural_variants_and_the_fusion_evidence(dash_duo, tiny_study_dir,

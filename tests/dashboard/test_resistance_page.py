@@ -7,6 +7,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
+from tests.dashboard.grid import grid_rows
 
 pytestmark = pytest.mark.browser
 
@@ -14,8 +15,7 @@ GRAPH_JS = "return document.querySelector('#{0} .js-plotly-plot')._fullData.map(
 
 
 def _rows(dash_duo, table_id: str) -> list[list[str]]:
-    rows = dash_duo.find_elements(f"#{table_id} tr")
-    return [[cell.text for cell in row.find_elements("css selector", "td")] for row in rows][1:]
+    return grid_rows(dash_duo, table_id)
 
 
 def _traces(dash_duo, graph_id: str) -> dict[str, int]:

@@ -6,6 +6,7 @@ import pytest
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
+from tests.dashboard.grid import grid_rows
 
 pytestmark = pytest.mark.browser
 
@@ -15,8 +16,7 @@ LEGEND_JS = "return Array.from(document.querySelectorAll('#survival-km .legendte
 
 
 def _rows(dash_duo, table_id: str) -> list[list[str]]:
-    rows = dash_duo.find_elements(f"#{table_id} tr")
-    return [[cell.text for cell in row.find_elements("css selector", "td")] for row in rows][1:]
+    return grid_rows(dash_duo, table_id)
 
 
 def test_choosing_a_grouping_redraws_the_km_plot_and_its_p_value(dash_duo, demo_study_dir, tmp_path):
