@@ -6,7 +6,7 @@ import pytest
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
-from tests.dashboard.grid import grid_rows
+from tests.dashboard.grid import grid_headers, grid_rows, wait_for_rows
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,8 @@ def test_a_study_with_overall_survival_only_opens_on_os_by_its_most_altered_gene
     assert "no PFS data in this study" in dash_duo.find_element("#survival-endpoint").text
     pfs_input = dash_duo.find_element("#survival-endpoint input[value='pfs']")
     assert not pfs_input.is_enabled()
-    headers = [h.text for h in dash_duo.find_elements("#survival-stats-table th")]
+    wait_for_rows(dash_duo, "survival-stats-table")
+    headers = grid_headers(dash_duo, "survival-stats-table")
     assert "Deaths" in headers and "Progressions" not in headers
     assert dash_duo.driver.execute_script(KM_NAMES_JS) == ["TP53 not altered (n=20)", "TP53 altered (n=20)"]
 
