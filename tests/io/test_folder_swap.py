@@ -18,6 +18,7 @@ from analysis.io import folder_swap
 from analysis.io.cbioportal import read_study, study_file_fingerprint, write_study
 from analysis.io.folder_swap import recover_folder, recovery_notices, replace_folder
 from analysis.snapshot import load_study
+from tests.faults.faults import kill_writer_mid_swap
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,28 +103,10 @@ def test_the_swap_is_one_step_where_the_system_can_exchange_folders(study, tmp_p
     assert sorted(p.name for p in study.parent.iterdir()) == ["study"]
 
 
-CHILD = """
-import os, signal, sys
-from analysis.io import folder_swap
-from analysis.io.cbioportal import read_study, write_study
-
-folder_swap._exchange = lambda a, b: False  # the two-rename swap, as on a file system without exchange
-real = os.replace
-def replace_then_die(src, dst):
-    real(src, dst)
-    os.kill(os.getpid(), signal.SIGKILL)  # killed right after the first rename: the target is gone
-os.replace = replace_then_die
-study = read_study(sys.argv[1])
-write_study(study, sys.argv[1])
-"""
-
-
 def test_a_writer_killed_with_sigkill_between_the_renames_leaves_a_recoverable_study(study):
     before = read_study(study)
     fingerprint = study_file_fingerprint(study)
-    child = subprocess.run([sys.executable, "-c", textwrap.dedent(CHILD), str(study)], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
-    assert child.returncode == -signal.SIGKILL
+    assert kill_writer_mid_swap(study) == -signal.SIGKILL
     assert not study.exists()  # the fault: no study at the target path
     left = sorted(p.name.split("-")[0] for p in study.parent.iterdir())
     assert left == [".study.old", ".study.writing"]
@@ -135,10 +118,14 @@ def test_a_writer_killed_with_sigkill_between_the_renames_leaves_a_recoverable_s
 
 
 def test_a_writer_killed_after_the_exchange_leaves_the_new_study_and_no_leftover(study):
-    child = CHILD.replace("folder_swap._exchange = lambda a, b: False", "").replace(
-        "os.replace = replace_then_die",
-        "import shutil\nshutil.rmtree = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)")
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(child), str(study)], cwd=ROOT,
+    child = textwrap.dedent("""
+        import os, shutil, signal, sys
+        from analysis.io.cbioportal import read_study, write_study
+
+        shutil.rmtree = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)  # killed after the exchange
+        write_study(read_study(sys.argv[1]), sys.argv[1])
+    """)
+    result = subprocess.run([sys.executable, "-c", child, str(study)], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     if result.returncode == 0:
         pytest.skip("no kill: this file system cannot exchange two folders in one step")
