@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from analysis.errors import InputError
 from analysis.io.errors import DecompressionLimitError, TruncatedFileError
 
 #: Environment variable holding the largest decompressed size, in bytes.
@@ -151,14 +152,15 @@ def gunzip_to_temporary(path: str | Path, *, limit: int | None = None) -> Iterat
     ------
     DecompressionLimitError, TruncatedFileError
         As :func:`open_gzip`; the partial copy is discarded.
-    OSError
-        No ``/proc/self/fd`` (not Linux).
+    InputError
+        No ``/proc/self/fd`` (not Linux): the file must be bgzipped.
     """
     handle = _nameless_temporary_file()
     try:
         proc_path = f"/proc/self/fd/{handle.fileno()}"
         if not os.path.exists(proc_path):
-            raise OSError(f"{proc_path} is not available: plain-gzip inputs need Linux's /proc; bgzip the file")
+            raise InputError("plain gzip (not BGZF) can only be read where /proc/self/fd exists (Linux); "
+                             "re-compress the file with bgzip and try again.", path=str(path))
         with open_gzip(path, "rb", limit=limit) as source:
             while block := source.read(CHUNK):
                 handle.write(block)

@@ -17,21 +17,26 @@ dashboard's study service, ingestion).  For writers that are no longer running (
 * a ``.NAME.old-PID`` beside a present *target* (killed after the swap, before the clean-up): removed;
 * a ``.NAME.writing-PID-*`` or ``.NAME.export-PID-*`` staging folder: removed.
 
-Each of these is said in one notice (returned, logged, and kept for :func:`recovery_notices`, which the
-dashboard shows on every page).  Folders of a writer that is still running are never touched.
+Each of these is said in one notice: returned, logged, and kept for :func:`recovery_notices` (which the
+dashboard shows on every page) in this process and in ``.NAME.recovered`` beside the folder, for the other
+processes serving it, until the study is next written whole.  Folders of a writer that is still running
+are never touched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
+import json
 import logging
 import os
 import re
 import shutil
 import tempfile
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +88,7 @@ def replace_folder(new: Path, target: Path) -> None:
     new, target = Path(new), Path(target)
     if target.exists() and _exchange(new, target):
         shutil.rmtree(new, ignore_errors=True)  # *new* now holds the old study
+        _forget(target)
         return
     old = None
     if target.exists():
@@ -98,6 +104,15 @@ def replace_folder(new: Path, target: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    _forget(target)
+
+
+def _forget(target: Path) -> None:
+    """A complete new study is in place: earlier recovery notices no longer apply to it."""
+    with _lock:
+        _notices.pop(_key(target), None)
+    with contextlib.suppress(OSError):
+        _record_path(target).unlink()
 
 
 def _running(pid: int) -> bool:
@@ -170,16 +185,53 @@ def recover_folder(target: str | Path) -> list[str]:
             done.append(f"A half-written copy of {target.name} ({folder.name}) left by a stopped writer "
                         f"(process {pid}) was removed; the study itself was not changed by it.")
         if done:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            done = [f"{notice} ({stamp})" for notice in done]
             _notices.setdefault(_key(target), []).extend(done)
+            _record(target, done)
     for notice in done:
         log.warning("%s", notice)
     return done
 
 
+def _record_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.recovered"
+
+
+def _record(target: Path, notices: list[str]) -> None:
+    """Keep *notices* beside *target* for other processes serving it (best effort)."""
+    try:
+        with open(_record_path(target), "a", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(notice) + "\n" for notice in notices)
+    except OSError as exc:
+        log.warning("the recovery notice of %s could not be kept beside it: %s", target.name, exc)
+
+
+def _recorded(target: Path) -> list[str]:
+    try:
+        with open(_record_path(target), encoding="utf-8") as handle:
+            lines = handle.read(1 << 16).splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    notices = []
+    for line in lines:
+        try:
+            notice = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(notice, str):
+            notices.append(notice)
+    return notices
+
+
 def recovery_notices(target: str | Path) -> list[str]:
-    """Every notice of :func:`recover_folder` for *target* in this process, oldest first."""
+    """Every notice of :func:`recover_folder` for *target*, oldest first: those of this process and
+    those kept beside the folder by any process (e.g. another server worker), until the study is next
+    written whole by :func:`replace_folder`."""
+    target = Path(target)
     with _lock:
-        return list(_notices.get(_key(Path(target)), []))
+        mine = list(_notices.get(_key(target), []))
+    return mine + [notice for notice in _recorded(target) if notice not in mine]
 
 
 def _key(target: Path) -> str:

@@ -48,7 +48,7 @@ def test_killed_between_the_renames_the_old_study_is_put_back_with_a_notice(stud
     after = read_study(study)
     assert study_file_fingerprint(study) == fingerprint
     pd.testing.assert_frame_equal(after.patients, before.patients)
-    assert sorted(p.name for p in study.parent.iterdir()) == ["study"]
+    assert sorted(p.name for p in study.parent.iterdir()) == [".study.recovered", "study"]
     notices = recovery_notices(study)
     assert any(f"process {pid}" in n and "previous version was put back" in n for n in notices)
     assert any("half-written copy" in n and staging.name in n for n in notices)
@@ -76,7 +76,7 @@ def test_a_stale_old_copy_beside_the_new_study_is_removed(study):
     shutil.copytree(study, study.parent / f".study.old-{pid}")  # killed after the swap, before the clean-up
     notices = recover_folder(study)
     assert len(notices) == 1 and "leftover previous version" in notices[0]
-    assert sorted(p.name for p in study.parent.iterdir()) == ["study"]
+    assert sorted(p.name for p in study.parent.iterdir()) == [".study.recovered", "study"]
     assert recover_folder(study) == []
 
 
@@ -113,7 +113,7 @@ def test_a_writer_killed_with_sigkill_between_the_renames_leaves_a_recoverable_s
     after = read_study(study)
     assert study_file_fingerprint(study) == fingerprint
     pd.testing.assert_frame_equal(after.samples, before.samples)
-    assert sorted(p.name for p in study.parent.iterdir()) == ["study"]
+    assert sorted(p.name for p in study.parent.iterdir()) == [".study.recovered", "study"]
     assert len(recovery_notices(study)) == 2
 
 
@@ -132,7 +132,7 @@ def test_a_writer_killed_after_the_exchange_leaves_the_new_study_and_no_leftover
     assert result.returncode == -signal.SIGKILL
     assert study.is_dir()
     assert len(read_study(study).patients) == 78
-    assert sorted(p.name for p in study.parent.iterdir()) == ["study"]
+    assert sorted(p.name for p in study.parent.iterdir()) == [".study.recovered", "study"]
 
 
 def test_write_study_stages_beside_the_target_under_its_pid(study, monkeypatch):
@@ -146,3 +146,13 @@ def test_write_study_stages_beside_the_target_under_its_pid(study, monkeypatch):
     monkeypatch.setattr("analysis.io.cbioportal.replace_folder", spy)
     write_study(read_study(study), study)
     assert seen and seen[0].startswith(f".study.writing-{os.getpid()}-")
+
+
+def test_notices_reach_every_process_serving_the_study_until_it_is_written_again(study, monkeypatch):
+    os.replace(study, study.parent / f".study.old-{_dead_pid()}")
+    recover_folder(study)
+    monkeypatch.setattr(folder_swap, "_notices", {})  # another server worker: nothing in its memory
+    assert any("previous version was put back" in n for n in recovery_notices(study))
+    write_study(read_study(study), study)  # a complete new version: the notices no longer apply
+    assert recovery_notices(study) == []
+    assert sorted(p.name for p in study.parent.iterdir()) == ["study"]
