@@ -27,3 +27,21 @@ def insert_non_utf8_byte(path: Path, after_line: int = 2) -> None:
     lines = data.split(b"\n")
     lines[after_line - 1] += b"\xe9"
     Path(path).write_bytes(b"\n".join(lines))
+
+
+def replace_values(folder: Path, mapping: dict[str, str]) -> int:
+    """Replace every tab-separated cell equal to a key of *mapping* (ids, attribute values) in the study's
+    data files (headers included: the copy-number files name samples in their header).  Returns the number
+    of cells replaced."""
+    replaced = 0
+    for path in sorted(Path(folder).glob("data_*.txt")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines):
+            if not line or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            new = [mapping.get(cell, cell) for cell in cells]
+            replaced += sum(a != b for a, b in zip(cells, new, strict=True))
+            lines[i] = "\t".join(new)
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return replaced
