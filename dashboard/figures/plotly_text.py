@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +31,9 @@ _TEMPLATE_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "%":
 #: Characters percent-encoded in an ``<a href>`` (plotly reads the attribute up to the next quote and
 #: decodes no entity in it).
 _HREF_UNSAFE = str.maketrans({'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", " ": "%20", "`": "%60"})
+#: plotly.js rewrites a label's href as ``encodeURI(decodeURI(href))``: the escape of a character that
+#: ``decodeURI`` keeps (``; / ? : @ & = + $ , #``) comes out encoded twice (``%2F`` -> ``%252F``).
+_REWRITTEN_ESCAPE = re.compile(r"%(3B|2F|3F|3A|40|26|3D|2B|24|2C|23)", re.IGNORECASE)
 
 
 def escape(value: Any) -> str:
@@ -64,11 +68,26 @@ def unescape(text: Any) -> str:
     return html.unescape(str(text))
 
 
+def link_survives(href: str) -> bool:
+    """Whether plotly.js keeps *href* as written (no escape it would encode twice).
+
+    >>> link_survives("/patient/P%201?cutoff=2.6&walk=cohort"), link_survives("/patient/P%2F1")
+    (True, False)
+    """
+    return _REWRITTEN_ESCAPE.search(str(href)) is None
+
+
 def link(href: str, text: Any, target: str = "_self") -> str:
     """An ``<a>`` label: *text* escaped, *href* (already percent-encoded, e.g. ``patient_path``) kept as is
-    except for the characters that would end plotly's attribute.
+    except for the characters that would end plotly's attribute.  An href plotly would rewrite into
+    another address (:func:`link_survives`: an id holding ``/``, ``#``, ``?``, ...) gives the escaped text
+    alone, never a link to the wrong page.
 
     >>> link("/patient/P%201?cutoff=2.6&walk=cohort", "<b>P 1</b>")
     '<a href="/patient/P%201?cutoff=2.6&walk=cohort" target="_self">&lt;b&gt;P 1&lt;/b&gt;</a>'
+    >>> link("/patient/P%201%2Fa%23b", "P 1/a#b")
+    'P 1/a#b'
     """
+    if not link_survives(href):
+        return escape(text)
     return f'<a href="{str(href).translate(_HREF_UNSAFE)}" target="{target}">{escape(text)}</a>'

@@ -3,7 +3,8 @@
 Bars are coloured by resistance class; on each bar sit the plasma draws (white circles), the
 imaging assessments (a symbol per RECIST call, above the bar) and the progression (a cross);
 thin bars underneath show the treatments.  Every mark carries the patient id in ``customdata``
-so that a click opens that patient, and each y label is a link to the patient's page.
+so that a click opens that patient, and each y label is a link to the patient's page (an id that
+plotly.js cannot carry in a link, one holding ``/``, ``#`` or ``?``, is a plain label: its bar opens it).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
     unit
         ``"months"`` or ``"days"`` on the x axis (hover text always gives the day too).
     patient_href
-        ``patient_id -> URL``; when given, every y label links to that patient's page.
+        ``patient_id -> URL``; when given, every y label links to that patient's page
+        (:func:`dashboard.figures.plotly_text.link`).
 
     Returns
     -------

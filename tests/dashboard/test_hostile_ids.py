@@ -25,7 +25,7 @@ from dashboard.callbacks import resistance as resistance_callbacks
 from dashboard.callbacks import response as response_callbacks
 from dashboard.figures.oncoprint import oncoprint_figure
 from dashboard.figures.patient import patient_timeline
-from dashboard.figures.plotly_text import escape, escape_all, link, template_text, unescape
+from dashboard.figures.plotly_text import escape, escape_all, link, link_survives, template_text, unescape
 from dashboard.figures.resistance import her2_slope_figure
 from dashboard.figures.swimmer import swimmer_figure
 from dashboard.report.cohort import cohort_figures
@@ -150,10 +150,11 @@ def test_no_figure_carries_markup_from_the_study(figures):
     assert "&lt;i&gt;S&lt;/i&gt;" in oncoprint  # the sample id in the cell's per-draw hover lines
     assert any("&lt;b&gt;diffuse&lt;/b&gt;" in t for t in texts["survival lauren"])
     assert any("&lt;i&gt;S&lt;/i&gt;" in t for t in texts["patient <b>X</b>"])
-    # The swimmer's labels are the figure's own links, with the id escaped and the path percent-encoded.
+    # The swimmer's labels are the figure's own links; an id plotly cannot carry in a link (its path holds
+    # %2F, %23, ...: plotly would encode them twice) is a plain label, escaped.
     ticks = figure_json(figures["swimmer"])["layout"]["yaxis"]["ticktext"]
-    assert link(patient_href("<b>X</b>", {"cutoff": "2.6"}), "<b>X</b>") in ticks
-    assert '<a href="/patient/%3Cb%3EX%3C%2Fb%3E?cutoff=2.6" target="_self">&lt;b&gt;X&lt;/b&gt;</a>' in ticks
+    assert '<a href="/patient/P016?cutoff=2.6" target="_self">P016</a>' in ticks
+    assert {"&lt;b&gt;X&lt;/b&gt;", "P 1/a#b", escape(HOSTILE["P067"])} <= set(ticks)
 
 
 def test_clicks_give_the_ids_back(hostile, figures):
@@ -204,6 +205,13 @@ def test_escape_keeps_quotes_and_percent_readable():
 def test_link_keeps_the_query_and_cannot_end_the_attribute():
     assert link('/patient/x"onclick=1', "<b>") == '<a href="/patient/x%22onclick=1" target="_self">&lt;b&gt;</a>'
     assert link("/patient/P?a=1&b=2", "P") == '<a href="/patient/P?a=1&b=2" target="_self">P</a>'
+    assert link(patient_path("<i>é 1</i>"), "<i>é 1</i>") == "&lt;i&gt;é 1&lt;/i&gt;"  # %2F: no link
+    assert link(patient_path("é 1!"), "é 1!") == '<a href="/patient/%C3%A9%201%21" target="_self">é 1!</a>'
+
+
+@pytest.mark.parametrize("href", ["/patient/P%2F1", "/patient/P%231", "/patient/P?x=a%26b", "/patient/P%3f"])
+def test_no_link_that_plotly_would_encode_twice(href):
+    assert not link_survives(href) and "<a" not in link(href, "P")
 
 
 @pytest.mark.parametrize("pid", ["P 1/a#b", "<b>X</b>", "a?b=c&d", "100%", "é/ü", "[x](y)"])
