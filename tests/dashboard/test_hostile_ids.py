@@ -227,3 +227,12 @@ def test_markdown_escape_and_link():
     assert markdown_escape("two\nlines") == "two lines"
     assert markdown_link("P 1", "/patient/P%201") == "[P 1](/patient/P%201)"
     assert markdown_link("x", "/a b(c)<d>") == "[x](/a%20b%28c%29%3Cd%3E)"
+
+
+def test_dash_passes_the_path_variable_still_encoded():
+    """The patient page decodes its path variable once: Dash itself must not have decoded it already."""
+    from dash._pages import _parse_path_variables
+
+    path = patient_path("P 1/a#b%")
+    assert _parse_path_variables(path.strip("/"), "patient/<patient_id>") == {"patient_id": "P%201%2Fa%23b%25"}
+    assert unquote("P%201%2Fa%23b%25") == "P 1/a#b%"
