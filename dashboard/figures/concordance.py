@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.roc import AucResult, YoudenCutoff
+from dashboard.figures.plotly_text import escape_all
 from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, chance_diagonal, empty_figure
 
 GE = "\u2265"
@@ -95,7 +96,7 @@ def cn_scatter(
                 mode="markers",
                 name=f"{label} (n = {n})",
                 marker=dict(color=colour, symbol=symbol, size=9, line=dict(width=1, color=colour)),
-                customdata=np.column_stack([both["patient_id"].astype(str)[mask], pathology[mask]]),
+                customdata=np.column_stack([escape_all(both["patient_id"].astype(str)[mask]), pathology[mask]]),
                 hovertemplate=(
                     "%{customdata[0]}<br>plasma ERBB2 %{y:.2f} copies<br>tissue ERBB2 %{x:.2f} copies"
                     "<br>pathology HER2 %{customdata[1]}<extra>" + label + "</extra>"

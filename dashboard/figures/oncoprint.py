@@ -24,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.figures.plotly_text import escape, escape_all
 from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
 
 #: Glyph of each alteration type: (legend label, colour, height as a fraction of the cell).
@@ -62,7 +63,7 @@ ROW_PX = 17
 
 
 def _row_label(gene: str, source: str) -> str:
-    return f"{gene} · {source}"
+    return f"{escape(gene)} · {escape(source)}"
 
 
 def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFrame, cells: pd.DataFrame,
@@ -111,12 +112,14 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
 
     # --- hover layer (added first, so that it lies under every glyph) ---------------------------------------
     xs = np.arange(n)
+    # Ids are study text: escaped for plotly's labels (hover, ticks, clicks decode them, plotly_text).
+    shown_ids = np.array(escape_all(patient_ids), dtype=object)
     hover = _hover_matrix(patient_ids, rows, drawn, tracks, details, unprofiled)
     z = np.full((n_rows, n), np.nan)
     z[N_TRACK_ROWS:, :] = 0.0
     fig.add_trace(go.Heatmap(
         x=xs, y=np.arange(n_rows), z=z, text=hover, hovertemplate="%{text}<extra></extra>",
-        customdata=np.tile(np.array(patient_ids, dtype=object), (n_rows, 1)),
+        customdata=np.tile(shown_ids, (n_rows, 1)),
         colorscale=[[0, EMPTY_CELL], [1, EMPTY_CELL]], showscale=False, xgap=1, ygap=2, hoverongaps=True,
         name="cells", showlegend=False), row=2, col=1)
 
@@ -133,7 +136,7 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
             continue
         fig.add_trace(go.Bar(
             x=xs[pick], y=pfs[pick], width=0.8, marker_color=colour, name=f"PFS: {kind}", legendgroup="pfs",
-            legendgrouptitle_text="PFS track", customdata=np.array(patient_ids, dtype=object)[pick],
+            legendgrouptitle_text="PFS track", customdata=shown_ids[pick],
             hovertemplate="%{customdata}<br>PFS %{y:.3g} months (" + kind + ")<extra></extra>"), row=1, col=1)
 
     # --- categorical tracks -------------------------------------------------------------------------------------
@@ -146,7 +149,7 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
             fig.add_trace(go.Bar(
                 x=xs[pick], y=np.full(pick.sum(), 0.86), base=np.full(pick.sum(), t - 0.43), width=0.9,
                 marker=dict(color=palette.get(value, UNKNOWN_TRACK), line=dict(width=0.5, color="#8a96a3")),
-                name=value, legendgroup=field, legendgrouptitle_text=label, hoverinfo="skip"), row=2, col=1)
+                name=escape(value), legendgroup=field, legendgrouptitle_text=label, hoverinfo="skip"), row=2, col=1)
 
     # --- not profiled (under the glyphs: a cell can be unprofiled for mutations and still carry a CN change) ----
     if len(unprofiled):
@@ -189,8 +192,9 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
         x=rows["pct_altered"].to_numpy(dtype=float), y=freq_y, orientation="h", width=0.7,
         marker_color=np.where(rows["source"].to_numpy() == "plasma", COLOURS["plasma"], COLOURS["tissue"]),
         text=[f"{k}" for k in rows["n_altered"]], textposition="outside", cliponaxis=False,
-        customdata=np.stack([rows["gene"].astype(str), rows["source"].astype(str), rows["n_altered"].astype(int),
-                             rows["pathway"].astype(str), n_profiled], axis=-1) if len(rows) else None,
+        customdata=np.stack([escape_all(rows["gene"].astype(str)), escape_all(rows["source"].astype(str)),
+                             rows["n_altered"].astype(int), escape_all(rows["pathway"].astype(str)), n_profiled],
+                            axis=-1) if len(rows) else None,
         hovertemplate="%{customdata[0]} (%{customdata[1]}), pathway %{customdata[3]}<br>altered in "
                       "%{customdata[2]} of %{customdata[4]} profiled patients shown (%{x:.1f}%)"
                       "<extra></extra>",
@@ -210,7 +214,7 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     fig.update_yaxes(title_text="PFS (months)", title_font_size=11, rangemode="tozero", row=1, col=1)
     fig.update_xaxes(range=[-0.5, n - 0.5], showgrid=False, row=1, col=1, showticklabels=False, ticks="")
     if n <= 80:
-        fig.update_xaxes(tickvals=list(range(n)), ticktext=list(patient_ids), tickangle=-90, tickfont_size=10,
+        fig.update_xaxes(tickvals=list(range(n)), ticktext=list(shown_ids), tickangle=-90, tickfont_size=10,
                          ticks="", row=2, col=1)
     else:
         fig.update_xaxes(showticklabels=False, ticks="", title_text=f"{n} patients (hover for ids)", row=2, col=1)
@@ -252,7 +256,8 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
         pfs = "no PFS" if pd.isna(rec.pfs_months) else (
             f"PFS {rec.pfs_months:.3g} months " + _pfs_status(rec.pfs_event))
         mech = 0 if pd.isna(rec.n_mechanisms) else int(rec.n_mechanisms)
-        summary.append(f"<b>{pid}</b> · HER2 {_text(rec.her2_status)} · {_text(rec.resistance_class)} resistance"
+        summary.append(f"<b>{escape(pid)}</b> · HER2 {escape(_text(rec.her2_status))} · "
+                       f"{escape(_text(rec.resistance_class))} resistance"
                        f" · {mech} mechanism{'s' if mech != 1 else ''} · {pfs}")
     hover = np.empty((n_rows, n), dtype=object)
     for r in range(n_rows):
@@ -265,14 +270,15 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
     # Empty cells get a short text: with hundreds of patients the figure would otherwise carry megabytes of
     # repeated patient summaries.
     for (gene, source), r in row_index.items():
-        hover[r, :] = [f"<b>{pid}</b> · {gene} ({source}): no alteration in the draws shown" for pid in patient_ids]
+        hover[r, :] = [f"<b>{escape(pid)}</b> · {escape(gene)} ({escape(source)}): no alteration in the draws shown"
+                       for pid in patient_ids]
     unprofiled_at = {}
     if unprofiled is not None and len(unprofiled):
         for rec in unprofiled.itertuples(index=False):
-            text = not_profiled_text(str(rec.gene), rec.sample_ids)
+            text = escape(not_profiled_text(str(rec.gene), rec.sample_ids))
             r, c = int(rec.row), int(rec.col)
             unprofiled_at[(r, c)] = text
-            hover[r, c] = f"<b>{patient_ids[c]}</b> · {rec.gene} ({rec.source}): {text}"
+            hover[r, c] = f"<b>{escape(patient_ids[c])}</b> · {escape(rec.gene)} ({escape(rec.source)}): {text}"
     if len(drawn):
         grouped = drawn.sort_values("alteration_type").groupby(["row", "col"], sort=False)
         for (r, c), sub in grouped:
@@ -280,10 +286,12 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
             parts = []
             for rec in sub.itertuples(index=False):
                 when = _when(rec.source, rec.timepoints, getattr(rec, "status", None))
-                parts.append(f"{GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]}: {rec.label} ({when})")
+                kind = GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]
+                parts.append(f"{escape(kind)}: {escape(rec.label)} ({escape(when)})")
             extra = detail_map.get((patient_ids[c], gene, source))
             unprofiled_note = unprofiled_at.get((int(r), int(c)))
-            hover[r, c] = (f"{summary[c]}<br><b>{gene}</b> ({source})<br>" + "<br>".join(parts)
+            # *extra* (cell_details) is markup already: its lines were escaped where they were written.
+            hover[r, c] = (f"{summary[c]}<br><b>{escape(gene)}</b> ({escape(source)})<br>" + "<br>".join(parts)
                            + (f"<br>{extra}" if extra else "")
                            + (f"<br>Mutations {unprofiled_note}" if unprofiled_note else ""))
     return hover

@@ -7,12 +7,11 @@ the one palette of :mod:`dashboard.figures.palette`.  CEA has its own panel with
 panel.  The copy-number panel marks the nadir, the rise that counts for lead time and the
 progression scan (:func:`analysis.her2_marks.her2_marks`, the numbers of the answer sentence).
 Text that comes from the study (sample ids, genes, agents) is escaped: plotly reads hover, legend and
-tick text as HTML.
+tick text as HTML (:mod:`dashboard.figures.plotly_text`).
 """
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis
 from analysis.wording import copies_text, day_text
 from dashboard.figures.palette import MUTED, SERIES, gene_colours
+from dashboard.figures.plotly_text import escape
 from dashboard.figures.style import base_layout, empty_figure, vaf_text
 
 #: Panel key -> title shown above the panel (units in the title).
@@ -427,8 +427,8 @@ def _axis(letter: str, row: int | None) -> str:
 
 
 def _esc(text) -> str:
-    """Study text for plotly's HTML-like labels (hover, legend, ticks)."""
-    return html.escape(str(text), quote=False)
+    """Study text for plotly's HTML-like labels (hover, legend, ticks): :func:`dashboard.figures.plotly_text.escape`."""
+    return escape(text)
 
 
 def _pct(fraction: float) -> str:

@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.figures.plotly_text import escape
 from dashboard.figures.style import COLOURS, base_layout, empty_figure
 
 #: Panels, left to right.
@@ -48,7 +49,7 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
             days = ""
             if hasattr(rec, "baseline_day") and hasattr(rec, "progression_draw_day"):
                 days = f" (days {_day(rec.baseline_day)} and {_day(rec.progression_draw_day)})"
-            text = (f"<b>{rec.patient_id}</b> · {cls}<br>baseline CN {rec.baseline_erbb2_cn:.3g} copies<br>"
+            text = (f"<b>{escape(rec.patient_id)}</b> · {cls}<br>baseline CN {rec.baseline_erbb2_cn:.3g} copies<br>"
                     f"progression CN {rec.progression_erbb2_cn:.3g} copies{days}<br>change {change:+.3g} copies")
             xs += ["Baseline", "Progression", None]
             ys += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]

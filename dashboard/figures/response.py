@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 from analysis.roc import DeLongTestResult, roc_curve_table
 from analysis.trajectory import ACQUIRED, INNATE
 from dashboard.figures.concordance import WEBGL_ABOVE, with_subtitle
+from dashboard.figures.plotly_text import escape, escape_all
 from dashboard.figures.style import (
     COLOURS,
     OKABE_ITO,
@@ -110,11 +111,11 @@ def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_
                 ),
                 customdata=np.column_stack(
                     [
-                        sub["patient_id"].astype(str),
+                        escape_all(sub["patient_id"].astype(str)),
                         sub["imaging_day"].astype(float),
                         sub[day_column].astype(float),
                         sub[raw].astype(float),
-                        sub["recist_response"].astype(str),
+                        escape_all(sub["recist_response"].astype(str)),
                     ]
                 ),
                 hovertemplate=(
@@ -222,16 +223,18 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
     colour = np.where(
         lead > 0, OKABE_ITO["green"], np.where(lead < 0, OKABE_ITO["vermillion"], OKABE_ITO["grey"])
     )
+    # Ids are study text: the category axis shows them as tick labels, so they are escaped (plotly_text).
+    shown_ids = escape_all(shown["patient_id"].astype(str))
     fig = go.Figure(
         go.Scatter(
             x=lead,
-            y=shown["patient_id"].astype(str),
+            y=shown_ids,
             mode="markers",
             name="lead time",
             marker=dict(color=colour, size=11, symbol="circle", line=dict(width=1, color="#333")),
             customdata=np.column_stack(
                 [
-                    shown["patient_id"].astype(str),
+                    shown_ids,
                     shown["rise_day"].astype(float),
                     shown["progression_day"].astype(float),
                     shown["rise_erbb2_cn"].astype(float),
@@ -305,7 +308,7 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
             y: list = []
             custom: list = []
             for rec in group.itertuples(index=False):
-                point = [str(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]
+                point = [escape(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]
                 x += ["baseline", "progression", None]
                 y += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]
                 custom += [point, point, [None, None, None, None]]

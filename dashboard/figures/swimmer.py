@@ -3,13 +3,13 @@
 Bars are coloured by resistance class; on each bar sit the plasma draws (white circles), the
 imaging assessments (a symbol per RECIST call, above the bar) and the progression (a cross);
 thin bars underneath show the treatments.  Every mark carries the patient id in ``customdata``
-so that a click opens that patient, and each y label is a link to the patient's page.
+so that a click opens that patient, and each y label is a link to the patient's page (an id that
+plotly.js cannot carry in a link, one holding ``/``, ``#`` or ``?``, is a plain label: its bar opens it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from analysis.params import DAYS_PER_MONTH
 from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION, UNKNOWN_CLASS
+from dashboard.figures.plotly_text import escape, escape_all, link
 from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
 from dashboard.views.cohort import TREATMENT_LANES, SwimmerView
 
@@ -68,7 +69,8 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
     unit
         ``"months"`` or ``"days"`` on the x axis (hover text always gives the day too).
     patient_href
-        ``patient_id -> URL``; when given, every y label links to that patient's page.
+        ``patient_id -> URL``; when given, every y label links to that patient's page
+        (:func:`dashboard.figures.plotly_text.link`).
 
     Returns
     -------
@@ -98,7 +100,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
         fig.add_trace(go.Bar(
             name=label, orientation="h", y=position[part["patient_id"]].to_numpy(),
             x=(part["end_day"] * scale).to_numpy(), base=0, width=BAR_WIDTH, offset=BAR_TOP,
-            marker=dict(color=colour, line=dict(width=0)), customdata=part["patient_id"].to_numpy(),
+            marker=dict(color=colour, line=dict(width=0)), customdata=escape_all(part["patient_id"]),
             hovertext=hover, hoverinfo="text", legendgroup="class",
         ))
 
@@ -111,7 +113,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             x=((segments["stop_day"] - segments["start_day"]) * scale).to_numpy(),
             base=(segments["start_day"] * scale).to_numpy(), width=LANE_WIDTH, offset=0,
             marker=dict(color=TREATMENT_COLOUR, line=dict(width=0)),
-            customdata=segments["patient_id"].to_numpy(),
+            customdata=escape_all(segments["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · {escape(agents)}<br>day {_fmt(a, 0)} to day {_fmt(b, 0)}"
                        for pid, agents, a, b in zip(segments["patient_id"], segments["agents"],
                                                     segments["start_day"], segments["stop_day"],
@@ -125,7 +127,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             name="Plasma draw", mode="markers", x=(draws["day"] * scale).to_numpy(),
             y=position[draws["patient_id"]].to_numpy() + BAR_MIDDLE,
             marker=dict(symbol="circle", size=8, color="#ffffff", line=dict(color="#000000", width=1.5)),
-            customdata=draws["patient_id"].to_numpy(),
+            customdata=escape_all(draws["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · plasma draw {escape(sid)}<br>day {_fmt(day, 0)} "
                        f"({_fmt(day * scale, 2 if unit != 'days' else 0)} {unit_word})<br>"
                        f"ERBB2 CN {_fmt(cn, 2)} copies"
@@ -146,7 +148,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
                 name=label, mode="markers", x=(part["day"] * scale).to_numpy(),
                 y=position[part["patient_id"]].to_numpy() + IMAGING_Y,
                 marker=dict(symbol=symbol, size=9, color="#000000", line=dict(color="#ffffff", width=0.8)),
-                customdata=part["patient_id"].to_numpy(),
+                customdata=escape_all(part["patient_id"]),
                 hovertext=[f"<b>{escape(pid)}</b> · imaging day {_fmt(day, 0)}<br>"
                            f"RECIST {call or 'baseline / no call'}"
                            f"{' (' + escape(str(source)) + ')' if call and not pd.isna(source) else ''}<br>"
@@ -164,7 +166,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             name="Progression", mode="markers", x=(ends["end_day"] * scale).to_numpy(),
             y=position[ends["patient_id"]].to_numpy() + BAR_MIDDLE,
             marker=dict(symbol="x-thin", size=13, color="#000000", line=dict(color="#000000", width=3)),
-            customdata=ends["patient_id"].to_numpy(),
+            customdata=escape_all(ends["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · progression day {_fmt(day, 0)} "
                        f"({_fmt(day / DAYS_PER_MONTH, 2)} months)"
                        for pid, day in zip(ends["patient_id"], ends["end_day"], strict=True)],
@@ -177,15 +179,14 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             x=(censored["end_day"] * scale).to_numpy(),
             y=position[censored["patient_id"]].to_numpy() + BAR_MIDDLE,
             marker=dict(symbol="triangle-right", size=10, color=OKABE_ITO["black"]),
-            customdata=censored["patient_id"].to_numpy(),
+            customdata=escape_all(censored["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · no progression; last follow-up day {_fmt(day, 0)}"
                        for pid, day in zip(censored["patient_id"], censored["end_day"], strict=True)],
             hoverinfo="text",
         ))
 
-    labels = rows["patient_id"].astype(str).tolist()
-    if patient_href is not None:
-        labels = [f'<a href="{escape(patient_href(pid))}" target="_self">{escape(pid)}</a>' for pid in labels]
+    row_ids = rows["patient_id"].astype(str).tolist()
+    labels = [link(patient_href(pid), pid) for pid in row_ids] if patient_href is not None else escape_all(row_ids)
     legend_px = min(140, 40 + 6 * len(fig.data))
     top_axis_px = 34 if len(rows) > TOP_AXIS_ROWS else 0
     plot_px = 94 + ROW_PIXELS * len(rows)

@@ -56,3 +56,21 @@ def kill_writer_mid_swap(folder: Path) -> int:
     child = subprocess.run([sys.executable, "-c", _KILLED_MID_SWAP, str(folder)], cwd=root,
                            env={**os.environ, "PYTHONPATH": str(root)}, check=False)
     return child.returncode
+
+
+def replace_values(folder: Path, mapping: dict[str, str]) -> int:
+    """Replace every tab-separated cell equal to a key of *mapping* (ids, attribute values) in the study's
+    data files (headers included: the copy-number files name samples in their header).  Returns the number
+    of cells replaced."""
+    replaced = 0
+    for path in sorted(Path(folder).glob("data_*.txt")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines):
+            if not line or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            new = [mapping.get(cell, cell) for cell in cells]
+            replaced += sum(a != b for a, b in zip(cells, new, strict=True))
+            lines[i] = "\t".join(new)
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return replaced
