@@ -95,7 +95,8 @@ def cn_scatter(
                 y=plasma[mask],
                 mode="markers",
                 name=f"{label} (n = {n})",
-                marker=dict(color=colour, symbol=symbol, size=9, line=dict(width=1, color=colour)),
+                marker=dict(color=colour, symbol=symbol, size=9,
+                            line=dict(width=2 if symbol.endswith("-open") else 1, color=colour)),
                 customdata=np.column_stack([both["patient_id"].astype(str)[mask], pathology[mask]]),
                 hovertemplate=(
                     "%{customdata[0]}<br>plasma ERBB2 %{y:.2f} copies<br>tissue ERBB2 %{x:.2f} copies"
