@@ -75,8 +75,9 @@ SOURCE = {"plasma": "#0072B2", "tissue": "#E69F00"}
 #: PFS status (oncoprint PFS track).
 PFS = {"progression": PROGRESSION, "censored": NO_PROGRESSION, "status unknown": UNKNOWN}
 
-#: Kaplan-Meier groups of a grouping, in order (Tol muted: indigo, rose, teal, sand; then repeated).
-SURVIVAL_GROUPS = ("#332288", "#CC6677", "#2A8C7E", "#DDCC77")
+#: Kaplan-Meier groups of a grouping, in order (indigo, rose, teal, mauve; then repeated): each at least 3:1
+#: against white, so that a curve reads as a line.
+SURVIVAL_GROUPS = ("#332288", "#CC6677", "#2A8C7E", "#8E6C8A")
 
 #: The patient timeline's series (the patient page and the tumour-board report).
 SERIES = {
@@ -152,6 +153,23 @@ def survival_group_colour(group: str, index: int) -> str:
     if group in RESISTANCE_CLASS:
         return RESISTANCE_CLASS[group]
     return SURVIVAL_GROUPS[index % len(SURVIVAL_GROUPS)]
+
+
+def contrast_on_white(hex_colour: str) -> float:
+    """WCAG 2 contrast ratio of a ``#RRGGBB`` colour against white (1 to 21)."""
+    h = hex_colour.lstrip("#")
+    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def outline_for(hex_colour: str) -> dict:
+    """The outline of a filled mark in *hex_colour*: none when the fill stands out against white (3:1, WCAG
+    non-text contrast), else a thin ink line, so that a pale fill (unknown class, sky blue) still has an edge."""
+    if contrast_on_white(hex_colour) >= 3:
+        return dict(width=0)
+    return dict(width=0.8, color=NEUTRAL["ink"])
 
 
 def rgba(hex_colour: str, alpha: float) -> str:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from analysis.params import DAYS_PER_MONTH
 from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION, UNKNOWN_CLASS
-from dashboard.figures.palette import NEUTRAL, PROGRESSION, RESISTANCE_CLASS, SERIES
+from dashboard.figures.palette import NEUTRAL, PROGRESSION, RESISTANCE_CLASS, SERIES, outline_for
 from dashboard.figures.style import base_layout, empty_figure
 from dashboard.views.cohort import TREATMENT_LANES, SwimmerView
 
@@ -99,7 +99,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
         fig.add_trace(go.Bar(
             name=label, orientation="h", y=position[part["patient_id"]].to_numpy(),
             x=(part["end_day"] * scale).to_numpy(), base=0, width=BAR_WIDTH, offset=BAR_TOP,
-            marker=dict(color=colour, line=dict(width=0)), customdata=part["patient_id"].to_numpy(),
+            marker=dict(color=colour, line=outline_for(colour)), customdata=part["patient_id"].to_numpy(),
             hovertext=hover, hoverinfo="text", legendgroup="class",
         ))
 

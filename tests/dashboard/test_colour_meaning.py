@@ -184,6 +184,12 @@ def test_the_reported_clashes_are_gone():
         assert min(_delta_e(source, c) for c in [*ALTERATION.values(), *RESISTANCE_CLASS.values()]) > 20
 
 
+def test_survival_curves_and_marks_read_against_white():
+    # WCAG 2 non-text contrast (3:1): every survival group colour, progression, plasma; and the ratio itself.
+    assert all(palette.contrast_on_white(c) >= 3 for c in [*SURVIVAL_GROUPS, PROGRESSION, SOURCE["plasma"]])
+    assert palette.contrast_on_white("#FFFFFF") == pytest.approx(1) and palette.contrast_on_white("#000000") == 21
+
+
 def test_stylesheets_colour_the_meanings_with_the_maps_colours():
     css = (PROJECT_ROOT / "assets" / "style.css").read_text()
     variables = {name: value.upper() for name, value in re.findall(r"--([a-z0-9-]+):\s*(#[0-9A-Fa-f]{6})", css)}
@@ -304,6 +310,12 @@ def test_swimmer_colours_classes_and_progression_from_the_map(swimmer):
         if label in drawn:
             assert _colour(drawn[label].marker.color) == _hex(RESISTANCE_CLASS[cls])
     assert _colour(drawn["Progression"].marker.color) == _hex(PROGRESSION)
+    # A pale class colour (below 3:1 against white) gets an ink edge, so that its bar still has an outline.
+    for cls, (label, colour) in CLASS_STYLE.items():
+        if label in drawn:
+            line = drawn[label].marker.line
+            pale = palette.contrast_on_white(colour) < 3
+            assert bool(line.width) == pale and (not pale or _hex(line.color) == _hex(palette.NEUTRAL["ink"])), cls
     assert _colour(drawn["Treatment (hover for agents)"].marker.color) == _hex(SERIES["treatment"])
 
 
