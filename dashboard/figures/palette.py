@@ -40,6 +40,13 @@ NEUTRAL = {
     "empty_cell": "#E4E7EB", "not_profiled": "#F7F8FA", "not_profiled_hatch": "#9AA3AD", "panel": "#F1F3F5",
 }
 
+#: Backgrounds of legends (clear) and of labels over a plot (white, a little see-through).
+CLEAR = "rgba(255, 255, 255, 0)"
+LABEL_BACKGROUND = "rgba(255, 255, 255, 0.85)"
+
+#: Print (the reports): black text and axes on white paper, a light grid.  No meaning either.
+PRINT = {"ink": "#000000", "paper": "#FFFFFF", "grid": "#D0D0D0"}
+
 #: Alteration types, in cBioPortal's oncoprint colours.  "HER2 loss at progression" (ours) is drawn as an
 #: open cell outlined in the amplification red: an amplification that is gone.
 ALTERATION = {

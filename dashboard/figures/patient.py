@@ -25,7 +25,7 @@ from analysis.her2_marks import Her2Marks, her2_marks
 from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis
 from analysis.wording import copies_text, day_text
-from dashboard.figures.palette import MUTED, NEUTRAL, SERIES, gene_colours
+from dashboard.figures.palette import CLEAR, LABEL_BACKGROUND, MUTED, NEUTRAL, SERIES, gene_colours
 from dashboard.figures.style import base_layout, empty_figure, vaf_text
 
 #: Panel key -> title shown above the panel (units in the title).
@@ -169,10 +169,10 @@ def _titles_and_legends(fig: go.Figure, panels: _Panels, legend_rows: dict, plot
             domain_bottom = fig.layout[f"yaxis{i + 1 if i else ''}"].domain[0]
             fig.layout.legend = dict(orientation="h", x=0, xanchor="left", yanchor="top", font=LEGEND_FONT,
                                      y=domain_bottom - (TICKS_PX + TITLE_PX + 10) / plot_px,
-                                     bgcolor="rgba(255,255,255,0)", title=None)
+                                     bgcolor=CLEAR, title=None)
             continue
         fig.layout[panels.legend(key)] = dict(orientation="h", x=0, xanchor="left", y=domain_top, yanchor="bottom",
-                                             font=LEGEND_FONT, bgcolor="rgba(255,255,255,0)", title=None)
+                                             font=LEGEND_FONT, bgcolor=CLEAR, title=None)
 
 
 # --------------------------------------------------------------------------- panels
@@ -218,7 +218,7 @@ def _mark(fig: go.Figure, row: int, day: float, cn: float, name: str, text: str,
     # The nadir's label below the point, the rise's above and to its left (the lead-time bracket is above).
     fig.add_annotation(x=day, y=cn, text=text, name=name, showarrow=True, arrowhead=0, arrowcolor=SUBTLE,
                        ax=-16 if name == "rise" else 0, ay=ay, xanchor="right" if name == "rise" else "center",
-                       font=dict(size=12, color=INK), bgcolor="rgba(255,255,255,0.85)", row=row, col=1)
+                       font=dict(size=12, color=INK), bgcolor=LABEL_BACKGROUND, row=row, col=1)
 
 
 def _lead_time(fig: go.Figure, row: int, rise_day: float, progression_day: float, days: float, y: float) -> None:
@@ -412,7 +412,7 @@ def _progression(fig: go.Figure, panels: _Panels, marks: Her2Marks) -> None:
     fig.add_annotation(x=day, y=1, yref=f"{_axis('y', panels.row('cn'))} domain", xref=_axis("x", panels.row("cn")),
                        text=f"progression scan, day {day_text(day)}", name="progression", showarrow=False,
                        xanchor="left", yanchor="top", xshift=4, font=dict(size=12, color=SERIES["progression"]),
-                       bgcolor="rgba(255,255,255,0.85)")
+                       bgcolor=LABEL_BACKGROUND)
 
 
 # --------------------------------------------------------------------------- helpers

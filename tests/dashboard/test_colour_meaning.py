@@ -190,6 +190,16 @@ def test_survival_curves_and_marks_read_against_white():
     assert palette.contrast_on_white("#FFFFFF") == pytest.approx(1) and palette.contrast_on_white("#000000") == 21
 
 
+def test_figure_code_names_no_colour_of_its_own():
+    """Every colour of the figure modules and the report figures comes from the palette, by name."""
+    dashboard = PROJECT_ROOT / "dashboard"
+    sources = [*(dashboard / "figures").glob("*.py"), dashboard / "report" / "figure.py"]
+    literal = re.compile(r"""["']#[0-9A-Fa-f]{3,6}["']|rgba?\(\s*\d""")
+    found = {path.name: literal.findall(path.read_text()) for path in sources if path.name != "palette.py"}
+    assert {name: hits for name, hits in found.items() if hits} == {}
+    assert len(found) >= 9
+
+
 def test_stylesheets_colour_the_meanings_with_the_maps_colours():
     css = (PROJECT_ROOT / "assets" / "style.css").read_text()
     variables = {name: value.upper() for name, value in re.findall(r"--([a-z0-9-]+):\s*(#[0-9A-Fa-f]{6})", css)}
