@@ -11,25 +11,11 @@ from analysis.wording import (  # noqa: F401  (shared with the findings)
     p_phrase,
     vaf_text,  # noqa: F401  (3 significant digits, shared with the report)
 )
-from dashboard.figures.palette import (
-    AGREEMENT,
-    NEUTRAL,
-    RESISTANCE_CLASS,
-    SERIES,
-    SOURCE,
-    SURVIVAL_GROUPS,
-)
+from dashboard.figures.palette import NEUTRAL, SERIES, SURVIVAL_GROUPS
 
-#: Trace colours in order, for traces that name no colour (every figure of the app names its colours).
+#: Trace colours in order, for traces that name no colour (every figure of the app names its colours from
+#: the one colour map, :mod:`dashboard.figures.palette`).
 SEQUENCE = list(SURVIVAL_GROUPS)
-
-#: Fixed meanings, used on every page: a view of the one colour map (dashboard.figures.palette).
-COLOURS = {
-    **SERIES,  # the patient timeline's series
-    **RESISTANCE_CLASS,  # innate, acquired, none, unknown
-    **SOURCE,  # plasma, tissue
-    "agreement": AGREEMENT["both"],
-}
 
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", size=13,
             color=NEUTRAL["ink"])
