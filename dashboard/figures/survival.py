@@ -13,8 +13,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.wording import hazard_text, median_text, p_text  # noqa: F401  (shared with the findings)
+from dashboard.figures.palette import rgba, survival_group_colour
 from dashboard.figures.plotly_text import escape, template_text
-from dashboard.figures.style import COLOURS, SEQUENCE, base_layout, empty_figure
+from dashboard.figures.style import base_layout, empty_figure
 
 #: KMunicate rows under the plot, per group (Morris et al., BMJ Open 2019;9:e030215).
 RISK_ROWS = (("at_risk", "at risk"), ("censored", "censored"), ("events", "events"))
@@ -23,14 +24,16 @@ RISK_ROW_PX = 17
 RISK_GROUP_GAP = 0.5
 
 
+#: Confidence bands: a light fill, so that overlapping bands stay readable, and dotted edges in the group's
+#: colour, so that each band's outline can be followed where bands overlap.
+BAND_FILL_OPACITY = 0.08
+BAND_EDGE = dict(width=1, dash="dot")
+
+
 def group_colour(group: str, index: int) -> str:
-    """Fixed colours for the resistance classes (same as every page), else the palette in order."""
-    return COLOURS[group] if group in ("innate", "acquired") else SEQUENCE[index % len(SEQUENCE)]
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    h = hex_colour.lstrip("#")
-    return f"rgba({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)}, {alpha})"
+    """The resistance classes keep their colours (as on every page), other groups take the survival groups'
+    colours in order (:func:`dashboard.figures.palette.survival_group_colour`)."""
+    return survival_group_colour(group, index)
 
 
 def legend_name(group: str, n: int) -> str:
@@ -79,12 +82,15 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
         shown = escape(group)  # group names are study values (genes, clinical attributes): escaped for plotly
         t = sub["time"].to_numpy(float)
         # Bands: lower edge, then the upper edge filled down to it (both steps, like the curve).
-        fig.add_trace(go.Scatter(x=t, y=sub["ci_low"].to_numpy(float), mode="lines", line=dict(width=0, shape="hv"),
-                                 hoverinfo="skip", showlegend=False, legendgroup=shown, name=f"{shown} {band_label}"),
+        edge = dict(color=colour, shape="hv", **BAND_EDGE)
+        fig.add_trace(go.Scatter(x=t, y=sub["ci_low"].to_numpy(float), mode="lines", line=edge,
+                                 hoverinfo="skip", showlegend=False, legendgroup=shown, name=f"{shown} {band_label}",
+                                 meta={"role": "band", "group": group, "edge": "low"}),
                       row=1, col=1)
-        fig.add_trace(go.Scatter(x=t, y=sub["ci_high"].to_numpy(float), mode="lines",
-                                 line=dict(width=0, shape="hv"), fill="tonexty", fillcolor=_rgba(colour, 0.16),
-                                 hoverinfo="skip", showlegend=False, legendgroup=shown, name=f"{shown} {band_label}"),
+        fig.add_trace(go.Scatter(x=t, y=sub["ci_high"].to_numpy(float), mode="lines", line=edge, fill="tonexty",
+                                 fillcolor=rgba(colour, BAND_FILL_OPACITY), hoverinfo="skip", showlegend=False,
+                                 legendgroup=shown, name=f"{shown} {band_label}",
+                                 meta={"role": "band", "group": group, "edge": "high"}),
                       row=1, col=1)
         hover = [f"<b>{shown}</b><br>{tt:.3g} months: {s:.3f} ({band_label} {lo:.3f}-{hi:.3f})<br>"
                  f"at risk {r}, events {e}, censored {c}"
@@ -138,7 +144,7 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
 
 
 def km_traces(fig: go.Figure, role: str) -> list:
-    """The traces of one role (``km``, ``censor``, ``risk``) in a figure from :func:`km_figure`."""
+    """The traces of one role (``km``, ``censor``, ``risk``, ``band``) in a figure from :func:`km_figure`."""
     out = []
     for trace in fig.data:
         meta = trace.meta if isinstance(trace.meta, dict) else {}

@@ -17,15 +17,16 @@ import plotly.graph_objects as go
 
 from analysis.params import DAYS_PER_MONTH
 from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION, UNKNOWN_CLASS
+from dashboard.figures.palette import NEUTRAL, PROGRESSION, RESISTANCE_CLASS, SERIES, outline_for
 from dashboard.figures.plotly_text import escape, escape_all, link
-from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
+from dashboard.figures.style import base_layout, empty_figure
 from dashboard.views.cohort import TREATMENT_LANES, SwimmerView
 
 CLASS_STYLE = {
-    INNATE: ("Innate resistance", COLOURS["innate"]),
-    ACQUIRED: ("Acquired resistance", COLOURS["acquired"]),
-    NO_PROGRESSION: ("No progression", COLOURS["none"]),
-    UNKNOWN_CLASS: ("Not followed / status unknown", COLOURS["unknown"]),
+    INNATE: ("Innate resistance", RESISTANCE_CLASS["innate"]),
+    ACQUIRED: ("Acquired resistance", RESISTANCE_CLASS["acquired"]),
+    NO_PROGRESSION: ("No progression", RESISTANCE_CLASS["none"]),
+    UNKNOWN_CLASS: ("Not followed / status unknown", RESISTANCE_CLASS["unknown"]),
 }
 #: RECIST call -> (marker symbol, legend label).  Shapes differ, so colour is not needed to tell them apart.
 RECIST_SYMBOLS = {
@@ -36,7 +37,7 @@ RECIST_SYMBOLS = {
     "NE": ("circle-open", "Imaging: not evaluable (NE)"),
     "": ("diamond-open", "Imaging: baseline / no call"),
 }
-TREATMENT_COLOUR = "#3b4650"
+TREATMENT_COLOUR = SERIES["treatment"]
 
 # Vertical layout of one patient's row (row i is centred on y = i; the axis runs top to bottom).
 BAR_TOP, BAR_WIDTH = -0.36, 0.46
@@ -100,7 +101,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
         fig.add_trace(go.Bar(
             name=label, orientation="h", y=position[part["patient_id"]].to_numpy(),
             x=(part["end_day"] * scale).to_numpy(), base=0, width=BAR_WIDTH, offset=BAR_TOP,
-            marker=dict(color=colour, line=dict(width=0)), customdata=escape_all(part["patient_id"]),
+            marker=dict(color=colour, line=outline_for(colour)), customdata=escape_all(part["patient_id"]),
             hovertext=hover, hoverinfo="text", legendgroup="class",
         ))
 
@@ -126,7 +127,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
         fig.add_trace(go.Scatter(
             name="Plasma draw", mode="markers", x=(draws["day"] * scale).to_numpy(),
             y=position[draws["patient_id"]].to_numpy() + BAR_MIDDLE,
-            marker=dict(symbol="circle", size=8, color="#ffffff", line=dict(color="#000000", width=1.5)),
+            marker=dict(symbol="circle", size=8, color=NEUTRAL["white"], line=dict(color=NEUTRAL["ink"], width=1.5)),
             customdata=escape_all(draws["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · plasma draw {escape(sid)}<br>day {_fmt(day, 0)} "
                        f"({_fmt(day * scale, 2 if unit != 'days' else 0)} {unit_word})<br>"
@@ -147,7 +148,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             fig.add_trace(go.Scatter(
                 name=label, mode="markers", x=(part["day"] * scale).to_numpy(),
                 y=position[part["patient_id"]].to_numpy() + IMAGING_Y,
-                marker=dict(symbol=symbol, size=9, color="#000000", line=dict(color="#ffffff", width=0.8)),
+                marker=dict(symbol=symbol, size=9, color=NEUTRAL["ink"], line=dict(color=NEUTRAL["white"], width=0.8)),
                 customdata=escape_all(part["patient_id"]),
                 hovertext=[f"<b>{escape(pid)}</b> · imaging day {_fmt(day, 0)}<br>"
                            f"RECIST {call or 'baseline / no call'}"
@@ -165,7 +166,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
         fig.add_trace(go.Scatter(
             name="Progression", mode="markers", x=(ends["end_day"] * scale).to_numpy(),
             y=position[ends["patient_id"]].to_numpy() + BAR_MIDDLE,
-            marker=dict(symbol="x-thin", size=13, color="#000000", line=dict(color="#000000", width=3)),
+            marker=dict(symbol="x-thin", size=13, color=PROGRESSION, line=dict(color=PROGRESSION, width=3)),
             customdata=escape_all(ends["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · progression day {_fmt(day, 0)} "
                        f"({_fmt(day / DAYS_PER_MONTH, 2)} months)"
@@ -178,7 +179,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             name="No progression at last follow-up", mode="markers",
             x=(censored["end_day"] * scale).to_numpy(),
             y=position[censored["patient_id"]].to_numpy() + BAR_MIDDLE,
-            marker=dict(symbol="triangle-right", size=10, color=OKABE_ITO["black"]),
+            marker=dict(symbol="triangle-right", size=10, color=NEUTRAL["ink"]),
             customdata=escape_all(censored["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · no progression; last follow-up day {_fmt(day, 0)}"
                        for pid, day in zip(censored["patient_id"], censored["end_day"], strict=True)],
@@ -200,11 +201,11 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(rows))), ticktext=labels,
                      range=[len(rows) - 0.5, -0.6], title_text="Patient (click a bar or an id to open it)",
                      showgrid=False, ticks="")
-    fig.update_xaxes(title_text=axis_title, zeroline=True, zerolinecolor="#8a96a3", zerolinewidth=1)
+    fig.update_xaxes(title_text=axis_title, zeroline=True, zerolinecolor=NEUTRAL["axis"], zerolinewidth=1)
     if len(rows) > TOP_AXIS_ROWS:
         # A tall plot also gets the time scale on top; the axis needs a (silent) trace of its own.
         fig.add_trace(go.Scatter(x=[0], y=[0], xaxis="x2", mode="markers", marker=dict(opacity=0),
                                  hoverinfo="skip", showlegend=False, name="time axis"))
         fig.update_layout(xaxis2=dict(matches="x", overlaying="x", side="top", showline=True,
-                                      linecolor="#8a96a3", ticks="outside", showgrid=False, zeroline=False))
+                                      linecolor=NEUTRAL["axis"], ticks="outside", showgrid=False, zeroline=False))
     return fig
