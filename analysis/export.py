@@ -32,6 +32,7 @@ import pandas as pd
 from analysis.cohort import CohortAnalysis, analyse_cohort
 from analysis.errors import InputError
 from analysis.io.cbioportal import AttributeHeader, standard_case_lists, write_study
+from analysis.io.folder_swap import recover_folder, replace_folder, staging_folder
 from analysis.params import AnalysisParameters
 from analysis.study import Study
 
@@ -251,12 +252,11 @@ def export_study(study: Study, out: str | Path, cohort: CohortAnalysis | None = 
     derived = study_with_derived_columns(study, cohort)
     statistics = statistics_table(cohort)
     folder = Path(out)
-    staging_parent = Path(tempfile.mkdtemp(prefix=f".{folder.name}.export-", dir=folder.resolve().parent))
+    recover_folder(folder)
+    staging_parent = staging_folder(folder.resolve(), "export")
     try:
         staged = write_study(derived, staging_parent / folder.name, attribute_headers=DERIVED_ATTRIBUTES)
         statistics.to_csv(staged / STATISTICS_FILE, index=False)
-        from analysis.io.cbioportal import replace_folder
-
         replace_folder(staged, folder)
     finally:
         shutil.rmtree(staging_parent, ignore_errors=True)

@@ -23,6 +23,7 @@ from analysis.io.bed import read_bed
 from analysis.io.cbioportal import file_sha256, read_patients_file, read_timeline_file, write_study
 from analysis.io.cnvkit import cnvkit_gene_level, read_cnvkit
 from analysis.io.coverage import ReadFilter, count_reads, coverage_copy_number, read_reference
+from analysis.io.folder_swap import recover_folder
 from analysis.io.maf import read_maf
 from analysis.io.sample_sheet import FILE_COLUMNS, read_sample_sheet
 from analysis.io.seg import read_seg, seg_gene_level
@@ -487,6 +488,7 @@ def ingest(sheet: str | Path, out: str | Path, *, force: bool = False, **kwargs)
     is written and an existing *out* is left as it was; *out* is checked first
     (:func:`guard_output_folder`).
     """
+    recover_folder(out)  # a writer killed mid-swap left the old study aside: put it back before checking it
     guard_output_folder(out, ingest_inputs(sheet, kwargs.get("clinical"), *(kwargs.get("timelines") or ()),
                                            kwargs.get("panel_bed"), kwargs.get("reference")), force=force)
     result = build_study(sheet, **kwargs)

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.io.cbioportal import read_study, study_file_fingerprint
+from analysis.io.folder_swap import recover_folder
 from analysis.patient_index import PatientIndex
 from analysis.study import Study, StudyMeta
 from analysis.validation import ValidationMessage, ValidationReport
@@ -116,6 +117,7 @@ def load_study(folder: str | Path, snapshot_dir: str | Path | None, *, backgroun
         As :func:`read_study` (only when the study is parsed from text).
     """
     folder = Path(folder)
+    recover_folder(folder)  # a writer killed mid-swap: the old study is put back before anything is read
     if snapshot_dir is None:
         return read_study(folder)
     target = snapshot_path(folder, snapshot_dir)

@@ -3,6 +3,7 @@
 URL = "url"
 PAGE_CONTENT = "page-content"
 STUDY_ALERT = "study-alert"
+STUDY_NOTICE = "study-notice"
 CACHE_NOTICE = "cache-notice"
 #: The Dash pages plugin's own location component (its pathname is the page shown).
 PAGES_LOCATION = "_pages_location"

@@ -27,6 +27,17 @@ def study_alert() -> html.Div | None:
     ])
 
 
+def study_notice() -> html.Div | None:
+    """Says so when the study folder was put back or tidied after a writer was stopped half-way."""
+    notices = get_service().notices
+    if not notices:
+        return None
+    return html.Div(id=ids.STUDY_NOTICE, className="alert alert-warning", role="status", children=[
+        html.Strong("The study folder was recovered after an interrupted write. "),
+        html.Ul([html.Li(notice) for notice in notices[-5:]]),
+    ])
+
+
 def cache_notice() -> html.Div | None:
     """Says so when the result cache on disk is deleted, damaged or full (results are recomputed)."""
     notice = getattr(get_analysis_service().cache, "notice", None)
@@ -63,6 +74,7 @@ def page_frame(title: str, query: dict, *children, needs_cohort: bool = True, pa
     parsed = params_from_query(query, knowledge_bases)
     return html.Div([
         study_alert(),
+        study_notice(),
         cache_notice(),
         parameter_panel(parsed, knowledge_bases),
         cohort_progress() if needs_cohort else None,

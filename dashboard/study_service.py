@@ -15,6 +15,7 @@ from pathlib import Path
 
 from analysis.errors import AnalysisError, StudyValidationError
 from analysis.io.cbioportal import study_file_fingerprint
+from analysis.io.folder_swap import recover_folder, recovery_notices
 from analysis.snapshot import load_study
 from analysis.study import Study
 from analysis.validation import ValidationReport
@@ -88,8 +89,19 @@ class StudyService:
             self._fingerprint = fingerprint
         return self.last_reload
 
+    @property
+    def notices(self) -> list[str]:
+        """What was recovered at or beside the study folder (a writer killed mid-swap), oldest first."""
+        return recovery_notices(self.folder)
+
     def _current_fingerprint(self) -> str:
-        """The folder's file fingerprint; "" when it is gone or cannot be listed (a fault, handled by reload)."""
+        """The folder's file fingerprint; "" when it is gone or cannot be listed (a fault, handled by reload).
+
+        A folder gone because a writer was killed between the two renames of its swap is put back first
+        (:func:`analysis.io.folder_swap.recover_folder`, which says so in :attr:`notices`).
+        """
+        if not self.folder.is_dir():
+            recover_folder(self.folder)
         try:
             return study_file_fingerprint(self.folder) if self.folder.is_dir() else ""
         except OSError:

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ import pandas as pd
 from analysis import schema
 from analysis.alterations import mark_matched_normal_variants
 from analysis.errors import InputError, StudyValidationError
+from analysis.io.folder_swap import recover_folder, replace_folder, staging_folder
 from analysis.io.maf import read_maf
 from analysis.io.profiling import read_case_list, read_gene_panel_definition, read_gene_panel_matrix
 from analysis.io.seg import read_seg
@@ -631,10 +630,12 @@ def read_study(folder: str | Path) -> Study:
         The folder does not exist.
     """
     folder = Path(folder)
+    recovered = recover_folder(folder)
     if not folder.is_dir():
         raise InputError("study folder not found; give the folder holding meta_study.txt and data_*.txt",
                          path=str(folder))
     reading = _StudyReading(folder)
+    reading.notes.extend(recovered)
     return reading.read()
 
 
@@ -1095,7 +1096,8 @@ def write_study(study: Study, folder: str | Path, *,
     folder.parent.mkdir(parents=True, exist_ok=True)
     if add_standard_case_lists:
         study = dataclasses.replace(study, case_lists=standard_case_lists(study))
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.writing-", dir=folder.parent))
+    recover_folder(folder)  # a writer killed earlier may have left the old study aside
+    staging = staging_folder(folder)
     try:
         _write_into(study, staging, attribute_headers or {})
         replace_folder(staging, folder)
@@ -1103,24 +1105,6 @@ def write_study(study: Study, folder: str | Path, *,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
-
-
-def replace_folder(new: Path, target: Path) -> None:
-    """Swap *new* into place at *target*: the old folder is moved aside, then removed."""
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_into(study: Study, out: Path, headers: Mapping[str, AttributeHeader]) -> None:

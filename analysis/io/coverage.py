@@ -35,6 +35,7 @@ from analysis import params
 from analysis.copy_number import gene_level
 from analysis.errors import InputError
 from analysis.io.bed import PANEL_COLUMNS, match_contig
+from analysis.io.compressed import is_gzip, open_gzip
 from analysis.io.errors import (
     ContigNotFoundError,
     IndexMissingError,
@@ -362,7 +363,12 @@ def read_reference(path: str | Path) -> pd.DataFrame:
             "panel-of-normals reference not found; build it with `python -m analysis build-reference`.",
             path=str(path),
         )
-    frame = pd.read_csv(path, sep="\t", dtype={"chromosome": "string", "target": "string", "gene": "string"})
+    dtypes = {"chromosome": "string", "target": "string", "gene": "string"}
+    if is_gzip(path):  # decompressed as a stream with limits (analysis.io.compressed), never by pandas
+        with open_gzip(path, "rb") as stream:
+            frame = pd.read_csv(stream, sep="\t", dtype=dtypes)
+    else:
+        frame = pd.read_csv(path, sep="\t", dtype=dtypes, compression=None)
     missing = [c for c in REFERENCE_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(

@@ -32,3 +32,7 @@ class TumourColumnError(InputError):
 
 class SampleSheetError(InputError):
     """A sample-sheet row is unusable (missing file, unknown patient, duplicate id, bad value)."""
+
+
+class DecompressionLimitError(InputError):
+    """A compressed input decompresses past the size limit or the compression-ratio limit (a bomb)."""

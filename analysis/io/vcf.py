@@ -22,10 +22,7 @@ What is read, per record and alternate allele:
 from __future__ import annotations
 
 import contextlib
-import gzip
 import re
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +35,7 @@ from analysis import schema
 from analysis.alterations import maf_class_from_consequence
 from analysis.errors import InputError
 from analysis.io.bed import strip_chr
+from analysis.io.compressed import gunzip_to_temporary, is_gzip, open_gzip
 from analysis.io.errors import TruncatedFileError, TumourColumnError
 from analysis.io.maf import normalise_protein_change
 
@@ -112,39 +110,25 @@ def check_bgzf_eof(path: Path, what: str = "file") -> None:
 @contextlib.contextmanager
 def _open_variant_file(path: Path) -> Iterator[tuple[pysam.VariantFile, list[str]]]:
     notes: list[str] = []
-    temp_dir = None
-    source = path
-    if is_plain_gzip(path):
-        # htslib cannot open plain gzip VCFs (it needs BGZF to seek); decompress to a private copy.
-        temp_dir = tempfile.mkdtemp(prefix="vcf_gunzip_")
-        source = Path(temp_dir) / (path.name.removesuffix(".gz") or "input.vcf")
+    with contextlib.ExitStack() as stack:
+        source = str(path)
+        if is_plain_gzip(path):
+            # htslib cannot open plain gzip VCFs (it needs BGZF to seek): decompress, with limits, into a
+            # temporary file that has no name on disk (nothing is left behind, even by a kill -9).
+            source = stack.enter_context(gunzip_to_temporary(path))
+            notes.append(f"{path.name}: plain gzip, not BGZF; read by decompressing (bgzip it to index it).")
+        elif is_bgzf(path):
+            check_bgzf_eof(path, "VCF")
+        previous = pysam.set_verbosity(0)  # htslib's header warnings are collected as notes instead
+        stack.callback(pysam.set_verbosity, previous)
         try:
-            with gzip.open(path, "rb") as zipped, open(source, "wb") as plain:
-                shutil.copyfileobj(zipped, plain)
-        except (OSError, EOFError) as exc:
-            shutil.rmtree(temp_dir, ignore_errors=True)
-            raise TruncatedFileError(
-                f"gzip data is corrupt or truncated ({exc}); re-create the file.", path=str(path)
-            ) from None
-        notes.append(f"{path.name}: plain gzip, not BGZF; read by decompressing (bgzip it to index it).")
-    elif is_bgzf(path):
-        check_bgzf_eof(path, "VCF")
-    previous = pysam.set_verbosity(0)  # htslib's header warnings are collected as notes instead
-    try:
-        try:
-            handle = pysam.VariantFile(str(source))
+            handle = pysam.VariantFile(source)
         except (OSError, ValueError) as exc:
             raise InputError(
                 f"not a readable VCF/BCF ({exc}); check that it is a VCF.", path=str(path)
             ) from None
-        try:
-            yield handle, notes
-        finally:
-            handle.close()
-    finally:
-        pysam.set_verbosity(previous)
-        if temp_dir:
-            shutil.rmtree(temp_dir, ignore_errors=True)
+        stack.callback(handle.close)
+        yield handle, notes
 
 
 def choose_tumour_column(
@@ -210,9 +194,7 @@ def choose_tumour_column(
 
 def chrom_line_number(path: Path) -> int | None:
     """1-based line of the ``#CHROM`` header in a text VCF (plain or gzip); None for BCF or when absent."""
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
+    opener = open_gzip if is_gzip(path) else open
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
@@ -220,7 +202,7 @@ def chrom_line_number(path: Path) -> int | None:
                     return number
                 if not line.startswith("#"):
                     return None
-    except (OSError, EOFError):
+    except (OSError, EOFError, TruncatedFileError):
         return None
     return None
 

@@ -13,8 +13,10 @@ from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.components.tables import data_table, stat_card
 from dashboard.figures.oncoprint import oncoprint_figure
+from dashboard.figures.plotly_text import unescape
 from dashboard.figures.resistance import her2_slope_figure
 from dashboard.parameters import params_from_store, query_string
+from dashboard.views.patient_navigation import patient_path
 from dashboard.views.resistance import (
     enrichment_table,
     evidence_table,
@@ -210,7 +212,8 @@ def open_patient(click, params_query):
         patient_id = patient_id[0] if patient_id else None
     if not patient_id:
         raise PreventUpdate
-    return f"/patient/{patient_id}{query_string(params_from_store(params_query))}"
+    # customdata holds the id escaped for plotly (plotly_text); the path holds it percent-encoded.
+    return patient_path(unescape(patient_id)) + query_string(params_from_store(params_query))
 
 
 def register(app) -> None:

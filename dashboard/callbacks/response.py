@@ -10,7 +10,9 @@ from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.callbacks.concordance import caveat_list
 from dashboard.components.tables import stat_card
+from dashboard.figures.plotly_text import unescape
 from dashboard.parameters import params_from_store, query_string
+from dashboard.views.patient_navigation import patient_path
 from dashboard.views.response import response_view
 
 CLICKABLE = [
@@ -58,14 +60,14 @@ def fill_response(ready):
 
 
 def patient_from_click(click_data: dict | None) -> str | None:
-    """The patient id of a clicked point (``customdata[0]``), or None."""
+    """The patient id of a clicked point (``customdata[0]``, escaped for plotly: decoded here), or None."""
     points = (click_data or {}).get("points") or []
     if not points:
         return None
     custom = points[0].get("customdata")
     if isinstance(custom, list) and custom:
-        return str(custom[0])
-    return str(custom) if isinstance(custom, str) else None
+        return unescape(custom[0])
+    return unescape(custom) if isinstance(custom, str) else None
 
 
 def open_patient(*args):
@@ -75,7 +77,7 @@ def open_patient(*args):
     patient_id = patient_from_click(clicked)
     if not patient_id:
         raise PreventUpdate
-    return f"/patient/{patient_id}{query_string(params_from_store(query))}"
+    return patient_path(patient_id) + query_string(params_from_store(query))
 
 
 def register(app) -> None:

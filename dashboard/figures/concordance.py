@@ -13,17 +13,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.roc import AucResult, YoudenCutoff
-from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, chance_diagonal, empty_figure
+from dashboard.figures.palette import AGREEMENT, NEUTRAL, ROC_MARK, SERIES, SOURCE
+from dashboard.figures.plotly_text import escape_all
+from dashboard.figures.style import base_layout, chance_diagonal, empty_figure
 
 GE = "\u2265"
 EN_DASH = "\u2013"
 
 #: Plasma call vs tissue NGS call at the chosen cutoffs: legend label, colour, marker symbol.
 AGREEMENT_GROUPS = {
-    "both": ("amplified in both", OKABE_ITO["blue"], "circle"),
-    "plasma_only": ("plasma only", OKABE_ITO["orange"], "triangle-up"),
-    "tissue_only": ("tissue only", OKABE_ITO["vermillion"], "square"),
-    "neither": ("amplified in neither", OKABE_ITO["grey"], "circle-open"),
+    "both": ("amplified in both", AGREEMENT["both"], "circle"),
+    "plasma_only": ("plasma only", AGREEMENT["plasma_only"], "triangle-up"),
+    "tissue_only": ("tissue only", AGREEMENT["tissue_only"], "square"),
+    "neither": ("amplified in neither", AGREEMENT["neither"], "circle-open"),
 }
 
 #: Above this many points a scatter is drawn with WebGL (SVG slows the browser at 10,000 patients).
@@ -36,7 +38,7 @@ CN_TICKS = [1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
 def with_subtitle(fig: go.Figure, subtitle: str) -> go.Figure:
     """A grey subtitle under the figure's title (n, CI, p), with room for it in the top margin."""
     fig.update_layout(
-        title_subtitle_text=subtitle, title_subtitle_font=dict(size=12, color="#5b6570"), margin_t=96
+        title_subtitle_text=subtitle, title_subtitle_font=dict(size=12, color=NEUTRAL["subtle"]), margin_t=96
     )
     return fig
 
@@ -94,8 +96,9 @@ def cn_scatter(
                 y=plasma[mask],
                 mode="markers",
                 name=f"{label} (n = {n})",
-                marker=dict(color=colour, symbol=symbol, size=9, line=dict(width=1, color=colour)),
-                customdata=np.column_stack([both["patient_id"].astype(str)[mask], pathology[mask]]),
+                marker=dict(color=colour, symbol=symbol, size=9,
+                            line=dict(width=2 if symbol.endswith("-open") else 1, color=colour)),
+                customdata=np.column_stack([escape_all(both["patient_id"].astype(str)[mask]), pathology[mask]]),
                 hovertemplate=(
                     "%{customdata[0]}<br>plasma ERBB2 %{y:.2f} copies<br>tissue ERBB2 %{x:.2f} copies"
                     "<br>pathology HER2 %{customdata[1]}<extra>" + label + "</extra>"
@@ -107,20 +110,20 @@ def cn_scatter(
     y_low, y_high = min(plasma.min(), plasma_cutoff) * 0.92, max(plasma.max(), plasma_cutoff) * 1.1
     fig.add_hline(
         y=plasma_cutoff,
-        line=dict(color=COLOURS["cutoff"], dash="dash", width=1.5),
+        line=dict(color=SERIES["cutoff"], dash="dash", width=1.5),
         annotation_text=f"plasma cutoff {plasma_cutoff:g} copies",
         annotation_position="top left",
     )
     fig.add_vline(
         x=tissue_cutoff,
-        line=dict(color=COLOURS["cutoff"], dash="dash", width=1.5),
+        line=dict(color=SERIES["cutoff"], dash="dash", width=1.5),
         annotation_text=f"tissue cutoff {tissue_cutoff:g}",
         annotation_position="top right",
     )
     if analysis_cutoff is not None and not math.isclose(analysis_cutoff, plasma_cutoff):
         fig.add_hline(
             y=analysis_cutoff,
-            line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
+            line=dict(color=SERIES["cutoff"], dash="dot", width=1),
             annotation_text=f"analysis cutoff {analysis_cutoff:g}",
             annotation_position="bottom right",
         )
@@ -191,7 +194,7 @@ def roc_figure(
             y=roc["tpr"],
             mode="lines+markers",
             name=f"plasma ERBB2 CN: {auc_text}",
-            line=dict(color=COLOURS["erbb2_cn"], shape="hv", width=2),
+            line=dict(color=SERIES["erbb2_cn"], shape="hv", width=2),
             marker=dict(size=4),
             customdata=np.column_stack([rule, roc["tp"], roc["fp"], roc["fn"], roc["tn"]]),
             hovertemplate=(
@@ -208,7 +211,7 @@ def roc_figure(
                 mode="markers",
                 name=f"Youden cutoff {youden.cutoff:.2f} copies",
                 marker=dict(
-                    symbol="diamond", size=13, color=OKABE_ITO["green"], line=dict(width=1, color="#000")
+                    symbol="diamond", size=13, color=ROC_MARK["youden"], line=dict(width=1, color=NEUTRAL["ink"])
                 ),
                 hovertemplate=(
                     f"Youden cutoff: plasma CN {GE} {youden.cutoff:.2f} copies<br>PPA %{{y:.1%}}"
@@ -223,7 +226,7 @@ def roc_figure(
                 y=[point["tpr"]],
                 mode="markers",
                 name=f"slider cutoff {cutoff:g} copies",
-                marker=dict(symbol="circle-open", size=16, color=OKABE_ITO["vermillion"], line=dict(width=3)),
+                marker=dict(symbol="circle-open", size=16, color=ROC_MARK["slider"], line=dict(width=3)),
                 hovertemplate=(
                     f"slider: plasma CN {GE} {cutoff:g} copies<br>PPA %{{y:.1%}}<br>1 - NPA %{{x:.1%}}"
                     "<extra></extra>"
@@ -256,9 +259,9 @@ def detection_bar(detection_by_tf: pd.DataFrame) -> go.Figure:
         go.Bar(
             x=shown["tumour_fraction_stratum"].astype(str),
             y=rate,
-            marker_color=COLOURS["plasma"],
+            marker_color=SOURCE["plasma"],
             error_y=dict(
-                type="data", array=upper, arrayminus=lower, visible=True, color="#333", thickness=1.5
+                type="data", array=upper, arrayminus=lower, visible=True, color=NEUTRAL["ink"], thickness=1.5
             ),
             text=labels,
             textposition="inside",

@@ -3,14 +3,16 @@
 Layout (top to bottom): a PFS bar track (months, progression vs censored), three categorical
 tracks (HER2 status, resistance class, number of mechanisms), then two rows per gene, plasma
 above tissue.  Glyphs: copy-number changes fill the cell, a structural variant (fusion) is a narrower
-dark purple bar, mutations are a thinner inner bar; a
+purple bar, mutations are a thinner inner bar; a
 plasma alteration *new at progression* carries a yellow diamond, one *expanding* (present at
 baseline, VAF up >= 2-fold and >= 0.5 points) a white upward triangle, one at progression in a
 patient without a baseline draw (*unknown*) a small open circle (the statuses of
 :data:`analysis.resistance.STATUSES`, as in the evidence tables).  A cell whose gene was on none of
 the patient's shown samples' mutation panels is *not profiled*: grey hatching and its own hover text,
-never the plain empty cell of *not altered*.  On the right, the share of the profiled patients shown
-with an alteration in each gene row.
+never the plain empty cell of *not altered*.  On the right, side bars: the share of the profiled
+patients shown with an alteration in each gene row (labelled ``67%``; ``67% (n=2)`` on hover), under an
+axis title that says so.  Colours come from :mod:`dashboard.figures.palette` (cBioPortal's alteration
+colours).
 
 Cells are bars with a base and height in data units, so that they keep their shape when zoomed; a
 transparent heatmap underneath carries one hover text per cell (patient, gene, alteration, sample,
@@ -24,45 +26,61 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
+from dashboard.figures.palette import (
+    ALTERATION,
+    HER2_STATUS,
+    MECHANISM_COUNT,
+    NEUTRAL,
+    PFS,
+    RESISTANCE_CLASS,
+    SOURCE,
+    STATUS_MARK,
+    UNKNOWN,
+)
+from dashboard.figures.plotly_text import escape, escape_all
+from dashboard.figures.style import base_layout, empty_figure
 
-#: Glyph of each alteration type: (legend label, colour, height as a fraction of the cell).
+#: Glyph of each alteration type: (legend label, colour, height as a fraction of the cell), in cBioPortal's
+#: oncoprint colours and shapes (copy-number changes fill the cell, a fusion is a narrower bar, mutations
+#: a thin inner bar).  HER2 loss at progression is an open cell outlined in the amplification red.
 GLYPHS = {
-    "amplification": ("Amplification", OKABE_ITO["vermillion"], 0.86),
-    "deletion": ("Deep deletion", OKABE_ITO["blue"], 0.86),
-    "her2_loss": ("HER2 loss at progression", OKABE_ITO["sky_blue"], 0.86),
-    # Dark purple: every Okabe-Ito colour is taken; far darker than the other-mutation pink, and drawn
-    # narrower and lower than a copy-number cell, so shape tells them apart as well as colour.
-    "structural_variant": ("Structural variant / fusion", "#5e3c99", 0.6),
-    "missense": ("Missense mutation", OKABE_ITO["green"], 0.34),
-    "truncating": ("Truncating mutation", OKABE_ITO["black"], 0.34),
-    "inframe": ("In-frame indel", OKABE_ITO["orange"], 0.34),
-    "other_mutation": ("Other mutation", OKABE_ITO["purple"], 0.34),
+    "amplification": ("Amplification", ALTERATION["amplification"], 0.86),
+    "deletion": ("Deep deletion", ALTERATION["deletion"], 0.86),
+    "her2_loss": ("HER2 loss at progression", NEUTRAL["white"], 0.86),
+    "structural_variant": ("Structural variant / fusion", ALTERATION["structural_variant"], 0.6),
+    "missense": ("Missense mutation", ALTERATION["missense"], 0.34),
+    "truncating": ("Truncating mutation", ALTERATION["truncating"], 0.34),
+    "inframe": ("In-frame indel", ALTERATION["inframe"], 0.34),
+    "other_mutation": ("Other mutation", ALTERATION["other_mutation"], 0.34),
 }
+#: Outline of a glyph (none but HER2 loss, whose red outline says "the amplification is gone").
+GLYPH_OUTLINE = {"her2_loss": (ALTERATION["amplification"], 2.0)}
 #: Status marks: cell column -> (legend label, marker symbol, fill colour, size factor).
 STATUS_MARKS = {
-    "new_at_progression": ("New at progression (plasma)", "diamond", OKABE_ITO["yellow"], 1.0),
-    "expanding": ("Expanding at progression (plasma)", "triangle-up", "#ffffff", 1.0),
-    "unknown_baseline": ("Unknown: no baseline draw (plasma)", "circle-open", "#000000", 0.7),
+    "new_at_progression": ("New at progression (plasma)", "diamond", STATUS_MARK["new_at_progression"], 1.0),
+    "expanding": ("Expanding at progression (plasma)", "triangle-up", STATUS_MARK["expanding"], 1.0),
+    "unknown_baseline": ("Unknown: no baseline draw (plasma)", "circle-open", STATUS_MARK["unknown_baseline"], 0.7),
 }
-EMPTY_CELL = "#e4e7eb"
+EMPTY_CELL = NEUTRAL["empty_cell"]
 #: Not profiled (gene not on the panel): hatched, paler than an empty cell.
-NOT_PROFILED = ("Not profiled (gene not on the sample's panel)", "#f7f8fa", "#9aa3ad")
+NOT_PROFILED = ("Not profiled (gene not on the sample's panel)", NEUTRAL["not_profiled"],
+                NEUTRAL["not_profiled_hatch"])
 
 TRACKS = {
-    "her2_status": ("HER2 status", {"POSITIVE": OKABE_ITO["purple"], "NEGATIVE": "#c9ced4"}),
-    "resistance_class": ("Resistance class", {"innate": COLOURS["innate"], "acquired": COLOURS["acquired"],
-                                              "none": "#c9ced4", "unknown": "#ffffff"}),
-    "mechanism_group": ("Mechanisms (n)", {"0": "#dde1e5", "1": "#8a96a3", "2+": "#2b3138"}),
+    "her2_status": ("HER2 status", dict(HER2_STATUS)),
+    "resistance_class": ("Resistance class", dict(RESISTANCE_CLASS)),
+    "mechanism_group": ("Mechanisms (n)", dict(MECHANISM_COUNT)),
 }
-UNKNOWN_TRACK = "#ffffff"
+UNKNOWN_TRACK = UNKNOWN
+#: Title of the side bars (right of the grid): what their length is.
+FREQUENCY_TITLE = "Patients altered<br>(% of profiled shown)"
 #: Rows above the genes: the categorical tracks, then a spacer row.
 N_TRACK_ROWS = len(TRACKS) + 1
 ROW_PX = 17
 
 
 def _row_label(gene: str, source: str) -> str:
-    return f"{gene} · {source}"
+    return f"{escape(gene)} · {escape(source)}"
 
 
 def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFrame, cells: pd.DataFrame,
@@ -111,12 +129,14 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
 
     # --- hover layer (added first, so that it lies under every glyph) ---------------------------------------
     xs = np.arange(n)
+    # Ids are study text: escaped for plotly's labels (hover, ticks, clicks decode them, plotly_text).
+    shown_ids = np.array(escape_all(patient_ids), dtype=object)
     hover = _hover_matrix(patient_ids, rows, drawn, tracks, details, unprofiled)
     z = np.full((n_rows, n), np.nan)
     z[N_TRACK_ROWS:, :] = 0.0
     fig.add_trace(go.Heatmap(
         x=xs, y=np.arange(n_rows), z=z, text=hover, hovertemplate="%{text}<extra></extra>",
-        customdata=np.tile(np.array(patient_ids, dtype=object), (n_rows, 1)),
+        customdata=np.tile(shown_ids, (n_rows, 1)),
         colorscale=[[0, EMPTY_CELL], [1, EMPTY_CELL]], showscale=False, xgap=1, ygap=2, hoverongaps=True,
         name="cells", showlegend=False), row=2, col=1)
 
@@ -126,14 +146,13 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     event = tracks["pfs_event"].astype("boolean")
     kinds = np.select([event.fillna(False).to_numpy(dtype=bool), (event == False).fillna(False).to_numpy(dtype=bool)],  # noqa: E712
                       ["progression", "censored"], "status unknown")
-    for kind, colour in (("progression", COLOURS["progression"]), ("censored", OKABE_ITO["grey"]),
-                         ("status unknown", "#dde1e5")):
+    for kind, colour in PFS.items():
         pick = (kinds == kind) & ~np.isnan(pfs)
         if kind == "status unknown" and not pick.any():
             continue
         fig.add_trace(go.Bar(
             x=xs[pick], y=pfs[pick], width=0.8, marker_color=colour, name=f"PFS: {kind}", legendgroup="pfs",
-            legendgrouptitle_text="PFS track", customdata=np.array(patient_ids, dtype=object)[pick],
+            legendgrouptitle_text="PFS track", customdata=shown_ids[pick],
             hovertemplate="%{customdata}<br>PFS %{y:.3g} months (" + kind + ")<extra></extra>"), row=1, col=1)
 
     # --- categorical tracks -------------------------------------------------------------------------------------
@@ -145,8 +164,8 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
                 continue
             fig.add_trace(go.Bar(
                 x=xs[pick], y=np.full(pick.sum(), 0.86), base=np.full(pick.sum(), t - 0.43), width=0.9,
-                marker=dict(color=palette.get(value, UNKNOWN_TRACK), line=dict(width=0.5, color="#8a96a3")),
-                name=value, legendgroup=field, legendgrouptitle_text=label, hoverinfo="skip"), row=2, col=1)
+                marker=dict(color=palette.get(value, UNKNOWN_TRACK), line=dict(width=0.5, color=NEUTRAL["axis"])),
+                name=escape(value), legendgroup=field, legendgrouptitle_text=label, hoverinfo="skip"), row=2, col=1)
 
     # --- not profiled (under the glyphs: a cell can be unprofiled for mutations and still carry a CN change) ----
     if len(unprofiled):
@@ -165,9 +184,13 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
         if sub.empty:
             continue
         width = 0.9 if height > 0.8 else (0.9 * 0.8 if height > 0.5 else 0.9 * 0.6)
+        outline, outline_width = GLYPH_OUTLINE.get(kind, (colour, 0))
+        if outline_width:  # an outlined glyph draws inside the cell: the outline must not spill over
+            height, width = height - 0.1, width - 0.1
         fig.add_trace(go.Bar(
             x=sub["col"].to_numpy(), y=np.full(len(sub), height), base=sub["row"].to_numpy() - height / 2,
-            width=width, marker=dict(color=colour, line=dict(width=0)), name=label, legendgroup="alteration",
+            width=width, marker=dict(color=colour, line=dict(width=outline_width, color=outline)), name=label,
+            legendgroup="alteration",
             legendgrouptitle_text="Alteration", hoverinfo="skip"), row=2, col=1)
     size = float(np.clip(900 / max(n, 1), 5, 10))
     for column_name, (mark_label, symbol, fill, scale) in STATUS_MARKS.items():
@@ -178,7 +201,7 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
             continue
         fig.add_trace(go.Scatter(
             x=marked["col"].to_numpy(), y=marked["row"].to_numpy(dtype=float), mode="markers",
-            marker=dict(symbol=symbol, size=size * scale, color=fill, line=dict(width=1, color="#000000")),
+            marker=dict(symbol=symbol, size=size * scale, color=fill, line=dict(width=1, color=NEUTRAL["ink"])),
             name=mark_label, legendgroup="alteration", legendgrouptitle_text="Alteration",
             hoverinfo="skip"), row=2, col=1)
 
@@ -187,13 +210,16 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     n_profiled = rows["n_profiled"].astype(int) if "n_profiled" in rows else pd.Series(n, index=rows.index)
     fig.add_trace(go.Bar(
         x=rows["pct_altered"].to_numpy(dtype=float), y=freq_y, orientation="h", width=0.7,
-        marker_color=np.where(rows["source"].to_numpy() == "plasma", COLOURS["plasma"], COLOURS["tissue"]),
-        text=[f"{k}" for k in rows["n_altered"]], textposition="outside", cliponaxis=False,
-        customdata=np.stack([rows["gene"].astype(str), rows["source"].astype(str), rows["n_altered"].astype(int),
-                             rows["pathway"].astype(str), n_profiled], axis=-1) if len(rows) else None,
-        hovertemplate="%{customdata[0]} (%{customdata[1]}), pathway %{customdata[3]}<br>altered in "
-                      "%{customdata[2]} of %{customdata[4]} profiled patients shown (%{x:.1f}%)"
-                      "<extra></extra>",
+        marker_color=np.where(rows["source"].to_numpy() == "plasma", SOURCE["plasma"], SOURCE["tissue"]),
+        text=[_pct_text(p) for p in rows["pct_altered"]], textposition="outside", cliponaxis=False,
+        customdata=np.stack([escape_all(rows["gene"].astype(str)), escape_all(rows["source"].astype(str)),
+                             rows["n_altered"].astype(int), escape_all(rows["pathway"].astype(str)), n_profiled,
+                             [frequency_text(p, k) for p, k in zip(rows["pct_altered"], rows["n_altered"],
+                                                                    strict=True)]], axis=-1)
+        if len(rows) else None,
+        hovertemplate="<b>%{customdata[0]} (%{customdata[1]})</b>: %{customdata[5]}<br>altered in "
+                      "%{customdata[2]} of %{customdata[4]} profiled patients shown; pathway %{customdata[3]}"
+                      "<extra>share of patients altered</extra>",
         showlegend=False, name="frequency"), row=2, col=2)
 
     tickvals = list(range(len(TRACKS))) + freq_y
@@ -201,7 +227,7 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
                                                           zip(rows["gene"], rows["source"], strict=True)]
     height = 70 + ROW_PX * n_rows + 190 + (60 if n <= 80 else 20)
     base_layout(fig, title=title, height=height)
-    fig.update_layout(barmode="overlay", bargap=0, hovermode="closest", plot_bgcolor="#ffffff",
+    fig.update_layout(barmode="overlay", bargap=0, hovermode="closest", plot_bgcolor=NEUTRAL["white"],
                       margin=dict(l=150, r=40, t=48 if title else 16, b=40),
                       legend=dict(orientation="h", yanchor="top", y=-0.06 if n <= 80 else -0.07, xanchor="left",
                                   x=0, groupclick="toggleitem", font=dict(size=12)))
@@ -210,18 +236,28 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
     fig.update_yaxes(title_text="PFS (months)", title_font_size=11, rangemode="tozero", row=1, col=1)
     fig.update_xaxes(range=[-0.5, n - 0.5], showgrid=False, row=1, col=1, showticklabels=False, ticks="")
     if n <= 80:
-        fig.update_xaxes(tickvals=list(range(n)), ticktext=list(patient_ids), tickangle=-90, tickfont_size=10,
+        fig.update_xaxes(tickvals=list(range(n)), ticktext=list(shown_ids), tickangle=-90, tickfont_size=10,
                          ticks="", row=2, col=1)
     else:
         fig.update_xaxes(showticklabels=False, ticks="", title_text=f"{n} patients (hover for ids)", row=2, col=1)
     fig.update_xaxes(showgrid=False, row=2, col=1, range=[-0.5, n - 0.5])
     top = max([0.0, *rows["pct_altered"].fillna(0).tolist()])
-    fig.update_xaxes(title_text="altered (%)", title_font_size=11, range=[0, max(10.0, top * 1.35)],
-                     row=2, col=2)
+    fig.update_xaxes(title_text=FREQUENCY_TITLE, title_font_size=11, range=[0, max(10.0, top * 1.45)],
+                     ticksuffix="%", row=2, col=2)
     fig.update_yaxes(showticklabels=False, ticks="", showline=False, row=2, col=2)
     fig.update_xaxes(visible=False, row=1, col=2)
     fig.update_yaxes(visible=False, row=1, col=2)
     return fig
+
+
+def _pct_text(pct) -> str:
+    """``67%`` (the bar's label), ``n/a`` for a row without a profiled patient."""
+    return "n/a" if _missing(pct) else f"{float(pct):.0f}%"
+
+
+def frequency_text(pct, n_altered) -> str:
+    """``67% (n=2)``: the share of the profiled patients shown with an alteration in the row, and their count."""
+    return f"{_pct_text(pct)} (n={int(n_altered)})"
 
 
 def _place(not_profiled: pd.DataFrame | None, row_of: dict, column: dict) -> pd.DataFrame:
@@ -252,7 +288,8 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
         pfs = "no PFS" if pd.isna(rec.pfs_months) else (
             f"PFS {rec.pfs_months:.3g} months " + _pfs_status(rec.pfs_event))
         mech = 0 if pd.isna(rec.n_mechanisms) else int(rec.n_mechanisms)
-        summary.append(f"<b>{pid}</b> · HER2 {_text(rec.her2_status)} · {_text(rec.resistance_class)} resistance"
+        summary.append(f"<b>{escape(pid)}</b> · HER2 {escape(_text(rec.her2_status))} · "
+                       f"{escape(_text(rec.resistance_class))} resistance"
                        f" · {mech} mechanism{'s' if mech != 1 else ''} · {pfs}")
     hover = np.empty((n_rows, n), dtype=object)
     for r in range(n_rows):
@@ -265,14 +302,15 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
     # Empty cells get a short text: with hundreds of patients the figure would otherwise carry megabytes of
     # repeated patient summaries.
     for (gene, source), r in row_index.items():
-        hover[r, :] = [f"<b>{pid}</b> · {gene} ({source}): no alteration in the draws shown" for pid in patient_ids]
+        hover[r, :] = [f"<b>{escape(pid)}</b> · {escape(gene)} ({escape(source)}): no alteration in the draws shown"
+                       for pid in patient_ids]
     unprofiled_at = {}
     if unprofiled is not None and len(unprofiled):
         for rec in unprofiled.itertuples(index=False):
-            text = not_profiled_text(str(rec.gene), rec.sample_ids)
+            text = escape(not_profiled_text(str(rec.gene), rec.sample_ids))
             r, c = int(rec.row), int(rec.col)
             unprofiled_at[(r, c)] = text
-            hover[r, c] = f"<b>{patient_ids[c]}</b> · {rec.gene} ({rec.source}): {text}"
+            hover[r, c] = f"<b>{escape(patient_ids[c])}</b> · {escape(rec.gene)} ({escape(rec.source)}): {text}"
     if len(drawn):
         grouped = drawn.sort_values("alteration_type").groupby(["row", "col"], sort=False)
         for (r, c), sub in grouped:
@@ -280,10 +318,12 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
             parts = []
             for rec in sub.itertuples(index=False):
                 when = _when(rec.source, rec.timepoints, getattr(rec, "status", None))
-                parts.append(f"{GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]}: {rec.label} ({when})")
+                kind = GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]
+                parts.append(f"{escape(kind)}: {escape(rec.label)} ({escape(when)})")
             extra = detail_map.get((patient_ids[c], gene, source))
             unprofiled_note = unprofiled_at.get((int(r), int(c)))
-            hover[r, c] = (f"{summary[c]}<br><b>{gene}</b> ({source})<br>" + "<br>".join(parts)
+            # *extra* (cell_details) is markup already: its lines were escaped where they were written.
+            hover[r, c] = (f"{summary[c]}<br><b>{escape(gene)}</b> ({escape(source)})<br>" + "<br>".join(parts)
                            + (f"<br>{extra}" if extra else "")
                            + (f"<br>Mutations {unprofiled_note}" if unprofiled_note else ""))
     return hover

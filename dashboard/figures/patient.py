@@ -7,12 +7,11 @@ the one palette of :mod:`dashboard.figures.palette`.  CEA has its own panel with
 panel.  The copy-number panel marks the nadir, the rise that counts for lead time and the
 progression scan (:func:`analysis.her2_marks.her2_marks`, the numbers of the answer sentence).
 Text that comes from the study (sample ids, genes, agents) is escaped: plotly reads hover, legend and
-tick text as HTML.
+tick text as HTML (:mod:`dashboard.figures.plotly_text`).
 """
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 
@@ -25,7 +24,8 @@ from analysis.her2_marks import Her2Marks, her2_marks
 from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis
 from analysis.wording import copies_text, day_text
-from dashboard.figures.palette import MUTED, SERIES, gene_colours
+from dashboard.figures.palette import CLEAR, LABEL_BACKGROUND, MUTED, NEUTRAL, SERIES, gene_colours
+from dashboard.figures.plotly_text import escape
 from dashboard.figures.style import base_layout, empty_figure, vaf_text
 
 #: Panel key -> title shown above the panel (units in the title).
@@ -51,8 +51,8 @@ TICKS_PX, TITLE_PX, LEGEND_ROW_PX = 22, 22, 21
 MARGIN_TOP_EXTRA, MARGIN_BOTTOM = 8, 52
 #: Legend width estimate (px per character, per entry) and the width legends wrap at.
 CHAR_PX, ENTRY_PX, LEGEND_WIDTH_PX = 6.6, 44, 1050
-LEGEND_FONT = dict(size=12, color="#1d2329")
-INK, SUBTLE = "#1d2329", "#5b6570"
+LEGEND_FONT = dict(size=12, color=NEUTRAL["ink"])
+INK, SUBTLE = NEUTRAL["ink"], NEUTRAL["subtle"]
 
 #: VAF axis tick candidates (percent): fine steps on a narrow range, decades and 50% on a wide one.
 VAF_TICKS_FINE = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
@@ -169,10 +169,10 @@ def _titles_and_legends(fig: go.Figure, panels: _Panels, legend_rows: dict, plot
             domain_bottom = fig.layout[f"yaxis{i + 1 if i else ''}"].domain[0]
             fig.layout.legend = dict(orientation="h", x=0, xanchor="left", yanchor="top", font=LEGEND_FONT,
                                      y=domain_bottom - (TICKS_PX + TITLE_PX + 10) / plot_px,
-                                     bgcolor="rgba(255,255,255,0)", title=None)
+                                     bgcolor=CLEAR, title=None)
             continue
         fig.layout[panels.legend(key)] = dict(orientation="h", x=0, xanchor="left", y=domain_top, yanchor="bottom",
-                                             font=LEGEND_FONT, bgcolor="rgba(255,255,255,0)", title=None)
+                                             font=LEGEND_FONT, bgcolor=CLEAR, title=None)
 
 
 # --------------------------------------------------------------------------- panels
@@ -213,12 +213,12 @@ def _mark(fig: go.Figure, row: int, day: float, cn: float, name: str, text: str,
           hover: str = "") -> None:
     fig.add_trace(go.Scatter(x=[day], y=[cn], mode="markers", name=name, showlegend=False,
                              marker=dict(symbol=symbol, size=15, color=SERIES["erbb2_cn"],
-                                         line=dict(color="#ffffff", width=1.5)),
+                                         line=dict(color=NEUTRAL["white"], width=1.5)),
                              hovertext=[f"{text}<br>{hover}" if hover else text], hoverinfo="text"), row=row, col=1)
     # The nadir's label below the point, the rise's above and to its left (the lead-time bracket is above).
     fig.add_annotation(x=day, y=cn, text=text, name=name, showarrow=True, arrowhead=0, arrowcolor=SUBTLE,
                        ax=-16 if name == "rise" else 0, ay=ay, xanchor="right" if name == "rise" else "center",
-                       font=dict(size=12, color=INK), bgcolor="rgba(255,255,255,0.85)", row=row, col=1)
+                       font=dict(size=12, color=INK), bgcolor=LABEL_BACKGROUND, row=row, col=1)
 
 
 def _lead_time(fig: go.Figure, row: int, rise_day: float, progression_day: float, days: float, y: float) -> None:
@@ -375,7 +375,7 @@ def _vaf_panel(fig: go.Figure, panels: _Panels, tracks: pd.DataFrame) -> None:
     values = values[values > 0]
     low, high = (float(values.min()), float(values.max())) if len(values) else (0.1, 10.0)
     ticks = vaf_ticks(low, high)
-    fig.update_yaxes(type="log", title_text="VAF", row=row, col=1, tickvals=list(ticks),
+    fig.update_yaxes(type="log", title_text="VAF", row=row, col=1, tickmode="array", tickvals=list(ticks),
                      ticktext=[f"{v:g}%" for v in ticks],
                      range=[math.log10(min(low * 0.7, ticks[0])), math.log10(max(high * 1.4, ticks[-1]))])
 
@@ -412,7 +412,7 @@ def _progression(fig: go.Figure, panels: _Panels, marks: Her2Marks) -> None:
     fig.add_annotation(x=day, y=1, yref=f"{_axis('y', panels.row('cn'))} domain", xref=_axis("x", panels.row("cn")),
                        text=f"progression scan, day {day_text(day)}", name="progression", showarrow=False,
                        xanchor="left", yanchor="top", xshift=4, font=dict(size=12, color=SERIES["progression"]),
-                       bgcolor="rgba(255,255,255,0.85)")
+                       bgcolor=LABEL_BACKGROUND)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -427,8 +427,8 @@ def _axis(letter: str, row: int | None) -> str:
 
 
 def _esc(text) -> str:
-    """Study text for plotly's HTML-like labels (hover, legend, ticks)."""
-    return html.escape(str(text), quote=False)
+    """Study text for plotly's HTML-like labels (hover, legend, ticks): :func:`dashboard.figures.plotly_text.escape`."""
+    return escape(text)
 
 
 def _pct(fraction: float) -> str:

@@ -7,7 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.figures.style import COLOURS, base_layout, empty_figure
+from dashboard.figures.palette import NEUTRAL, RESISTANCE_CLASS, SERIES
+from dashboard.figures.plotly_text import escape
+from dashboard.figures.style import base_layout, empty_figure
 
 #: Panels, left to right.
 CLASSES = ("innate", "acquired")
@@ -39,7 +41,7 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
     fig = make_subplots(rows=1, cols=len(classes), shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.06)
     for col, cls in enumerate(classes, start=1):
         sub = frame[frame["resistance_class"] == cls]
-        colour = COLOURS.get(cls, COLOURS["none"])
+        colour = RESISTANCE_CLASS.get(cls, RESISTANCE_CLASS["unknown"])
         xs: list = []
         ys: list = []
         texts: list = []
@@ -48,7 +50,7 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
             days = ""
             if hasattr(rec, "baseline_day") and hasattr(rec, "progression_draw_day"):
                 days = f" (days {_day(rec.baseline_day)} and {_day(rec.progression_draw_day)})"
-            text = (f"<b>{rec.patient_id}</b> · {cls}<br>baseline CN {rec.baseline_erbb2_cn:.3g} copies<br>"
+            text = (f"<b>{escape(rec.patient_id)}</b> · {cls}<br>baseline CN {rec.baseline_erbb2_cn:.3g} copies<br>"
                     f"progression CN {rec.progression_erbb2_cn:.3g} copies{days}<br>change {change:+.3g} copies")
             xs += ["Baseline", "Progression", None]
             ys += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]
@@ -61,13 +63,13 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
             medians = [float(np.median(sub["baseline_erbb2_cn"])), float(np.median(sub["progression_erbb2_cn"]))]
             fig.add_trace(go.Scatter(
                 x=["Baseline", "Progression"], y=medians, mode="lines+markers",
-                line=dict(color="#000000", width=3, dash="dot"), marker=dict(symbol="diamond", size=10,
-                                                                          color="#000000"),
+                line=dict(color=NEUTRAL["ink"], width=3, dash="dot"), marker=dict(symbol="diamond", size=10,
+                                                                                color=NEUTRAL["ink"]),
                 name="median" if col == 1 else f"median ({cls})", showlegend=col == 1, legendgroup="median",
                 hovertemplate=f"{cls} median: " + "%{y:.3g} copies<extra></extra>"), row=1, col=col)
         label = dict(annotation_text=f"amplification cutoff {cutoff:g} copies", annotation_position="top left",
                      annotation_font_size=11) if col == 1 else {}
-        fig.add_hline(y=cutoff, line=dict(color=COLOURS["cutoff"], dash="dash", width=1), row=1, col=col, **label)
+        fig.add_hline(y=cutoff, line=dict(color=SERIES["cutoff"], dash="dash", width=1), row=1, col=col, **label)
     base_layout(fig, height=440)
     fig.update_layout(margin=dict(t=40))  # room for the panel titles
     fig.update_yaxes(title_text="Plasma ERBB2 copy number (copies)", row=1, col=1)

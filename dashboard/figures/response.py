@@ -16,9 +16,9 @@ from plotly.subplots import make_subplots
 from analysis.roc import DeLongTestResult, roc_curve_table
 from analysis.trajectory import ACQUIRED, INNATE
 from dashboard.figures.concordance import WEBGL_ABOVE, with_subtitle
+from dashboard.figures.palette import DIRECTION, NEUTRAL, NO_PROGRESSION, PROGRESSION, SERIES
+from dashboard.figures.plotly_text import escape, escape_all
 from dashboard.figures.style import (
-    COLOURS,
-    OKABE_ITO,
     base_layout,
     chance_diagonal,
     empty_figure,
@@ -95,8 +95,8 @@ def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_
     progression = shown["progression"].astype("boolean").fillna(False).astype(bool)
     scatter = go.Scattergl if len(shown) > WEBGL_ABOVE else go.Scatter
     for flag, name, colour, symbol in (
-        (False, "no progression", COLOURS["acquired"], "circle"),
-        (True, "progression (PD)", COLOURS["progression"], "diamond"),
+        (False, "no progression", NO_PROGRESSION, "circle"),
+        (True, "progression (PD)", PROGRESSION, "diamond"),
     ):
         sub = shown[progression == flag]
         fig.add_trace(
@@ -106,15 +106,15 @@ def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_
                 mode="markers",
                 name=f"{name} (n = {len(sub)})",
                 marker=dict(
-                    color=colour, symbol=symbol, size=9, opacity=0.85, line=dict(width=0.5, color="#fff")
+                    color=colour, symbol=symbol, size=9, opacity=0.85, line=dict(width=0.5, color=NEUTRAL["white"])
                 ),
                 customdata=np.column_stack(
                     [
-                        sub["patient_id"].astype(str),
+                        escape_all(sub["patient_id"].astype(str)),
                         sub["imaging_day"].astype(float),
                         sub[day_column].astype(float),
                         sub[raw].astype(float),
-                        sub["recist_response"].astype(str),
+                        escape_all(sub["recist_response"].astype(str)),
                     ]
                 ),
                 hovertemplate=(
@@ -128,9 +128,9 @@ def change_scatter(pairs: pd.DataFrame, measure: str, correlation: dict, window_
         )
     # RECIST 1.1: PR is -30% from *baseline*, so its line belongs on this axis; PD is +20% (and +5 mm)
     # from the *nadir*, which differs per patient, so a PD line at +20% from baseline would be wrong.
-    fig.add_vline(x=RECIST_PR, line=dict(color=COLOURS["cutoff"], dash="dot", width=1),
+    fig.add_vline(x=RECIST_PR, line=dict(color=SERIES["cutoff"], dash="dot", width=1),
                   annotation_text="PR -30% from baseline", annotation_position="top")
-    fig.add_hline(y=0, line=dict(color="#8a96a3", width=1))
+    fig.add_hline(y=0, line=dict(color=NEUTRAL["axis"], width=1))
     fig.update_xaxes(title_text="Tumour size change from baseline (%, target-lesion sum)<br><sup>PD is judged "
                                 "from the nadir (+20% and +5 mm), not from baseline:<br>no PD line here; "
                                 "PD scans are the diamonds</sup>")
@@ -151,7 +151,7 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
     fig = go.Figure()
     fig.add_trace(chance_diagonal())
     drawn = 0
-    for measure, colour in (("her2_cn", COLOURS["erbb2_cn"]), ("cea", COLOURS["cea"])):
+    for measure, colour in (("her2_cn", SERIES["erbb2_cn"]), ("cea", SERIES["cea"])):
         column = MEASURES[measure][0]
         if pairs.empty:
             continue
@@ -219,19 +219,23 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
         return empty_figure(summary.get("text") or "No progressor has a HER2 CN rise: no lead time.")
     shown = shown.sort_values(["lead_time_days", "patient_id"], ascending=[True, False])
     lead = shown["lead_time_days"].astype(float)
-    colour = np.where(
-        lead > 0, OKABE_ITO["green"], np.where(lead < 0, OKABE_ITO["vermillion"], OKABE_ITO["grey"])
-    )
+    # The sign is the position left or right of the progression line; the marker says it again by shape
+    # (filled: the rise came first; open: progression came first), in the one colour of plasma HER2 CN.
+    symbol = np.where(lead > 0, "circle", np.where(lead < 0, "circle-open", "diamond"))
+    # Ids are study text: the category axis shows them as tick labels, so they are escaped (plotly_text).
+    shown_ids = escape_all(shown["patient_id"].astype(str))
     fig = go.Figure(
         go.Scatter(
             x=lead,
-            y=shown["patient_id"].astype(str),
+            y=shown_ids,
             mode="markers",
             name="lead time",
-            marker=dict(color=colour, size=11, symbol="circle", line=dict(width=1, color="#333")),
+            marker=dict(
+                color=SERIES["erbb2_cn"], size=11, symbol=symbol, line=dict(width=1.5, color=SERIES["erbb2_cn"])
+            ),
             customdata=np.column_stack(
                 [
-                    shown["patient_id"].astype(str),
+                    shown_ids,
                     shown["rise_day"].astype(float),
                     shown["progression_day"].astype(float),
                     shown["rise_erbb2_cn"].astype(float),
@@ -247,12 +251,12 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
         )
     )
     fig.add_vline(
-        x=0, line=dict(color="#333", width=1), annotation_text="progression", annotation_position="top"
+        x=0, line=dict(color=PROGRESSION, width=1.5), annotation_text="progression", annotation_position="top"
     )
     if not math.isnan(summary.get("median", math.nan)):
         fig.add_vline(
             x=summary["median"],
-            line=dict(color=COLOURS["erbb2_cn"], dash="dash", width=1.5),
+            line=dict(color=SERIES["erbb2_cn"], dash="dash", width=1.5),
             annotation_text=f"median {summary['median']:g} d",
             annotation_position="bottom right",
         )
@@ -267,7 +271,7 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
     n_none = int(lead_times["lead_time_days"].isna().sum())
     subtitle = f"n = {len(shown)} progressors with a rise" + (
         f"; {n_none} without (see table)" if n_none else ""
-    )
+    ) + "; filled: rise before progression, open: after"
     return with_subtitle(fig, subtitle)
 
 
@@ -296,7 +300,7 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
         )
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.08)
     legend_seen: set[str] = set()
-    colours = {"higher": OKABE_ITO["vermillion"], "lower": OKABE_ITO["blue"]}
+    colours = DIRECTION
     for col, cls in enumerate((INNATE, ACQUIRED), start=1):
         sub = per_patient[per_patient["resistance_class"] == cls]
         # One trace per direction, patients separated by gaps: thousands of patients stay one small trace.
@@ -305,11 +309,11 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
             y: list = []
             custom: list = []
             for rec in group.itertuples(index=False):
-                point = [str(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]
+                point = [escape(rec.patient_id), rec.baseline_erbb2_cn, rec.progression_erbb2_cn, rec.change]
                 x += ["baseline", "progression", None]
                 y += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]
                 custom += [point, point, [None, None, None, None]]
-            colour = colours.get(direction, OKABE_ITO["grey"])
+            colour = colours.get(direction, NEUTRAL["subtle"])
             fig.add_trace(
                 go.Scatter(
                     x=x,

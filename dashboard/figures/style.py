@@ -1,4 +1,4 @@
-"""Shared figure style: colour-blind-safe palette (Okabe-Ito), fonts, axes, hover formats."""
+"""Shared figure style: the one colour map (:mod:`dashboard.figures.palette`), fonts, axes, hover formats."""
 
 from __future__ import annotations
 
@@ -11,25 +11,14 @@ from analysis.wording import (  # noqa: F401  (shared with the findings)
     p_phrase,
     vaf_text,  # noqa: F401  (3 significant digits, shared with the report)
 )
-from dashboard.figures.palette import OKABE_ITO, SERIES
+from dashboard.figures.palette import NEUTRAL, SERIES, SURVIVAL_GROUPS
 
-SEQUENCE = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "yellow",
-                                   "black", "grey")]
-
-#: Fixed meanings, used on every page.
-COLOURS = {
-    **SERIES,  # the patient timeline's series (dashboard.figures.palette)
-    "innate": OKABE_ITO["vermillion"],
-    "acquired": OKABE_ITO["blue"],
-    "none": OKABE_ITO["grey"],
-    "unknown": "#dde1e5",
-    "plasma": OKABE_ITO["blue"],
-    "tissue": OKABE_ITO["orange"],
-    "agreement": OKABE_ITO["green"],
-}
+#: Trace colours in order, for traces that name no colour (every figure of the app names its colours from
+#: the one colour map, :mod:`dashboard.figures.palette`).
+SEQUENCE = list(SURVIVAL_GROUPS)
 
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", size=13,
-            color="#1d2329")
+            color=NEUTRAL["ink"])
 
 
 def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 420, legend_below: bool = True
@@ -45,8 +34,8 @@ def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 420, 
         hoverlabel=dict(font_size=13),
         legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0) if legend_below else None,
     )
-    fig.update_xaxes(showline=True, linecolor="#8a96a3", ticks="outside", zeroline=False)
-    fig.update_yaxes(showline=True, linecolor="#8a96a3", ticks="outside", zeroline=False)
+    fig.update_xaxes(showline=True, linecolor=NEUTRAL["axis"], ticks="outside", zeroline=False)
+    fig.update_yaxes(showline=True, linecolor=NEUTRAL["axis"], ticks="outside", zeroline=False)
     return fig
 
 
@@ -54,7 +43,7 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
     """A figure that explains why it is empty (e.g. "no plasma draw within 14 days of this scan")."""
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=15, color="#5b6570"))
+                       font=dict(size=15, color=NEUTRAL["subtle"]))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return base_layout(fig, height=height)
@@ -63,4 +52,4 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 def chance_diagonal(name: str = "chance") -> go.Scatter:
     """The dotted diagonal of a ROC plot (an uninformative score)."""
     return go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=name, hoverinfo="skip",
-                      line=dict(color=COLOURS["cutoff"], dash="dot", width=1))
+                      line=dict(color=SERIES["cutoff"], dash="dot", width=1))

@@ -13,7 +13,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.wording import hazard_text, median_text, p_text  # noqa: F401  (shared with the findings)
-from dashboard.figures.style import COLOURS, SEQUENCE, base_layout, empty_figure
+from dashboard.figures.palette import rgba, survival_group_colour
+from dashboard.figures.plotly_text import escape, template_text
+from dashboard.figures.style import base_layout, empty_figure
 
 #: KMunicate rows under the plot, per group (Morris et al., BMJ Open 2019;9:e030215).
 RISK_ROWS = (("at_risk", "at risk"), ("censored", "censored"), ("events", "events"))
@@ -22,14 +24,16 @@ RISK_ROW_PX = 17
 RISK_GROUP_GAP = 0.5
 
 
+#: Confidence bands: a light fill, so that overlapping bands stay readable, and dotted edges in the group's
+#: colour, so that each band's outline can be followed where bands overlap.
+BAND_FILL_OPACITY = 0.08
+BAND_EDGE = dict(width=1, dash="dot")
+
+
 def group_colour(group: str, index: int) -> str:
-    """Fixed colours for the resistance classes (same as every page), else the palette in order."""
-    return COLOURS[group] if group in ("innate", "acquired") else SEQUENCE[index % len(SEQUENCE)]
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    h = hex_colour.lstrip("#")
-    return f"rgba({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)}, {alpha})"
+    """The resistance classes keep their colours (as on every page), other groups take the survival groups'
+    colours in order (:func:`dashboard.figures.palette.survival_group_colour`)."""
+    return survival_group_colour(group, index)
 
 
 def legend_name(group: str, n: int) -> str:
@@ -75,31 +79,35 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
         if sub.empty:
             continue
         colour = group_colour(group, i)
+        shown = escape(group)  # group names are study values (genes, clinical attributes): escaped for plotly
         t = sub["time"].to_numpy(float)
         # Bands: lower edge, then the upper edge filled down to it (both steps, like the curve).
-        fig.add_trace(go.Scatter(x=t, y=sub["ci_low"].to_numpy(float), mode="lines", line=dict(width=0, shape="hv"),
-                                 hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{group} {band_label}"),
+        edge = dict(color=colour, shape="hv", **BAND_EDGE)
+        fig.add_trace(go.Scatter(x=t, y=sub["ci_low"].to_numpy(float), mode="lines", line=edge,
+                                 hoverinfo="skip", showlegend=False, legendgroup=shown, name=f"{shown} {band_label}",
+                                 meta={"role": "band", "group": group, "edge": "low"}),
                       row=1, col=1)
-        fig.add_trace(go.Scatter(x=t, y=sub["ci_high"].to_numpy(float), mode="lines",
-                                 line=dict(width=0, shape="hv"), fill="tonexty", fillcolor=_rgba(colour, 0.16),
-                                 hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{group} {band_label}"),
+        fig.add_trace(go.Scatter(x=t, y=sub["ci_high"].to_numpy(float), mode="lines", line=edge, fill="tonexty",
+                                 fillcolor=rgba(colour, BAND_FILL_OPACITY), hoverinfo="skip", showlegend=False,
+                                 legendgroup=shown, name=f"{shown} {band_label}",
+                                 meta={"role": "band", "group": group, "edge": "high"}),
                       row=1, col=1)
-        hover = [f"<b>{group}</b><br>{tt:.3g} months: {s:.3f} ({band_label} {lo:.3f}-{hi:.3f})<br>"
+        hover = [f"<b>{shown}</b><br>{tt:.3g} months: {s:.3f} ({band_label} {lo:.3f}-{hi:.3f})<br>"
                  f"at risk {r}, events {e}, censored {c}"
                  for tt, s, lo, hi, r, e, c in zip(t, sub["survival"], sub["ci_low"], sub["ci_high"],
                                                    sub["at_risk"], sub["events"], sub["censored"], strict=True)]
         fig.add_trace(go.Scatter(x=t, y=sub["survival"].to_numpy(float), mode="lines",
-                                 line=dict(color=colour, width=2.4, shape="hv"), name=legend_name(group,
+                                 line=dict(color=colour, width=2.4, shape="hv"), name=legend_name(shown,
                                                                                                   n_by_group[group]),
-                                 legendgroup=group, text=hover, hovertemplate="%{text}<extra></extra>",
+                                 legendgroup=shown, text=hover, hovertemplate="%{text}<extra></extra>",
                                  meta={"role": "km", "group": group}),
                       row=1, col=1)
         censored = sub[sub["censored"] > 0]
         fig.add_trace(go.Scatter(
             x=censored["time"].to_numpy(float), y=censored["survival"].to_numpy(float), mode="markers",
             marker=dict(symbol="line-ns-open", size=11, color=colour, line=dict(width=2, color=colour)),
-            showlegend=False, legendgroup=group, name=f"{group} censored",
-            text=[f"{group}: {c} censored at {tt:.3g} months" for c, tt in zip(censored["censored"],
+            showlegend=False, legendgroup=shown, name=f"{shown} censored",
+            text=[f"{shown}: {c} censored at {tt:.3g} months" for c, tt in zip(censored["censored"],
                                                                                censored["time"], strict=True)],
             hovertemplate="%{text}<extra></extra>", meta={"role": "censor", "group": group}), row=1, col=1)
 
@@ -107,21 +115,23 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
     tickvals, ticktext = [], []
     for i, group in enumerate(groups):
         colour = group_colour(group, i)
+        shown = escape(group)
         sub = risk_table[risk_table["group"].astype(str) == group].sort_values("time")
         for j, (column, label) in enumerate(RISK_ROWS):
             y = -(i * (len(RISK_ROWS) + RISK_GROUP_GAP) + j)
             tickvals.append(y)
-            ticktext.append(f"{group}: {label}" if j == 0 else label)
+            ticktext.append(f"{shown}: {label}" if j == 0 else label)
             fig.add_trace(go.Scatter(
                 x=sub["time"].to_numpy(float), y=np.full(len(sub), y), mode="text",
                 text=[str(int(v)) for v in sub[column]], textfont=dict(color=colour, size=12),
-                hovertemplate=f"{group}, {label} at " + "%{x:g} months: %{text}<extra></extra>", showlegend=False,
-                name=f"{group} {label}", meta={"role": "risk", "group": group, "row": column}), row=2, col=1)
+                hovertemplate=f"{template_text(group)}, {label} at " + "%{x:g} months: %{text}<extra></extra>",
+                showlegend=False,
+                name=f"{shown} {label}", meta={"role": "risk", "group": group, "row": column}), row=2, col=1)
 
-    base_layout(fig, title=title, height=km_px + table_px + 150)
+    base_layout(fig, title=escape(title) if title else None, height=km_px + table_px + 150)
     fig.update_layout(hovermode="closest", margin=dict(l=170, r=24, t=48 if title else 16, b=60),
                       legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0,
-                                  title_text=f"{legend_title}:" if legend_title else None))
+                                  title_text=f"{escape(legend_title)}:" if legend_title else None))
     max_time = max([float(curves["time"].max()), *times]) if len(curves) else 1.0
     x_range = [-0.02 * max_time, max_time * 1.03]
     fig.update_yaxes(title_text=y_label, range=[-0.02, 1.03], tickformat=".1f", row=1, col=1)
@@ -134,7 +144,7 @@ def km_figure(curves: pd.DataFrame, risk_table: pd.DataFrame, summary: pd.DataFr
 
 
 def km_traces(fig: go.Figure, role: str) -> list:
-    """The traces of one role (``km``, ``censor``, ``risk``) in a figure from :func:`km_figure`."""
+    """The traces of one role (``km``, ``censor``, ``risk``, ``band``) in a figure from :func:`km_figure`."""
     out = []
     for trace in fig.data:
         meta = trace.meta if isinstance(trace.meta, dict) else {}

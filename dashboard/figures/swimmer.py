@@ -3,13 +3,13 @@
 Bars are coloured by resistance class; on each bar sit the plasma draws (white circles), the
 imaging assessments (a symbol per RECIST call, above the bar) and the progression (a cross);
 thin bars underneath show the treatments.  Every mark carries the patient id in ``customdata``
-so that a click opens that patient, and each y label is a link to the patient's page.
+so that a click opens that patient, and each y label is a link to the patient's page (an id that
+plotly.js cannot carry in a link, one holding ``/``, ``#`` or ``?``, is a plain label: its bar opens it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 
 import numpy as np
 import pandas as pd
@@ -17,14 +17,16 @@ import plotly.graph_objects as go
 
 from analysis.params import DAYS_PER_MONTH
 from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION, UNKNOWN_CLASS
-from dashboard.figures.style import COLOURS, OKABE_ITO, base_layout, empty_figure
+from dashboard.figures.palette import NEUTRAL, PROGRESSION, RESISTANCE_CLASS, SERIES, outline_for
+from dashboard.figures.plotly_text import escape, escape_all, link
+from dashboard.figures.style import base_layout, empty_figure
 from dashboard.views.cohort import TREATMENT_LANES, SwimmerView
 
 CLASS_STYLE = {
-    INNATE: ("Innate resistance", COLOURS["innate"]),
-    ACQUIRED: ("Acquired resistance", COLOURS["acquired"]),
-    NO_PROGRESSION: ("No progression", COLOURS["none"]),
-    UNKNOWN_CLASS: ("Not followed / status unknown", COLOURS["unknown"]),
+    INNATE: ("Innate resistance", RESISTANCE_CLASS["innate"]),
+    ACQUIRED: ("Acquired resistance", RESISTANCE_CLASS["acquired"]),
+    NO_PROGRESSION: ("No progression", RESISTANCE_CLASS["none"]),
+    UNKNOWN_CLASS: ("Not followed / status unknown", RESISTANCE_CLASS["unknown"]),
 }
 #: RECIST call -> (marker symbol, legend label).  Shapes differ, so colour is not needed to tell them apart.
 RECIST_SYMBOLS = {
@@ -35,7 +37,7 @@ RECIST_SYMBOLS = {
     "NE": ("circle-open", "Imaging: not evaluable (NE)"),
     "": ("diamond-open", "Imaging: baseline / no call"),
 }
-TREATMENT_COLOUR = "#3b4650"
+TREATMENT_COLOUR = SERIES["treatment"]
 
 # Vertical layout of one patient's row (row i is centred on y = i; the axis runs top to bottom).
 BAR_TOP, BAR_WIDTH = -0.36, 0.46
@@ -68,7 +70,8 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
     unit
         ``"months"`` or ``"days"`` on the x axis (hover text always gives the day too).
     patient_href
-        ``patient_id -> URL``; when given, every y label links to that patient's page.
+        ``patient_id -> URL``; when given, every y label links to that patient's page
+        (:func:`dashboard.figures.plotly_text.link`).
 
     Returns
     -------
@@ -98,7 +101,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
         fig.add_trace(go.Bar(
             name=label, orientation="h", y=position[part["patient_id"]].to_numpy(),
             x=(part["end_day"] * scale).to_numpy(), base=0, width=BAR_WIDTH, offset=BAR_TOP,
-            marker=dict(color=colour, line=dict(width=0)), customdata=part["patient_id"].to_numpy(),
+            marker=dict(color=colour, line=outline_for(colour)), customdata=escape_all(part["patient_id"]),
             hovertext=hover, hoverinfo="text", legendgroup="class",
         ))
 
@@ -111,7 +114,7 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             x=((segments["stop_day"] - segments["start_day"]) * scale).to_numpy(),
             base=(segments["start_day"] * scale).to_numpy(), width=LANE_WIDTH, offset=0,
             marker=dict(color=TREATMENT_COLOUR, line=dict(width=0)),
-            customdata=segments["patient_id"].to_numpy(),
+            customdata=escape_all(segments["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · {escape(agents)}<br>day {_fmt(a, 0)} to day {_fmt(b, 0)}"
                        for pid, agents, a, b in zip(segments["patient_id"], segments["agents"],
                                                     segments["start_day"], segments["stop_day"],
@@ -124,8 +127,8 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
         fig.add_trace(go.Scatter(
             name="Plasma draw", mode="markers", x=(draws["day"] * scale).to_numpy(),
             y=position[draws["patient_id"]].to_numpy() + BAR_MIDDLE,
-            marker=dict(symbol="circle", size=8, color="#ffffff", line=dict(color="#000000", width=1.5)),
-            customdata=draws["patient_id"].to_numpy(),
+            marker=dict(symbol="circle", size=8, color=NEUTRAL["white"], line=dict(color=NEUTRAL["ink"], width=1.5)),
+            customdata=escape_all(draws["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · plasma draw {escape(sid)}<br>day {_fmt(day, 0)} "
                        f"({_fmt(day * scale, 2 if unit != 'days' else 0)} {unit_word})<br>"
                        f"ERBB2 CN {_fmt(cn, 2)} copies"
@@ -145,8 +148,8 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             fig.add_trace(go.Scatter(
                 name=label, mode="markers", x=(part["day"] * scale).to_numpy(),
                 y=position[part["patient_id"]].to_numpy() + IMAGING_Y,
-                marker=dict(symbol=symbol, size=9, color="#000000", line=dict(color="#ffffff", width=0.8)),
-                customdata=part["patient_id"].to_numpy(),
+                marker=dict(symbol=symbol, size=9, color=NEUTRAL["ink"], line=dict(color=NEUTRAL["white"], width=0.8)),
+                customdata=escape_all(part["patient_id"]),
                 hovertext=[f"<b>{escape(pid)}</b> · imaging day {_fmt(day, 0)}<br>"
                            f"RECIST {call or 'baseline / no call'}"
                            f"{' (' + escape(str(source)) + ')' if call and not pd.isna(source) else ''}<br>"
@@ -163,8 +166,8 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
         fig.add_trace(go.Scatter(
             name="Progression", mode="markers", x=(ends["end_day"] * scale).to_numpy(),
             y=position[ends["patient_id"]].to_numpy() + BAR_MIDDLE,
-            marker=dict(symbol="x-thin", size=13, color="#000000", line=dict(color="#000000", width=3)),
-            customdata=ends["patient_id"].to_numpy(),
+            marker=dict(symbol="x-thin", size=13, color=PROGRESSION, line=dict(color=PROGRESSION, width=3)),
+            customdata=escape_all(ends["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · progression day {_fmt(day, 0)} "
                        f"({_fmt(day / DAYS_PER_MONTH, 2)} months)"
                        for pid, day in zip(ends["patient_id"], ends["end_day"], strict=True)],
@@ -176,16 +179,15 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
             name="No progression at last follow-up", mode="markers",
             x=(censored["end_day"] * scale).to_numpy(),
             y=position[censored["patient_id"]].to_numpy() + BAR_MIDDLE,
-            marker=dict(symbol="triangle-right", size=10, color=OKABE_ITO["black"]),
-            customdata=censored["patient_id"].to_numpy(),
+            marker=dict(symbol="triangle-right", size=10, color=NEUTRAL["ink"]),
+            customdata=escape_all(censored["patient_id"]),
             hovertext=[f"<b>{escape(pid)}</b> · no progression; last follow-up day {_fmt(day, 0)}"
                        for pid, day in zip(censored["patient_id"], censored["end_day"], strict=True)],
             hoverinfo="text",
         ))
 
-    labels = rows["patient_id"].astype(str).tolist()
-    if patient_href is not None:
-        labels = [f'<a href="{escape(patient_href(pid))}" target="_self">{escape(pid)}</a>' for pid in labels]
+    row_ids = rows["patient_id"].astype(str).tolist()
+    labels = [link(patient_href(pid), pid) for pid in row_ids] if patient_href is not None else escape_all(row_ids)
     legend_px = min(140, 40 + 6 * len(fig.data))
     top_axis_px = 34 if len(rows) > TOP_AXIS_ROWS else 0
     plot_px = 94 + ROW_PIXELS * len(rows)
@@ -199,11 +201,11 @@ def swimmer_figure(view: SwimmerView, unit: str = "months",
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(rows))), ticktext=labels,
                      range=[len(rows) - 0.5, -0.6], title_text="Patient (click a bar or an id to open it)",
                      showgrid=False, ticks="")
-    fig.update_xaxes(title_text=axis_title, zeroline=True, zerolinecolor="#8a96a3", zerolinewidth=1)
+    fig.update_xaxes(title_text=axis_title, zeroline=True, zerolinecolor=NEUTRAL["axis"], zerolinewidth=1)
     if len(rows) > TOP_AXIS_ROWS:
         # A tall plot also gets the time scale on top; the axis needs a (silent) trace of its own.
         fig.add_trace(go.Scatter(x=[0], y=[0], xaxis="x2", mode="markers", marker=dict(opacity=0),
                                  hoverinfo="skip", showlegend=False, name="time axis"))
         fig.update_layout(xaxis2=dict(matches="x", overlaying="x", side="top", showline=True,
-                                      linecolor="#8a96a3", ticks="outside", showgrid=False, zeroline=False))
+                                      linecolor=NEUTRAL["axis"], ticks="outside", showgrid=False, zeroline=False))
     return fig

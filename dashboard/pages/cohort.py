@@ -78,8 +78,8 @@ def layout(**query) -> html.Div:
             html.H2("Swimmer plot"),
             html.P(id=ids.COHORT_SWIMMER_NOTE, className="muted"),
             html.P("One bar per patient from the first trastuzumab dose (day 0) to progression or last "
-                   "follow-up, coloured by resistance class; white circles are plasma draws, black symbols "
-                   "above the bar imaging assessments with their RECIST call, a cross the progression; thin "
+                   "follow-up, coloured by resistance class; white circles are plasma draws, dark symbols "
+                   "above the bar imaging assessments with their RECIST call, a wine-red cross the progression; thin "
                    "dark bars underneath are treatments. Click a bar or a patient id to open that patient.",
                    className="muted"),
             graph(ids.COHORT_SWIMMER, figure=empty_figure("Waiting for the cohort analysis..."),

@@ -62,15 +62,17 @@ def layout(sort: str | None = None, show: str | None = None, genes: str | None =
             html.Div(id=ids.RESISTANCE_ONCOPRINT_NOTE, className="muted oncoprint-note"),
             graph(ids.RESISTANCE_ONCOPRINT, filename="oncoprint"),
             html.P(className="muted figure-caption", children=[
-                "Each gene has a plasma row (baseline and progression draws) and a tissue row. Full cells: "
-                "copy-number change (amplification at or above the plasma / tissue cutoff, deep deletion, HER2 "
-                "loss at progression); narrower dark purple bars: structural variants (fusions, one cell per "
-                "partner gene); thin inner bars: protein-changing mutations; yellow diamond: new at "
+                "Each gene has a plasma row (baseline and progression draws) and a tissue row, in cBioPortal's "
+                "oncoprint colours. Full cells: copy-number change (red: amplification at or above the plasma / "
+                "tissue cutoff; blue: deep deletion; red outline: HER2 loss at progression); narrower purple "
+                "bars: structural variants (fusions, one cell per partner gene); thin inner bars: "
+                "protein-changing mutations (green missense, black truncating, brown in-frame); yellow diamond: "
+                "new at "
                 "progression (absent from the baseline draw); white triangle: expanding (present at baseline, VAF "
                 "at least doubled); open circle: status unknown (no baseline draw). Grey hatching: not profiled "
                 "(the gene is not on the panel of the patient's samples shown), which is not the same as not "
-                "altered. Right: share of the profiled patients shown with "
-                "an alteration in that row. "
+                "altered. Right: share of the profiled patients shown with an alteration in that row (plasma "
+                "rows blue, tissue rows orange; hover for the count). "
                 f"At most {MAX_ONCOPRINT_PATIENTS} patients are drawn. Click a patient column to open the "
                 "patient's page."]),
             dcc.Location(id=ids.RESISTANCE_NAVIGATE, refresh="callback-nav"),

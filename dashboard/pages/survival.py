@@ -96,7 +96,8 @@ def layout(group: str | None = None, gene: str | None = None, attribute: str | N
             html.P(id=ids.SURVIVAL_PVALUE, className="survival-pvalue"),
             graph(ids.SURVIVAL_KM, filename="kaplan_meier"),
             html.P(className="muted figure-caption", children=(
-                "Shaded: 95% confidence band (log-log). Ticks (|): censored patients. Under the plot, the "
+                "Lightly shaded, with dotted edges: 95% confidence band (log-log), so that overlapping bands "
+                "stay readable. Ticks (|): censored patients. Under the plot, the "
                 "KMunicate table: patients still at risk after each time, and cumulative censored and events "
                 "up to it. Times in months from the first trastuzumab dose.")),
         ]),

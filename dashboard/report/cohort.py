@@ -26,6 +26,7 @@ from analysis.findings import Finding, cohort_findings, findings_caveats
 from analysis.params import AnalysisParameters
 from analysis.resistance import KnowledgeBase, load_knowledge_base
 from analysis.study import Study
+from dashboard.figures.palette import PRINT
 from dashboard.figures.response import her2_slope, progression_roc
 from dashboard.figures.survival import km_figure
 from dashboard.report.content import RESEARCH_USE
@@ -120,7 +121,7 @@ def _for_print(figure: go.Figure, height: int | None = None) -> go.Figure:
     """A copy of *figure* at print width (and *height*, default its own) with black text (colours kept)."""
     fig = go.Figure(figure)
     fig.update_layout(width=PRINT_WIDTH_PX, height=height or fig.layout.height or 450, autosize=False,
-                      paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", font=dict(color="#000000", size=11))
+                      paper_bgcolor=PRINT["paper"], plot_bgcolor=PRINT["paper"], font=dict(color=PRINT["ink"], size=11))
     return fig
 
 

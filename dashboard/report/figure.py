@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from dashboard.figures.palette import NEUTRAL, PRINT
+
 #: Printable width of an A4 or Letter page with the report's margins, in CSS pixels (96 per inch):
 #: A4 is the narrower (210 mm - 2 x 12 mm = 186 mm = 703 px).
 PRINT_WIDTH_PX = 700
@@ -26,16 +28,17 @@ def print_figure(figure: go.Figure) -> go.Figure:
     vaf_traces = [t for t in fig.data if t.type == "scatter" and _is_vaf_track(t)]
     for i, trace in enumerate(vaf_traces):
         dash = "dot" if trace.line.dash == "dot" else _DASHES[i % len(_DASHES)]
-        trace.update(marker=dict(symbol=_SYMBOLS[i % len(_SYMBOLS)], size=8, line=dict(width=1, color="#000000")),
-                     line=dict(dash=dash))
-    fig.update_layout(width=PRINT_WIDTH_PX, height=PRINT_HEIGHT_PX, autosize=False, paper_bgcolor="#ffffff",
-                      plot_bgcolor="#ffffff", font=dict(color="#000000", size=11),
+        trace.update(marker=dict(symbol=_SYMBOLS[i % len(_SYMBOLS)], size=8,
+                                 line=dict(width=1, color=NEUTRAL["ink"])), line=dict(dash=dash))
+    fig.update_layout(width=PRINT_WIDTH_PX, height=PRINT_HEIGHT_PX, autosize=False, paper_bgcolor=PRINT["paper"],
+                      plot_bgcolor=PRINT["paper"], font=dict(color=PRINT["ink"], size=11),
                       margin=dict(l=60, r=50, t=50, b=40), legend=dict(font=dict(size=10), y=-0.085))
-    fig.update_xaxes(linecolor="#000000", gridcolor="#d0d0d0", tickfont=dict(color="#000000"))
-    fig.update_yaxes(linecolor="#000000", gridcolor="#d0d0d0", tickfont=dict(color="#000000"))
+    fig.update_xaxes(linecolor=PRINT["ink"], gridcolor=PRINT["grid"], tickfont=dict(color=PRINT["ink"]))
+    fig.update_yaxes(linecolor=PRINT["ink"], gridcolor=PRINT["grid"], tickfont=dict(color=PRINT["ink"]))
     # Log-scale VAF axis: at print size every minor digit would be labelled, on top of each other.
+    # A VAF axis keeps its own ticks (1%, 10%, 50%), which are few enough for print.
     for name in [key for key in fig.layout if key.startswith("yaxis")]:
-        if fig.layout[name].type == "log":
+        if fig.layout[name].type == "log" and fig.layout[name].tickvals is None:
             fig.layout[name].update(dtick="D2")
     # At print size the day ticks of the upper panels run into the next panel's title: days are read
     # on the bottom axis (the one with the title) and on the vertical grid lines shared by every panel.

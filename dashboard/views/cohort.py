@@ -27,6 +27,8 @@ from analysis.params import DAYS_PER_MONTH
 from analysis.resistance import PATHWAYS
 from analysis.trajectory import ACQUIRED, INNATE, NO_PROGRESSION, NOT_FOLLOWED, UNKNOWN_CLASS
 from analysis.wording import pathway_name
+from dashboard.figures.plotly_text import unescape
+from dashboard.views.markdown_text import markdown_link
 
 #: Largest number of patients drawn in the swimmer plot; more would be unreadable (and slow).
 SWIMMER_MAX_PATIENTS = 150
@@ -477,7 +479,8 @@ def in_table_order(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def patient_table(rows: pd.DataFrame, patient_href) -> pd.DataFrame:
-    """The table under the plot: one row per patient, the id a Markdown link to the patient page.
+    """The table under the plot: one row per patient, the id a Markdown link to the patient page (the id
+    escaped as Markdown text, the URL percent-encoded: :func:`dashboard.views.markdown_text.markdown_link`).
 
     Parameters
     ----------
@@ -495,7 +498,7 @@ def patient_table(rows: pd.DataFrame, patient_href) -> pd.DataFrame:
     # Unknown is not negative: only a recorded censoring reads "censored".
     status = rows["follow_up"].astype("string").fillna(NOT_FOLLOWED).replace({"progressed": "progression"})
     return pd.DataFrame({
-        "patient": [f"[{pid}]({patient_href(pid)})" for pid in rows["patient_id"]],
+        "patient": [markdown_link(pid, patient_href(pid)) for pid in rows["patient_id"].astype(str)],
         "her2_status": rows["her2_status"].astype(str).to_numpy(),
         "resistance_class": rows["resistance_class"].map(
             lambda c: RESISTANCE_CLASS_NAMES.get(str(c), str(c))).astype(str).to_numpy(),
@@ -507,10 +510,13 @@ def patient_table(rows: pd.DataFrame, patient_href) -> pd.DataFrame:
 
 
 def patient_from_click(click_data: dict | None) -> str | None:
-    """The patient id of a click on the swimmer plot (every mark carries it in ``customdata``).
+    """The patient id of a click on the swimmer plot (every mark carries it in ``customdata``, escaped for
+    plotly: decoded here, :func:`dashboard.figures.plotly_text.unescape`).
 
     >>> patient_from_click({"points": [{"customdata": "P007", "x": 3.1}]})
     'P007'
+    >>> patient_from_click({"points": [{"customdata": "&lt;b&gt;X&lt;/b&gt;"}]})
+    '<b>X</b>'
     >>> patient_from_click({"points": [{"x": 3.1}]}) is None
     True
     """
@@ -520,5 +526,5 @@ def patient_from_click(click_data: dict | None) -> str | None:
         if isinstance(value, list):
             value = value[0] if value else None
         if value not in (None, ""):
-            return str(value)
+            return unescape(value)
     return None

@@ -24,6 +24,7 @@ from analysis.params import CONFIDENCE_LEVEL, AnalysisParameters
 from analysis.resistance import HER_FAMILY_MUTATION_GENES, ResistanceResult, mutation_carriers
 from analysis.study import Study
 from analysis.trajectory import ACQUIRED, INNATE, TrajectoryResult, gene_mask, upper_genes
+from dashboard.figures.plotly_text import escape_all
 from dashboard.figures.style import format_p, vaf_text
 from dashboard.labels import AT_LEAST, pathway_name
 from dashboard.views.patient import evidence_exclusion
@@ -212,7 +213,7 @@ class OncoprintView:
         Clinical tracks of those patients, in column order.
     details
         ``patient_id, gene, source, detail``: the per-draw values behind a cell (VAF to 3 significant
-        digits, CN in copies), ``<br>``-joined, for hover text.
+        digits, CN in copies), escaped for plotly and ``<br>``-joined, for hover text.
     selection
         The :class:`OncoprintSelection`.
     not_profiled
@@ -326,7 +327,9 @@ def cell_details(study: Study, trajectories: TrajectoryResult, cells: pd.DataFra
     long = pd.concat(lines, ignore_index=True)
     long["draw_rank"] = long["draw"].map({"baseline": 0, "progression": 1, "tissue": 2})
     long = long.sort_values(["patient_id", "gene", "source", "draw_rank", "text"], kind="stable")
-    grouped = long.groupby(["patient_id", "gene", "source"], sort=False)["text"].agg("<br>".join)
+    # Hover markup: each line (sample ids, protein changes) escaped for plotly, then joined with <br>.
+    grouped = long.groupby(["patient_id", "gene", "source"], sort=False)["text"].agg(
+        lambda lines: "<br>".join(escape_all(lines)))
     return grouped.rename("detail").reset_index().astype(str)
 
 

@@ -102,7 +102,12 @@ def test_tracks_follow_the_column_order():
 def test_frequency_bars_show_the_rows_share():
     fig = oncoprint_figure(PATIENTS, ROWS, _cells(), TRACKS)
     freq = _traces(fig, "frequency")[0]
-    assert list(freq.x) == list(ROWS["pct_altered"]) and list(freq.text) == ["2", "1", "1"]
+    # Each bar is labelled with its percent; the hover says "67% (n=2)" and how many were profiled.
+    assert list(freq.x) == list(ROWS["pct_altered"]) and list(freq.text) == ["67%", "33%", "33%"]
+    assert [row[5] for row in freq.customdata] == ["67% (n=2)", "33% (n=1)", "33% (n=1)"]
+    assert "%{customdata[5]}" in freq.hovertemplate and "profiled patients shown" in freq.hovertemplate
+    # The side bars' axis says what they show.
+    assert "% of profiled" in fig.layout.xaxis4.title.text and fig.layout.xaxis4.ticksuffix == "%"
 
 
 def test_no_patient_gives_an_explaining_figure():

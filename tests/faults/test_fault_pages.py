@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from dashboard.analysis_service import get_analysis_service
 from dashboard.server import create_app
 from dashboard.settings import Settings
 from dashboard.study_service import get_service
-from tests.faults.faults import insert_non_utf8_byte, set_cell
+from tests.faults.faults import insert_non_utf8_byte, kill_writer_mid_swap, set_cell
 
 pytestmark = pytest.mark.browser
 
@@ -63,11 +64,13 @@ def _visit_every_page(dash_duo, query: str = "", pages=tuple(PAGES)) -> dict[str
             wait.until(lambda d: d.execute_script(DRAWN) > 0 and d.execute_script(BUSY) == 0)
         alerts = dash_duo.driver.find_elements("css selector", "#study-alert")
         notices = dash_duo.driver.find_elements("css selector", "#cache-notice")
+        study_notices = dash_duo.driver.find_elements("css selector", "#study-notice[role=status]")
         seen[path] = {
             "heading": dash_duo.driver.execute_script(HEADING).strip(),
             "figures": dash_duo.driver.execute_script(DRAWN),
             "alert": alerts[0].text if alerts else "",
             "cache_notice": notices[0].text if notices else "",
+            "study_notice": study_notices[0].text if study_notices else "",
         }
     return seen
 
@@ -182,4 +185,22 @@ def test_opening_a_study_with_a_fifo_meta_file_does_not_hang(dash_duo, study, tm
     page = dash_duo.driver.page_source
     assert "not a regular file" in page and "meta_zero.txt" in page
     _assert_every_page_drawn(_visit_every_page(dash_duo, pages=("/cohort",)))
+    assert _failed_requests(dash_duo) == []
+
+
+def test_writer_killed_mid_swap_while_running_keeps_every_page_with_a_notice(dash_duo, study, tmp_path):
+    _start(dash_duo, study, tmp_path / "cache")
+    before = _visit_every_page(dash_duo, pages=("/cohort",))
+    assert not before["/cohort"]["study_notice"]
+    # A writer re-writing the study is killed between the two renames of its swap: no study at the path.
+    assert kill_writer_mid_swap(study) == -signal.SIGKILL
+    assert not study.exists()
+    after = _visit_every_page(dash_duo)
+    _assert_every_page_drawn(after)
+    for path, page in after.items():
+        assert "previous version was put back" in page["study_notice"], path
+        assert "half-written copy" in page["study_notice"], path
+        assert not page["alert"], path
+    assert study.is_dir()
+    assert not [p.name for p in study.parent.iterdir() if p.is_dir() and p.name.startswith(".study.")]
     assert _failed_requests(dash_duo) == []
