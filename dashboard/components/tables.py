@@ -49,7 +49,7 @@ EXPORT_NAMES = {
     "concordance-detection-table": "concordance-detection-by-tumour-fraction",
 }
 #: Text columns grow with their content up to this width, then wrap (the row grows); numbers never wrap.
-MAX_TEXT_COLUMN_PX = 420
+MAX_TEXT_COLUMN_PX = 320
 MIN_COLUMN_PX = 64
 #: A header wraps between words, never inside one: its column is at least as wide as its longest word
 #: (about this many pixels per bold character, plus the cell padding and the sort icon).
@@ -145,7 +145,9 @@ def column_def(column: str, label: str, *, numeric: bool, markdown: bool = False
         definition.update(filter="agTextColumnFilter", cellDataType="text", wrapText=True, autoHeight=True,
                           maxWidth=MAX_TEXT_COLUMN_PX)
     if markdown:
-        definition.update(cellRenderer="markdown", linkTarget="_self",
+        # dash-ag-grid's Markdown renderer opens links in the same tab (its default) and renders no raw HTML
+        # (dangerously_allow_code is never set).
+        definition.update(cellRenderer="markdown",
                           getQuickFilterText={"function": "markdownText(params.value)"},
                           filterValueGetter={"function": "markdownText(params.data[params.colDef.field])"})
     if pinned:
