@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.wording import pathway_name
 from dashboard.figures.palette import (
     ALTERATION,
     HER2_STATUS,
@@ -213,7 +214,8 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
         marker_color=np.where(rows["source"].to_numpy() == "plasma", SOURCE["plasma"], SOURCE["tissue"]),
         text=[_pct_text(p) for p in rows["pct_altered"]], textposition="outside", cliponaxis=False,
         customdata=np.stack([escape_all(rows["gene"].astype(str)), escape_all(rows["source"].astype(str)),
-                             rows["n_altered"].astype(int), escape_all(rows["pathway"].astype(str)), n_profiled,
+                             rows["n_altered"].astype(int),
+                             escape_all(rows["pathway"].astype(str).map(pathway_name)), n_profiled,
                              [frequency_text(p, k) for p, k in zip(rows["pct_altered"], rows["n_altered"],
                                                                     strict=True)]], axis=-1)
         if len(rows) else None,

@@ -106,6 +106,8 @@ def test_frequency_bars_show_the_rows_share():
     assert list(freq.x) == list(ROWS["pct_altered"]) and list(freq.text) == ["67%", "33%", "33%"]
     assert [row[5] for row in freq.customdata] == ["67% (n=2)", "33% (n=1)", "33% (n=1)"]
     assert "%{customdata[5]}" in freq.hovertemplate and "profiled patients shown" in freq.hovertemplate
+    # The pathway in the hover is named in clinical words, never its code (issue 11.2).
+    assert [row[3] for row in freq.customdata] == ["HER family", "HER family", "PI3K pathway"]
     # The side bars' axis says what they show.
     assert "% of profiled" in fig.layout.xaxis4.title.text and fig.layout.xaxis4.ticksuffix == "%"
 
