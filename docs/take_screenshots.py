@@ -57,7 +57,21 @@ REPORT_PATIENT, REPORT_PAGES = "P033", (1, 2)
 
 # Cohort (swimmer plot and patient table below the counts) and Data pages.
 PAGES += [("cohort.png", "/cohort", (1280, 1800), 30000), ("data.png", "/data", (1280, 2200), 15000)]
-READY_SELECTORS.update({"cohort.png": "#cohort-swimmer .barlayer .point", "data.png": "#data-provenance td"})
+READY_SELECTORS.update({"cohort.png": "#cohort-swimmer .barlayer .point", "data.png": "#data-provenance .ag-row"})
+
+# Every page as a 1280x800 laptop screen shows it first (what a reader sees before scrolling).
+FIRST_SCREEN = [
+    ("overview", "/", "#overview-findings .finding-card"),
+    ("cohort", "/cohort", "#cohort-swimmer .barlayer .point"),
+    ("patient", "/patient/P033", "#patient-timeline .main-svg"),
+    ("concordance", "/concordance", "#concordance-roc .js-plotly-plot .scatterlayer"),
+    ("response", "/response", "#response-roc .js-plotly-plot .scatterlayer"),
+    ("resistance", "/resistance", "#resistance-oncoprint .js-plotly-plot .main-svg"),
+    ("survival", "/survival", "#survival-km .js-plotly-plot .scatterlayer"),
+    ("data", "/data", "#data-provenance .ag-row"),
+]
+PAGES += [(f"1280x800/{name}.png", path, (1280, 800), 30000) for name, path, _ in FIRST_SCREEN]
+READY_SELECTORS.update({f"1280x800/{name}.png": selector for name, _, selector in FIRST_SCREEN})
 
 
 def free_port() -> int:
@@ -150,7 +164,7 @@ def main() -> int:
     if chromium is None:
         print("chromium not found: apt-get install chromium", file=sys.stderr)
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "1280x800").mkdir(parents=True, exist_ok=True)
     port = free_port()
     cache = tempfile.mkdtemp(prefix="screenshots-cache-")
     server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--study", str(args.study), "--port", str(port),
