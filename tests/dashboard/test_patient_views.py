@@ -58,8 +58,8 @@ def test_alteration_table_marks_supporting_alterations(demo):
     # zeros); the data, and so the CSV download, keep the exact value (issue 9.9).
     from dashboard.components.tables import data_table
 
-    column = next(c for c in data_table(table, "t").columns if c["id"] == "vaf_pct")
-    assert column["type"] == "numeric" and column["format"].to_plotly_json()["specifier"] == ".3r"
+    column = next(c for c in data_table(table, "t").grid.columnDefs if c["field"] == "vaf_pct")
+    assert column["type"] == "rightAligned" and "d3.format('.3r')" in column["valueFormatter"]["function"]
     plasma = patient.variants.set_index("sample_id")["vaf"]
     assert table["vaf_pct"].dropna().max() == 100 * plasma.max()
 

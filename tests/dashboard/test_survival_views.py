@@ -206,7 +206,7 @@ def test_os_only_study_through_the_callback(os_only_cohort, tmp_path):
     # The p-value sentence, with the guarantee-time caution beside it (alterations from any sample).
     assert p_text[0].children.startswith("Log-rank p") and "guarantee-time bias" in p_text[-1].children
     table = stats[0]
-    events_header = next(c["name"] for c in table.columns if c["id"] == "events")
+    events_header = next(c["headerName"] for c in table.grid.columnDefs if c["field"] == "events")
     assert events_header == "Deaths"
     assert [t["name"] for t in figure["data"] if (t.get("meta") or {}).get("role") == "km"] == [
         "TP53 not altered (n=20)", "TP53 altered (n=20)"]
