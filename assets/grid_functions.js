@@ -30,8 +30,7 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
     /* Every table of the app (class her2-grid): fitted once its grid is ready, and again after new
        rows, another page, a sort or filter, or a change of width. Listeners are added here rather than
        through the grid's eventListeners prop, which misses rows that arrive before the grid is ready. */
-    const FIT_EVENTS = ["firstDataRendered", "rowDataUpdated", "paginationChanged", "gridSizeChanged",
-                        "filterChanged"];
+    const FIT_EVENTS = ["firstDataRendered", "rowDataUpdated", "paginationChanged", "filterChanged"];
     function watchGrid(element, attempt) {
         const grids = window.dash_ag_grid;
         if (!element.id || !grids || !grids.getApiAsync) { return; }
@@ -58,6 +57,12 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
                 }, 0));
             };
             FIT_EVENTS.forEach((name) => api.addEventListener(name, fit));
+            // The grid's height changes with its rows (autoHeight layout): refit on a change of width only,
+            // each refit measures every drawn cell.
+            let width = element.clientWidth;
+            api.addEventListener("gridSizeChanged", () => {
+                if (element.clientWidth !== width) { width = element.clientWidth; fit(); }
+            });
             fit();
         }).catch(() => { element.dataset.her2Fitted = ""; });
     }
