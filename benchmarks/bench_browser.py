@@ -189,7 +189,7 @@ def visit(driver, url: str, timeout_ms: int) -> dict:
     return driver.execute_async_script(WAIT_JS, timeout_ms)
 
 
-def bench_size(size: int, workdir: Path, visits: int, chromium: str) -> list[dict]:
+def bench_size(size: int, workdir: Path, visits: int, chromium: str, pages: list[str]) -> list[dict]:
     study = study_for(size, workdir)
     cache_dir = Path(tempfile.mkdtemp(prefix="bench-browser-cache-", dir=workdir))
     process, url = start_server(study, cache_dir)
@@ -197,7 +197,7 @@ def bench_size(size: int, workdir: Path, visits: int, chromium: str) -> list[dic
     rows = []
     try:
         patient = _a_followed_patient(study) if size != 78 else None
-        for path in PAGES:
+        for path in pages:
             if patient and path.startswith("/patient/"):
                 path = f"/patient/{patient}"
             cold = visit(driver, url + path, 150_000)
@@ -231,6 +231,7 @@ def main() -> int:
     default_sizes = [78, 10000] if os.environ.get("HER2_BENCH_BROWSER_10K") == "1" else [78]
     parser.add_argument("--sizes", type=int, nargs="+", default=default_sizes)
     parser.add_argument("--visits", type=int, default=5, help="warm visits per page")
+    parser.add_argument("--pages", nargs="+", default=PAGES, help="pages to open (default: every page)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench_browser")
     parser.add_argument("--chromium", default=os.environ.get("DASH_TEST_CHROMEPATH") or shutil.which("chromium")
                         or "/usr/bin/chromium")
@@ -241,7 +242,7 @@ def main() -> int:
     print(f"{'patients':>8}  {'page':<14} {'cold':>8} {'warm p50':>9} {'warm max':>9} {'graphs':>6} {'grids':>5} "
           f"{'callbacks':>9} {'cb KiB':>7} {'all KiB':>8} {'long tasks':>14}")
     for size in args.sizes:
-        for row in bench_size(size, args.workdir, args.visits, args.chromium):
+        for row in bench_size(size, args.workdir, args.visits, args.chromium, args.pages):
             def ms(value):
                 return f"{value:7.0f}ms" if value is not None else f"{'timeout':>9}"
             tasks = ("n/a" if row["longtasks"] is None
