@@ -8,7 +8,8 @@ animation frame, and records ``performance.now()`` (milliseconds since navigatio
 ``performance.timeOrigin``) at the first frame where
 
 - the page's heading is present (``#_pages_content h1``),
-- no Dash loading spinner is shown (``._dash-loading``, ``[data-dash-is-loading]``),
+- no Dash loading spinner is shown (``._dash-loading``, ``[data-dash-is-loading]``) and no callback
+  request is in flight,
 - every plotly graph on the page is drawn (``.js-plotly-plot`` with ``.main-svg`` and data traces
   or an explanatory annotation: an empty state counts as drawn, the blank graph before its figure
   arrives does not),
@@ -56,7 +57,14 @@ from tests.dashboard.pages import PAGES  # noqa: E402
 WATCH_JS = """
 (function () {
     performance.setResourceTimingBufferSize(2000);
-    window.__her2 = {drawnSince: null, longtasks: []};
+    window.__her2 = {drawnSince: null, longtasks: [], inFlight: 0};
+    const fetch = window.fetch;
+    window.fetch = function (url) {
+        const callback = String(url).includes('_dash-update-component');
+        if (callback) { window.__her2.inFlight += 1; }
+        const done = () => { if (callback) { window.__her2.inFlight -= 1; } };
+        return fetch.apply(this, arguments).then((r) => { done(); return r; }, (e) => { done(); throw e; });
+    };
     try {
         new PerformanceObserver((list) => {
             list.getEntries().forEach((e) => window.__her2.longtasks.push([e.startTime, e.duration]));
@@ -72,7 +80,7 @@ WATCH_JS = """
                                     + '.ag-overlay-no-rows-center');
     }
     function ready() {
-        if (!document.querySelector('#_pages_content h1')) { return false; }
+        if (!document.querySelector('#_pages_content h1') || window.__her2.inFlight > 0) { return false; }
         if (document.querySelector('._dash-loading, [data-dash-is-loading="true"]')) { return false; }
         const graphs = document.querySelectorAll('#_pages_content .dash-graph');
         for (const holder of graphs) {
