@@ -1,27 +1,36 @@
-"""Time to figures in a real browser: navigation start to every graph on the page drawn, no spinner.
+"""Time to figures in a real browser: navigation start to every graph and table drawn, no spinner.
 
-The dashboard is started as a user starts it (``app.py`` under waitress, on a free loopback port) on
-the demo study and on a generated 10,000-patient study; headless Chromium (selenium, Debian's
-``chromium`` and ``chromium-driver``) opens each page.  A script in the page polls once per animation
-frame and records ``performance.now()`` (milliseconds since navigation start) at the first frame where
+The dashboard is started as a user starts it (``app.py``, waitress, on a free loopback port) on the
+demo study and, with ``--sizes 78 10000`` (or ``HER2_BENCH_BROWSER_10K=1``), on a generated
+10,000-patient study; headless Chromium (selenium, ``/usr/bin/chromium``) opens each page of
+``tests/dashboard/pages.py``.  A script injected before the page's own scripts checks, once per
+animation frame, and records ``performance.now()`` (milliseconds since navigation start,
+``performance.timeOrigin``) at the first frame where
 
-- every ``dcc.Graph`` on the page holds a drawn plotly figure (data traces or an explanatory
-  annotation: an empty state counts as drawn),
-- no Dash component is loading (``[data-dash-is-loading]``) and no loading spinner is shown,
+- the page's heading is present (``#_pages_content h1``),
+- no Dash loading spinner is shown (``._dash-loading``, ``[data-dash-is-loading]``) and no callback
+  request is in flight,
+- every plotly graph on the page is drawn (``.js-plotly-plot`` with ``.main-svg`` and data traces
+  or an explanatory annotation: an empty state counts as drawn, the blank graph before its figure
+  arrives does not),
+- every AG Grid table (``.her2-grid``) shows rows or its "no rows" overlay,
 
-and that state then holds for 150 ms (so a figure redrawn by a chained callback is waited for).
+and that state then holds for 300 ms (a figure redrawn by a chained callback is waited for).
 
 - **cold**: the first visit of a page after the server started on an empty cache (the first
   cohort page also waits for the whole-cohort analysis);
-- **warm**: later visits (server caches filled; the browser's HTTP cache kept, as for a user moving
-  between pages).  The median and the worst of ``--visits`` visits are printed, with the bytes of
-  every resource the page used, from the network or the browser cache (Resource Timing),
-  and the number of callback requests it made.
+- **warm**: the median (and worst) of ``--visits`` later visits (server caches filled; the
+  browser's HTTP cache kept, as for a user moving between pages).
 
-Usage::
+Per page it also prints, for the last warm visit up to the drawn time: callback requests
+(``/_dash-update-component``, Resource Timing) and their response payload (KiB, as sent), all
+resources' KiB (decoded, from the network or the browser cache: the plotly bundle is most of it),
+and JS long tasks (``PerformanceObserver('longtask')``: count and total ms).  No assertions.
 
-    python benchmarks/bench_browser.py                       # demo + 10,000 patients
-    python benchmarks/bench_browser.py --sizes 78 --visits 5
+Usage (hold the browser-test lock so other browser runs do not disturb the numbers)::
+
+    flock /tmp/dash8050.lock .venv/bin/python benchmarks/bench_browser.py              # demo only
+    flock /tmp/dash8050.lock .venv/bin/python benchmarks/bench_browser.py --sizes 78 10000
 """
 
 from __future__ import annotations
@@ -41,43 +50,88 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-PAGES = ["/", "/cohort", "/patient/{patient}", "/concordance", "/response", "/resistance", "/survival", "/data"]
+from tests.dashboard.pages import PAGES  # noqa: E402
 
-#: Resolves with performance.now() once every graph is drawn and nothing loads, stable for 150 ms.
-WAIT_FOR_FIGURES_JS = """
-const done = arguments[arguments.length - 1];
-const limit = performance.now() + arguments[0];
-function drawn(holder) {
-    const gd = holder.querySelector('.js-plotly-plot');
-    if (!gd || !gd._fullLayout || !gd.querySelector('.main-svg')) { return false; }
-    const annotations = (gd.layout && gd.layout.annotations) || [];
-    return (gd.data && gd.data.length > 0) || annotations.length > 0;
-}
-function ready() {
-    if (document.querySelector('[data-dash-is-loading="true"], .dash-spinner, ._dash-loading')) { return false; }
-    if (!document.querySelector('#_pages_content, #page-content, main')) { return false; }
-    const graphs = Array.from(document.querySelectorAll('.dash-graph'));
-    return graphs.every(drawn);
-}
-let since = null;
-function poll() {
-    const now = performance.now();
-    if (ready()) {
-        if (since === null) { since = now; }
-        if (now - since >= 150) { done({ms: since, graphs: document.querySelectorAll('.dash-graph').length}); return; }
-    } else {
-        since = null;
+#: Runs before the page's scripts: records when the page is first "drawn" (see the module text) and
+#: keeps that time while the state holds; collects long tasks.
+WATCH_JS = """
+(function () {
+    performance.setResourceTimingBufferSize(2000);
+    window.__her2 = {drawnSince: null, longtasks: [], inFlight: 0};
+    const fetch = window.fetch;
+    window.fetch = function (url) {
+        const callback = String(url).includes('_dash-update-component');
+        if (callback) { window.__her2.inFlight += 1; }
+        const done = () => { if (callback) { window.__her2.inFlight -= 1; } };
+        return fetch.apply(this, arguments).then((r) => { done(); return r; }, (e) => { done(); throw e; });
+    };
+    try {
+        new PerformanceObserver((list) => {
+            list.getEntries().forEach((e) => window.__her2.longtasks.push([e.startTime, e.duration]));
+        }).observe({type: 'longtask', buffered: true});
+    } catch (e) { window.__her2.longtasks = null; }
+    function graphDrawn(gd) {
+        if (!gd._fullLayout || !gd.querySelector('.main-svg')) { return false; }
+        const annotations = (gd.layout && gd.layout.annotations) || [];
+        return (gd.data && gd.data.length > 0) || annotations.length > 0;
     }
-    if (now > limit) { done({ms: null, graphs: document.querySelectorAll('.dash-graph').length}); return; }
+    function gridDrawn(grid) {
+        return !!grid.querySelector('.ag-body [role=gridcell], .ag-overlay-no-rows-wrapper, '
+                                    + '.ag-overlay-no-rows-center');
+    }
+    function ready() {
+        if (!document.querySelector('#_pages_content h1') || window.__her2.inFlight > 0) { return false; }
+        if (document.querySelector('._dash-loading, [data-dash-is-loading="true"]')) { return false; }
+        const graphs = document.querySelectorAll('#_pages_content .dash-graph');
+        for (const holder of graphs) {
+            const gd = holder.querySelector('.js-plotly-plot');
+            if (!gd || !graphDrawn(gd)) { return false; }
+        }
+        for (const grid of document.querySelectorAll('#_pages_content .her2-grid')) {
+            if (!gridDrawn(grid)) { return false; }
+        }
+        return true;
+    }
+    function poll() {
+        const now = performance.now();
+        if (ready()) {
+            if (window.__her2.drawnSince === null) { window.__her2.drawnSince = now; }
+        } else {
+            window.__her2.drawnSince = null;
+        }
+        requestAnimationFrame(poll);
+    }
     requestAnimationFrame(poll);
-}
-poll();
+})();
 """
 
-RESOURCES_JS = """
-const entries = performance.getEntriesByType('resource');
-return {bytes: entries.reduce((s, e) => s + (e.transferSize || e.encodedBodySize || 0), 0),
-        callbacks: entries.filter(e => e.name.includes('_dash-update-component')).length};
+#: Resolves once the page has been drawn for 300 ms (or the time limit passes).
+WAIT_JS = """
+const done = arguments[arguments.length - 1];
+const limit = performance.now() + arguments[0];
+function check() {
+    const now = performance.now();
+    const since = window.__her2 && window.__her2.drawnSince;
+    if ((since !== null && since !== undefined && now - since >= 300) || now > limit) {
+        const ms = (since !== null && since !== undefined && now - since >= 300) ? since : null;
+        const upTo = ms === null ? now : ms;
+        const entries = performance.getEntriesByType('resource').filter((e) => e.startTime <= upTo);
+        const callbacks = entries.filter((e) => e.name.includes('_dash-update-component'));
+        const tasks = window.__her2.longtasks;
+        const early = tasks === null ? null : tasks.filter((t) => t[0] <= upTo);
+        done({ms: ms,
+              graphs: document.querySelectorAll('#_pages_content .dash-graph').length,
+              grids: document.querySelectorAll('#_pages_content .her2-grid').length,
+              callbacks: callbacks.length,
+              callbackBytes: callbacks.reduce((s, e) => s + (e.encodedBodySize || 0), 0),
+              resourceBytes: entries.reduce((s, e) => s + (e.decodedBodySize || 0), 0),
+              longtasks: early === null ? null : early.length,
+              longtaskMs: early === null ? null : early.reduce((s, t) => s + t[1], 0)});
+        return;
+    }
+    setTimeout(check, 50);
+}
+check();
 """
 
 
@@ -88,6 +142,7 @@ def free_port() -> int:
 
 
 def study_for(size: int, workdir: Path) -> Path:
+    """The demo (78 patients) or a generated study of *size* patients (written once into *workdir*)."""
     from analysis.demo.generator import write_demo
 
     if size == 78:
@@ -107,10 +162,10 @@ def start_server(study: Path, cache_dir: Path) -> tuple[subprocess.Popen, str]:
                                 "--port", str(port), "--cache-dir", str(cache_dir)],
                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
+    deadline = time.time() + 300
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(url + "/", timeout=5)
+            urllib.request.urlopen(url + "/_her2/health", timeout=5)
             return process, url
         except OSError:
             if process.poll() is not None:
@@ -132,33 +187,36 @@ def browser(chromium: str, width: int = 1280, height: int = 800):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
                               options=options)
-    driver.set_script_timeout(120)
+    driver.set_script_timeout(180)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_JS})
     return driver
 
 
 def visit(driver, url: str, timeout_ms: int) -> dict:
     driver.get(url)
-    result = driver.execute_async_script(WAIT_FOR_FIGURES_JS, timeout_ms)
-    result.update(driver.execute_script(RESOURCES_JS))
-    return result
+    return driver.execute_async_script(WAIT_JS, timeout_ms)
 
 
-def bench_size(size: int, workdir: Path, visits: int, chromium: str, patient: str | None) -> list[tuple]:
+def bench_size(size: int, workdir: Path, visits: int, chromium: str, pages: list[str]) -> list[dict]:
     study = study_for(size, workdir)
     cache_dir = Path(tempfile.mkdtemp(prefix="bench-browser-cache-", dir=workdir))
     process, url = start_server(study, cache_dir)
     driver = browser(chromium)
     rows = []
     try:
-        patient = patient or _a_followed_patient(study)
-        for template in PAGES:
-            path = template.format(patient=patient)
-            cold = visit(driver, url + path, 120_000)
+        patient = _a_followed_patient(study) if size != 78 else None
+        for path in pages:
+            if patient and path.startswith("/patient/"):
+                path = f"/patient/{patient}"
+            cold = visit(driver, url + path, 150_000)
             warm = [visit(driver, url + path, 60_000) for _ in range(visits)]
             times = [w["ms"] for w in warm if w["ms"] is not None]
-            rows.append((size, template.replace("{patient}", "<id>"), cold["ms"],
-                         statistics.median(times) if times else None, max(times) if times else None,
-                         warm[-1]["graphs"], warm[-1]["bytes"], warm[-1]["callbacks"], len(warm) - len(times)))
+            page = "/patient/<id>" if path.startswith("/patient/") else path
+            rows.append({"size": size, "page": page, "cold": cold["ms"],
+                         "p50": statistics.median(times) if times else None,
+                         "max": max(times) if times else None, "timeouts": len(warm) - len(times),
+                         **{k: warm[-1][k] for k in ("graphs", "grids", "callbacks", "callbackBytes",
+                                                     "resourceBytes", "longtasks", "longtaskMs")}})
     finally:
         driver.quit()
         process.terminate()
@@ -168,35 +226,39 @@ def bench_size(size: int, workdir: Path, visits: int, chromium: str, patient: st
 
 
 def _a_followed_patient(study: Path) -> str:
-    """A patient with serial plasma draws (the patient page draws every panel for them)."""
+    """A patient with the most plasma draws (the patient page draws every panel for them)."""
     import pandas as pd
 
     samples = pd.read_csv(study / "data_clinical_sample.txt", sep="\t", comment="#", dtype=str)
     plasma = samples[samples["SAMPLE_TYPE"].str.lower().eq("plasma")] if "SAMPLE_TYPE" in samples else samples
-    counts = plasma.groupby("PATIENT_ID").size().sort_values(ascending=False)
-    return str(counts.index[0])
+    return str(plasma.groupby("PATIENT_ID").size().sort_values(ascending=False).index[0])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[78, 10000])
+    default_sizes = [78, 10000] if os.environ.get("HER2_BENCH_BROWSER_10K") == "1" else [78]
+    parser.add_argument("--sizes", type=int, nargs="+", default=default_sizes)
     parser.add_argument("--visits", type=int, default=5, help="warm visits per page")
-    parser.add_argument("--patient", help="patient page to open (default: the patient with most plasma draws)")
+    parser.add_argument("--pages", nargs="+", default=PAGES, help="pages to open (default: every page)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench_browser")
     parser.add_argument("--chromium", default=os.environ.get("DASH_TEST_CHROMEPATH") or shutil.which("chromium")
                         or "/usr/bin/chromium")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"{'patients':>8}  {'page':<16} {'cold':>8} {'warm p50':>9} {'warm max':>9} {'graphs':>6} "
-          f"{'bytes':>10} {'callbacks':>9}")
+    print(f"headless Chromium 1280x800, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"warm = median of {args.visits} visits", flush=True)
+    print(f"{'patients':>8}  {'page':<14} {'cold':>8} {'warm p50':>9} {'warm max':>9} {'graphs':>6} {'grids':>5} "
+          f"{'callbacks':>9} {'cb KiB':>7} {'all KiB':>8} {'long tasks':>14}")
     for size in args.sizes:
-        for n, page, cold, w50, wmax, graphs, size_bytes, callbacks, timeouts in bench_size(
-                size, args.workdir, args.visits, args.chromium, args.patient):
+        for row in bench_size(size, args.workdir, args.visits, args.chromium, args.pages):
             def ms(value):
                 return f"{value:7.0f}ms" if value is not None else f"{'timeout':>9}"
-            note = f"  ({timeouts} visits timed out)" if timeouts else ""
-            print(f"{n:>8}  {page:<16} {ms(cold)} {ms(w50)} {ms(wmax)} {graphs:>6} {size_bytes:>10,} "
-                  f"{callbacks:>9}{note}", flush=True)
+            tasks = ("n/a" if row["longtasks"] is None
+                     else f"{row['longtasks']} / {row['longtaskMs']:.0f}ms")
+            note = f"  ({row['timeouts']} visits timed out)" if row["timeouts"] else ""
+            print(f"{row['size']:>8}  {row['page']:<14} {ms(row['cold'])} {ms(row['p50'])} {ms(row['max'])} "
+                  f"{row['graphs']:>6} {row['grids']:>5} {row['callbacks']:>9} {row['callbackBytes'] / 1024:7.0f} "
+                  f"{row['resourceBytes'] / 1024:8.0f} {tasks:>14}{note}", flush=True)
     return 0
 
 

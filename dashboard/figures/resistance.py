@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.figures.concordance import WEBGL_ABOVE
 from dashboard.figures.palette import NEUTRAL, RESISTANCE_CLASS, SERIES
 from dashboard.figures.plotly_text import escape
 from dashboard.figures.style import base_layout, empty_figure
@@ -39,6 +40,8 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
         titles.append(f"{cls.capitalize()} resistance: {up}/{len(sub)} above baseline at progression"
                       if len(sub) else f"{cls.capitalize()} resistance: no patient")
     fig = make_subplots(rows=1, cols=len(classes), shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.06)
+    # Three points per patient (baseline, progression, gap): WebGL past a few thousand, as the scatters.
+    lines = go.Scattergl if 3 * len(frame) > WEBGL_ABOVE else go.Scatter
     for col, cls in enumerate(classes, start=1):
         sub = frame[frame["resistance_class"] == cls]
         colour = RESISTANCE_CLASS.get(cls, RESISTANCE_CLASS["unknown"])
@@ -55,7 +58,7 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
             xs += ["Baseline", "Progression", None]
             ys += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]
             texts += [text, text, None]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(lines(
             x=xs, y=ys, text=texts, mode="lines+markers", line=dict(color=colour, width=1.6),
             marker=dict(size=7, color=colour), hovertemplate="%{text}<extra></extra>", connectgaps=False,
             name=f"{cls} (n={len(sub)})", legendgroup=cls), row=1, col=col)

@@ -168,8 +168,10 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
         rule = [
             f"change {GE_TEXT} {t:+.1f}%" if np.isfinite(t) else "no scan flagged" for t in roc["threshold"]
         ]
+        # thousands of thresholds on a large cohort: WebGL draws the curve without one SVG node per step
+        curve = go.Scattergl if len(roc) > WEBGL_ABOVE else go.Scatter
         fig.add_trace(
-            go.Scatter(
+            curve(
                 x=roc["fpr"],
                 y=roc["tpr"],
                 mode="lines",
@@ -301,6 +303,8 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.08)
     legend_seen: set[str] = set()
     colours = DIRECTION
+    # Three points per patient (baseline, progression, gap): WebGL past a few thousand, as the scatters.
+    scatter = go.Scattergl if 3 * len(per_patient) > WEBGL_ABOVE else go.Scatter
     for col, cls in enumerate((INNATE, ACQUIRED), start=1):
         sub = per_patient[per_patient["resistance_class"] == cls]
         # One trace per direction, patients separated by gaps: thousands of patients stay one small trace.
@@ -315,7 +319,7 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
                 custom += [point, point, [None, None, None, None]]
             colour = colours.get(direction, NEUTRAL["subtle"])
             fig.add_trace(
-                go.Scatter(
+                scatter(
                     x=x,
                     y=y,
                     mode="lines+markers",
