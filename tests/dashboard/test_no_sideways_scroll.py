@@ -1,5 +1,5 @@
 """No page scrolls sideways at 800, 1280 or 1920 px wide: wide tables and figures scroll inside their own
-box, never the page (issue 11.4)."""
+box, never the page; rows of count cards wrap evenly (issue 11.4)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,18 @@ const out = Array.from(document.querySelectorAll('#_pages_content *'))
 return [doc.scrollWidth - width, out];
 """
 
+#: For each row of count cards: how many cards sit on each line (by their top edge).
+CARD_LINES_JS = """
+return Array.from(document.querySelectorAll('#_pages_content .stat-row')).map(row => {
+    const tops = {};
+    Array.from(row.children).filter(c => c.getBoundingClientRect().height > 0).forEach(card => {
+        const top = Math.round(card.getBoundingClientRect().top);
+        tops[top] = (tops[top] || 0) + 1;
+    });
+    return Object.keys(tops).map(Number).sort((a, b) => a - b).map(t => tops[t]);
+});
+"""
+
 
 def test_no_page_scrolls_sideways_at_800_1280_or_1920_px(dash_duo, demo_study_dir, tmp_path):
     dash_duo.start_server(create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache")))
@@ -38,5 +50,9 @@ def test_no_page_scrolls_sideways_at_800_1280_or_1920_px(dash_duo, demo_study_di
             time.sleep(1.0)  # tables size their columns after their rows arrive
             overflow, culprits = dash_duo.driver.execute_script(OVERFLOW_JS)
             if overflow > 0:
-                problems[f"{path} at {width} px"] = (overflow, culprits)
-    assert problems == {}, "\n".join(f"{k}: {v[0]} px too wide; {v[1]}" for k, v in problems.items())
+                problems[f"{path} at {width} px"] = f"{overflow} px too wide; {culprits}"
+            uneven = [lines for lines in dash_duo.driver.execute_script(CARD_LINES_JS)
+                      if len(lines) > 1 and max(lines) - min(lines) > 1]
+            if uneven:
+                problems[f"{path} cards at {width} px"] = f"cards per line {uneven}"
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
