@@ -50,7 +50,7 @@ def _slider_block(spec, analysis_cutoff: float) -> html.Div:
                 marks=spec.marks,
                 updatemode="mouseup",
                 allow_direct_input=True,
-                tooltip={"always_visible": True, "placement": "bottom"},
+                tooltip={"always_visible": False, "placement": "bottom"},
             ),
             html.Div(
                 className="concordance-slider-buttons",
