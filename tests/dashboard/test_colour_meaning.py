@@ -47,6 +47,7 @@ from dashboard.views.resistance import her2_progression_frame, oncoprint_view
 from dashboard.views.response import response_view
 from dashboard.views.survival import SurvivalChoice, survival_view
 from tests.conftest import PROJECT_ROOT
+from tests.dashboard.colour_distance import delta_e
 from tests.dashboard.test_patient_figure import acquired_with_lead
 
 PARAMS = AnalysisParameters()
@@ -54,23 +55,6 @@ PARAMS = AnalysisParameters()
 
 # ----------------------------------------------------------------------------------------------- helpers
 
-def _lab(colour: str) -> tuple[float, float, float]:
-    """CIE L*a*b* (D65) of an sRGB hex colour."""
-    rgb = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
-    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
-
-    def f(t: float) -> float:
-        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
-
-    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
-
-
-def _delta_e(a: str, b: str) -> float:
-    """CIE76 colour difference: above ~20, two colours are told apart at a glance."""
-    return sum((p - q) ** 2 for p, q in zip(_lab(a), _lab(b), strict=True)) ** 0.5
 
 
 _RGBA = re.compile(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+)\s*)?\)")
@@ -167,8 +151,8 @@ def test_the_meanings_of_the_issue_look_different():
                **{f"source {k}": v for k, v in SOURCE.items()},
                "progression": PROGRESSION,
                **{f"survival group {i}": v for i, v in enumerate(SURVIVAL_GROUPS)}}
-    close = [(a, b, round(_delta_e(colours[a], colours[b]), 1)) for a, b in itertools.combinations(colours, 2)
-             if _delta_e(colours[a], colours[b]) <= 20]
+    close = [(a, b, round(delta_e(colours[a], colours[b]), 1)) for a, b in itertools.combinations(colours, 2)
+             if delta_e(colours[a], colours[b]) <= 20]
     assert not close
 
 
@@ -176,12 +160,12 @@ def test_the_reported_clashes_are_gone():
     # Amplification, innate and PFS progression were one vermilion; deep deletion was the acquired blue.
     clash = [ALTERATION["amplification"], RESISTANCE_CLASS["innate"], PFS["progression"]]
     assert len({c.upper() for c in clash}) == 3
-    assert all(_delta_e(a, b) > 20 for a, b in itertools.combinations(clash, 2))
+    assert all(delta_e(a, b) > 20 for a, b in itertools.combinations(clash, 2))
     assert ALTERATION["deletion"].upper() != RESISTANCE_CLASS["acquired"].upper()
-    assert _delta_e(ALTERATION["deletion"], RESISTANCE_CLASS["acquired"]) > 20
+    assert delta_e(ALTERATION["deletion"], RESISTANCE_CLASS["acquired"]) > 20
     # Plasma and tissue are not an alteration or a class either.
     for source in SOURCE.values():
-        assert min(_delta_e(source, c) for c in [*ALTERATION.values(), *RESISTANCE_CLASS.values()]) > 20
+        assert min(delta_e(source, c) for c in [*ALTERATION.values(), *RESISTANCE_CLASS.values()]) > 20
 
 
 def test_survival_curves_and_marks_read_against_white():

@@ -28,6 +28,7 @@ from dashboard.figures.patient import (
 from dashboard.report import build_report
 from dashboard.views.patient import vaf_tracks
 from tests.conftest import PROJECT_ROOT, make_tiny_study
+from tests.dashboard.colour_distance import delta_e
 
 PARAMS = AnalysisParameters()
 
@@ -56,22 +57,6 @@ def _colour(trace) -> str:
     return (trace.line.color or trace.marker.color).upper()
 
 
-def _lab(colour: str) -> tuple[float, float, float]:
-    """CIE L*a*b* (D65) of an sRGB hex colour: an independent check that two colours look different."""
-    rgb = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
-    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
-
-    def f(t: float) -> float:
-        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
-
-    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
-
-
-def _delta_e(a: str, b: str) -> float:
-    return sum((p - q) ** 2 for p, q in zip(_lab(a), _lab(b), strict=True)) ** 0.5
 
 
 # --------------------------------------------------------------------------- palette
@@ -86,7 +71,7 @@ def test_one_colour_per_series_and_mechanism_genes_unlike_every_fixed_series():
         colour = gene_colour(gene)
         assert colour in MECHANISM_COLOURS
         # Not merely a different hex code: clearly different to the eye (CIE76 delta E).
-        assert min(_delta_e(colour, c) for c in fixed) > 20, (gene, colour)
+        assert min(delta_e(colour, c) for c in fixed) > 20, (gene, colour)
     assert gene_colour("pik3ca") == gene_colour("PIK3CA")  # the same gene, the same colour, on every patient
     # The genes of one figure never share a colour while colours are left, whatever their stable colours.
     colours = gene_colours(sorted(kb_genes)[: len(MECHANISM_COLOURS)])
