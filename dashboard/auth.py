@@ -159,19 +159,41 @@ def current_user() -> str:
 
 
 class FailedLogins:
-    """Failed login attempts per key (user name, client address); too many in a row pause that key."""
+    """Failed login attempts per key (user name, client address); too many in a row pause that key.
 
-    def __init__(self) -> None:
+    With a *store* (a ``diskcache.Cache`` in the shared cache folder) the count is shared by every worker
+    process of the server, so that four gunicorn workers do not allow four times the attempts.  Keys are
+    stored as keyed hashes (*secret*), never as user names or addresses; each expires ``LOCKOUT_SECONDS``
+    after its last failure.  Without a store (tests, one process) the counts live in this process.
+    """
+
+    def __init__(self, store=None, secret: bytes = b"") -> None:
+        self._store = store
+        self._secret = secret or secrets.token_bytes(32)
         self._failures: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
+    def _key(self, key: str) -> str:
+        return "failed-login:" + hmac.new(self._secret, key.encode("utf-8", "replace"), "sha256").hexdigest()
+
+    def count(self, key: str) -> int:
+        """Failures of *key* in a row, within ``LOCKOUT_SECONDS`` of the last one."""
+        if self._store is not None:
+            return int(self._store.get(self._key(key), 0))
+        count, last = self._failures.get(key, (0, 0.0))
+        return count if time.time() - last < LOCKOUT_SECONDS else 0
+
     def locked(self, *keys: str) -> bool:
-        now = time.time()
         with self._lock:
-            return any(self._failures.get(k, (0, 0.0))[0] >= MAX_FAILURES
-                       and now - self._failures[k][1] < LOCKOUT_SECONDS for k in keys)
+            return any(self.count(key) >= MAX_FAILURES for key in keys)
 
     def failed(self, *keys: str) -> None:
+        if self._store is not None:
+            with self._store.transact():  # one sqlite transaction: no lost update between workers
+                for key in keys:
+                    hashed = self._key(key)
+                    self._store.set(hashed, int(self._store.get(hashed, 0)) + 1, expire=LOCKOUT_SECONDS)
+            return
         now = time.time()
         with self._lock:
             for key in keys:
@@ -182,6 +204,10 @@ class FailedLogins:
                     del self._failures[key]
 
     def succeeded(self, *keys: str) -> None:
+        if self._store is not None:
+            for key in keys:
+                self._store.delete(self._key(key))
+            return
         with self._lock:
             for key in keys:
                 self._failures.pop(key, None)
@@ -265,11 +291,11 @@ def login_page(csrf: str, next_path: str, message: str = "", username: str = "",
 class AccessControl:
     """Login, logout and the check on every request, for one Flask server."""
 
-    def __init__(self, settings: SecuritySettings, revoked=None, on_event=None) -> None:
+    def __init__(self, settings: SecuritySettings, revoked=None, on_event=None, failures=None) -> None:
         self.settings = settings
         self.users = UserStore(settings.users_file) if settings.auth == "users" and settings.users_file else None
         self.networks = tuple(ipaddress.ip_network(p, strict=False) for p in settings.trusted_proxies)
-        self.failures = FailedLogins()
+        self.failures = failures if failures is not None else FailedLogins()
         self.revoked = revoked if revoked is not None else {}  # session id -> expiry (a dict or a diskcache)
         self.on_event = on_event or (lambda kind, user: None)
 
@@ -397,7 +423,7 @@ def install(app, settings, on_event=None) -> AccessControl:
 
     security: SecuritySettings = settings.security
     server: Flask = app.server
-    revoked = None
+    revoked = failures = None
     if security.auth == "users":
         assert security.secret_key_file is not None
         server.secret_key = load_or_create_secret(security.secret_key_file)
@@ -405,8 +431,11 @@ def install(app, settings, on_event=None) -> AccessControl:
                              SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=security.secure_cookies,
                              PERMANENT_SESSION_LIFETIME=int(security.absolute_hours * 3600))
         revoked = diskcache.Cache(str(settings.cache_dir / "revoked-sessions"))
+        # shared by every worker process: the pause counts attempts made to any of them
+        failures = FailedLogins(diskcache.Cache(str(settings.cache_dir / "failed-logins"), size_limit=2**26),
+                                secret=server.secret_key)
         app.index_string = app.index_string.replace("{%app_entry%}", LOGOUT_BAR + "{%app_entry%}", 1)
-    control = AccessControl(security, revoked, on_event)
+    control = AccessControl(security, revoked, on_event, failures)
     server.before_request_funcs.setdefault(None, []).insert(0, control.require_login)
     server.add_url_rule("/login", "her2dash_login", control.login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "her2dash_logout", control.logout, methods=["GET", "POST"])

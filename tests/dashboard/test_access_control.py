@@ -136,6 +136,28 @@ def test_repeated_failures_pause_the_account(login_app):
     assert log_in(client).status_code == 429
 
 
+def test_the_pause_counts_failures_made_to_every_worker(tiny_study_dir, tmp_path, users_file):
+    """Two apps on one cache folder stand for two gunicorn workers: failures at either count together."""
+    settings = login_settings(tiny_study_dir, tmp_path, users_file)
+    first, second = create_app(settings).server.test_client(), create_app(settings).server.test_client()
+    for k in range(auth.MAX_FAILURES):
+        assert log_in(first if k % 2 else second, password="wrong password!").status_code == 401
+    assert log_in(first).status_code == 429 and log_in(second).status_code == 429
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "cache" / "failed-logins").rglob("*") if path.is_file())
+    assert b"dr.li" not in stored and b"127.0.0.1" not in stored  # keys are keyed hashes
+
+
+def test_a_good_login_clears_the_shared_count(tiny_study_dir, tmp_path, users_file):
+    settings = login_settings(tiny_study_dir, tmp_path, users_file)
+    first, second = create_app(settings).server.test_client(), create_app(settings).server.test_client()
+    for _ in range(auth.MAX_FAILURES - 1):
+        assert log_in(first, password="wrong password!").status_code == 401
+    assert log_in(second).status_code == 303
+    for _ in range(auth.MAX_FAILURES - 1):
+        assert log_in(first, password="wrong password!").status_code == 401
+    assert log_in(first).status_code == 303
+
+
 def test_logout_ends_the_session_even_for_a_copied_cookie(login_app, tmp_path):
     client = login_app.server.test_client()
     log_in(client)
