@@ -13,17 +13,85 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
         const match = /^\[((?:\\.|[^\]\\])*)\]\([^)]*\)$/.exec(String(value));
         return match ? match[1].replace(/\\(.)/g, "$1") : String(value);
     }
-    /* Columns as wide as the rows shown need (long text wraps at the column's maxWidth), then widened
-       together to fill the grid when they need less than its width; wider content scrolls inside the
-       grid, never the page. Called on data, page and size changes (dashboard/components/tables.py). */
+    /* Columns as wide as the rows shown need, measured as text (a canvas, so no layout of the page is
+       forced per cell, which is what AG Grid's own autoSizeAllColumns does and what made pages slow); a
+       text column whose content is wider than the cap (grid context maxTextColumnPx) wraps at that width,
+       its rows growing (wrapText + autoHeight only where needed: measuring row heights is costly); then
+       every column widens together to fill the grid when they need less than its width; wider content
+       scrolls inside the grid, never the page. Called on data, page and size changes
+       (dashboard/components/tables.py). */
+    let canvas = null;
+    function textMeasurer(element) {
+        canvas = canvas || document.createElement("canvas");
+        const context = canvas.getContext("2d");
+        const cell = element && element.querySelector(".ag-cell");
+        const style = window.getComputedStyle(cell || element || document.body);
+        context.font = style.font || (style.fontSize + " " + style.fontFamily);
+        let padding = 26;  // Quartz theme's cell padding at --ag-spacing 6px, plus borders
+        if (cell) {
+            padding = (parseFloat(style.paddingLeft) || 0) + (parseFloat(style.paddingRight) || 0)
+                + (parseFloat(style.borderLeftWidth) || 0) + (parseFloat(style.borderRightWidth) || 0) + 4;
+        }
+        return {width: (text) => context.measureText(text).width, padding: padding};
+    }
+    function rowsOnPage(api) {
+        const count = api.getDisplayedRowCount();
+        let first = 0;
+        let last = count;
+        if (api.getGridOption("pagination")) {
+            const size = api.paginationGetPageSize();
+            first = api.paginationGetCurrentPage() * size;
+            last = Math.min(count, first + size);
+        }
+        const rows = [];
+        for (let index = first; index < last; index += 1) {
+            const node = api.getDisplayedRowAtIndex(index);
+            if (node) { rows.push(node); }
+        }
+        return rows;
+    }
+    function cellText(api, node, column) {
+        const definition = column.getColDef();
+        let value = api.getCellValue({rowNode: node, colKey: column, useFormatter: true});
+        if (value === null || value === undefined) { return ""; }
+        if (definition.cellRenderer === "markdown") { value = markdownText(value); }
+        return String(value);
+    }
     function fitColumns(params) {
         const api = params && params.api;
         if (!api || (api.isDestroyed && api.isDestroyed())) { return; }
-        api.autoSizeAllColumns(true);  // cells only: a long header wraps instead of widening its column
-        const limits = api.getAllDisplayedColumns().map((column) => ({
-            key: column.getColId(), minWidth: column.getActualWidth(),
-        }));
-        api.sizeColumnsToFit({columnLimits: limits});
+        const columns = api.getAllDisplayedColumns();
+        if (!columns.length) { return; }
+        const cap = (api.getGridOption("context") || {}).maxTextColumnPx || 320;
+        const measure = textMeasurer(params.element);
+        const rows = rowsOnPage(api);
+        const widths = {};
+        const wraps = {};
+        columns.forEach((column) => {
+            const definition = column.getColDef();
+            let widest = 0;
+            rows.forEach((node) => {
+                const text = cellText(api, node, column);
+                if (text) { widest = Math.max(widest, measure.width(text)); }
+            });
+            let width = Math.max(definition.minWidth || 0, Math.ceil(widest + measure.padding));
+            const text = definition.cellDataType === "text";
+            wraps[column.getColId()] = text && width > cap;
+            if (text && width > cap) { width = Math.max(definition.minWidth || 0, cap); }
+            widths[column.getColId()] = width;
+        });
+        const changed = columns.some((column) => !!column.getColDef().wrapText !== wraps[column.getColId()]);
+        if (changed) {
+            // Only these columns' rows are measured for their height (autoHeight).
+            const definitions = api.getColumnDefs().map((definition) => {
+                const key = definition.colId || definition.field;
+                if (!(key in wraps)) { return definition; }
+                return Object.assign({}, definition, {wrapText: wraps[key], autoHeight: wraps[key]});
+            });
+            api.setGridOption("columnDefs", definitions);
+        }
+        api.setColumnWidths(Object.keys(widths).map((key) => ({key: key, newWidth: widths[key]})));
+        api.sizeColumnsToFit({columnLimits: Object.keys(widths).map((key) => ({key: key, minWidth: widths[key]}))});
     }
     /* Tab and Shift+Tab leave the grid for the next or previous control on the page. */
     function leaveGrid() { return false; }
@@ -53,12 +121,11 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
                 pending = true;
                 window.requestAnimationFrame(() => window.setTimeout(() => {
                     pending = false;
-                    fitColumns({api: api});
+                    fitColumns({api: api, element: element});
                 }, 0));
             };
             FIT_EVENTS.forEach((name) => api.addEventListener(name, fit));
-            // The grid's height changes with its rows (autoHeight layout): refit on a change of width only,
-            // each refit measures every drawn cell.
+            // The grid's height changes with its rows (autoHeight layout): refit on a change of width only.
             let width = element.clientWidth;
             api.addEventListener("gridSizeChanged", () => {
                 if (element.clientWidth !== width) { width = element.clientWidth; fit(); }

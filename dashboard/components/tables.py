@@ -1,7 +1,7 @@
 """Tables shown on the pages: DataFrame -> dash-ag-grid ``AgGrid``, with a named CSV download.
 
 Every table is an AG Grid (the Dash grid the field uses; ``dash_table.DataTable`` is deprecated):
-sortable and filterable columns sized to their content (long text wraps, the row grows), the first
+sortable and filterable columns sized to their content (text wider than a cap wraps, the row grows), the first
 column pinned on the left when the table is wide, numbers right-aligned with their units in the
 header, pages of *page_size* rows, and Tab moving past the grid instead of through every cell.
 
@@ -130,8 +130,9 @@ def column_def(column: str, label: str, *, numeric: bool, markdown: bool = False
     """The AG Grid column of *column*: header, alignment, filter, format and wrapping.
 
     Widths are set in the browser from the rows shown (``fitColumns`` in ``assets/grid_functions.js``):
-    each column as wide as its content, long text wrapping at :data:`MAX_TEXT_COLUMN_PX`, and never
-    narrower than its header's longest word.
+    each column as wide as its content, a text column whose content is wider than
+    :data:`MAX_TEXT_COLUMN_PX` wrapping at that width (only those columns' rows are measured for their
+    height), and never narrower than its header's longest word.
     """
     longest_word = max((len(word) for word in label.split()), default=0)
     definition: dict = {"field": column, "headerName": label, "headerTooltip": label,
@@ -142,8 +143,9 @@ def column_def(column: str, label: str, *, numeric: bool, markdown: bool = False
             specifier = D3_FORMATS[column]
             definition["valueFormatter"] = {"function": f"formatNumber(params.value, d3.format('{specifier}'))"}
     else:
-        definition.update(filter="agTextColumnFilter", cellDataType="text", wrapText=True, autoHeight=True,
-                          maxWidth=MAX_TEXT_COLUMN_PX)
+        # Wrapping (and measuring row heights) is switched on in the browser for the columns whose text is
+        # wider than MAX_TEXT_COLUMN_PX (fitColumns in assets/grid_functions.js).
+        definition.update(filter="agTextColumnFilter", cellDataType="text", wrapText=False, autoHeight=False)
     if markdown:
         # dash-ag-grid's Markdown renderer opens links in the same tab (its default) and renders no raw HTML
         # (dangerously_allow_code is never set).
@@ -176,6 +178,8 @@ def grid_options(page_size: int) -> dict:
         "tabToNextCell": {"function": "leaveGrid(params)"},
         "tabToNextHeader": {"function": "leaveGrid(params)"},
         "localeText": {"noRowsToShow": "No rows"},
+        # Read by fitColumns (assets/grid_functions.js): text wider than this wraps.
+        "context": {"maxTextColumnPx": MAX_TEXT_COLUMN_PX},
     }
 
 

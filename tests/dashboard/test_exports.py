@@ -18,6 +18,7 @@ from analysis.export import STATISTICS_COLUMNS
 from dashboard import ids
 from dashboard.components.graphs import graph
 from dashboard.components.tables import (
+    MAX_TEXT_COLUMN_PX,
     TABLE_DOWNLOAD,
     TABLE_EXPORT,
     ExportableTable,
@@ -90,8 +91,10 @@ def test_the_grid_types_aligns_formats_and_pins_columns():
     assert "d3.format('.3r')" in columns["vaf_pct"]["valueFormatter"]["function"]  # 3 significant digits
     assert table.grid.rowData[0]["vaf_pct"] == 1.2345  # the data (and so the CSV) keep the exact value
     assert table.grid.rowData[0]["day"] is None  # missing is an empty cell, never "NaN"
-    # text wraps at a bounded width; the first column of a wide table stays in view when scrolling sideways
-    assert columns["note"]["wrapText"] and columns["note"]["autoHeight"] and columns["note"]["maxWidth"] > 0
+    # text columns start unwrapped (the browser switches wrapping on for text wider than the cap, whose value
+    # travels in the grid context); the first column of a wide table stays in view when scrolling sideways
+    assert columns["note"]["cellDataType"] == "text" and not columns["note"]["autoHeight"]
+    assert table.grid.dashGridOptions["context"]["maxTextColumnPx"] == MAX_TEXT_COLUMN_PX > 0
     assert columns["patient"]["pinned"] == "left" and columns["patient"]["cellRenderer"] == "markdown"
     assert "linkTarget" not in columns["patient"]  # AG Grid warns on it; the renderer opens links in place
     assert json.loads(_parts(table)[TABLE_EXPORT].value)["markdown"] == ["patient"]
