@@ -9,3 +9,13 @@ RESISTANCE_CLASS_NAMES = {"innate": "Innate resistance", "acquired": "Acquired r
 #: Follow-up status (``analysis.trajectory`` ``follow_up``) as users read it.
 FOLLOW_UP_NAMES = {"progressed": "Progressed", "censored": "No progression (censored)",
                    "status unknown": "Status unknown", "not followed": "Not followed"}
+
+#: Pathology HER2 status codes (clinical file) as users read them; other codings are shown as recorded.
+HER2_STATUS_NAMES = {"POSITIVE": "HER2-positive", "NEGATIVE": "HER2-negative", "EQUIVOCAL": "HER2-equivocal"}
+
+
+def her2_status_name(value) -> str:
+    """``POSITIVE`` -> ``HER2-positive``; a missing value -> ``not recorded``; anything else as recorded."""
+    if value is None or (isinstance(value, float) and value != value) or str(value) in ("", "<NA>", "nan"):
+        return "not recorded"
+    return HER2_STATUS_NAMES.get(str(value).strip().upper(), str(value))

@@ -40,6 +40,7 @@ from dashboard.figures.palette import (
 )
 from dashboard.figures.plotly_text import escape, escape_all
 from dashboard.figures.style import base_layout, empty_figure
+from dashboard.labels import her2_status_name
 
 #: Glyph of each alteration type: (legend label, colour, height as a fraction of the cell), in cBioPortal's
 #: oncoprint colours and shapes (copy-number changes fill the cell, a fusion is a narrower bar, mutations
@@ -166,7 +167,8 @@ def oncoprint_figure(patient_ids: tuple[str, ...] | list[str], rows: pd.DataFram
             fig.add_trace(go.Bar(
                 x=xs[pick], y=np.full(pick.sum(), 0.86), base=np.full(pick.sum(), t - 0.43), width=0.9,
                 marker=dict(color=palette.get(value, UNKNOWN_TRACK), line=dict(width=0.5, color=NEUTRAL["axis"])),
-                name=escape(value), legendgroup=field, legendgrouptitle_text=label, hoverinfo="skip"), row=2, col=1)
+                name=escape(her2_status_name(value) if field == "her2_status" else value), legendgroup=field,
+                legendgrouptitle_text=label, hoverinfo="skip"), row=2, col=1)
 
     # --- not profiled (under the glyphs: a cell can be unprofiled for mutations and still carry a CN change) ----
     if len(unprofiled):
@@ -290,7 +292,7 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
         pfs = "no PFS" if pd.isna(rec.pfs_months) else (
             f"PFS {rec.pfs_months:.3g} months " + _pfs_status(rec.pfs_event))
         mech = 0 if pd.isna(rec.n_mechanisms) else int(rec.n_mechanisms)
-        summary.append(f"<b>{escape(pid)}</b> · HER2 {escape(_text(rec.her2_status))} · "
+        summary.append(f"<b>{escape(pid)}</b> · {escape(her2_status_name(rec.her2_status))} · "
                        f"{escape(_text(rec.resistance_class))} resistance"
                        f" · {mech} mechanism{'s' if mech != 1 else ''} · {pfs}")
     hover = np.empty((n_rows, n), dtype=object)

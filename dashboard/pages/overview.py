@@ -8,7 +8,7 @@ from dash import dcc, html
 from analysis.summary import study_summary
 from dashboard import ids
 from dashboard.components.tables import data_table, stat_card
-from dashboard.labels import timepoint_name
+from dashboard.labels import her2_status_name, timepoint_name
 from dashboard.page_frame import page_frame
 from dashboard.study_service import get_service
 
@@ -66,7 +66,8 @@ def layout(**_query) -> html.Div:
             ]),
             html.Section([
                 html.H2("HER2 status (pathology: IHC 3+, or 2+ with FISH ratio \u2265 2.0)"),
-                data_table(summary.her2_status, ids.OVERVIEW_HER2_TABLE, HER2_LABELS),
+                data_table(summary.her2_status.assign(her2_status=lambda t: t["her2_status"].map(her2_status_name)),
+                           ids.OVERVIEW_HER2_TABLE, HER2_LABELS),
             ]),
         ]),
         html.Section(id=ids.OVERVIEW_NOTES, children=[

@@ -493,13 +493,13 @@ def patient_table(rows: pd.DataFrame, patient_href) -> pd.DataFrame:
     -------
     DataFrame with the columns of :data:`TABLE_LABELS`; ``pfs_months`` rounded to 2 decimals.
     """
-    from dashboard.labels import RESISTANCE_CLASS_NAMES
+    from dashboard.labels import RESISTANCE_CLASS_NAMES, her2_status_name
 
     # Unknown is not negative: only a recorded censoring reads "censored".
     status = rows["follow_up"].astype("string").fillna(NOT_FOLLOWED).replace({"progressed": "progression"})
     return pd.DataFrame({
         "patient": [markdown_link(pid, patient_href(pid)) for pid in rows["patient_id"].astype(str)],
-        "her2_status": rows["her2_status"].astype(str).to_numpy(),
+        "her2_status": rows["her2_status"].map(her2_status_name).astype(str).to_numpy(),
         "resistance_class": rows["resistance_class"].map(
             lambda c: RESISTANCE_CLASS_NAMES.get(str(c), str(c))).astype(str).to_numpy(),
         "pfs_months": rows["pfs_months"].round(2).to_numpy(),

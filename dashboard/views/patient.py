@@ -12,7 +12,7 @@ from analysis.resistance import sv_label
 from analysis.trajectory import NOT_FOLLOWED
 from analysis.tumour_fraction import tumour_fraction_exclusion
 from analysis.wording import TIMEPOINT_NAMES, timepoint_name
-from dashboard.labels import FOLLOW_UP_NAMES, pathway_name
+from dashboard.labels import FOLLOW_UP_NAMES, her2_status_name, pathway_name
 
 #: At most this many VAF tracks on the patient timeline (the ones that matter first).
 MAX_VAF_TRACKS = 8
@@ -260,7 +260,7 @@ def header_facts(patient: PatientAnalysis) -> list[tuple[str, str, str]]:
     fish = clinical.get("her2_fish_ratio")
     detail = ", ".join(x for x in (f"IHC {ihc}" if pd.notna(ihc) else "",
                                    f"FISH ratio {fish:g}" if pd.notna(fish) else "") if x)
-    facts.append((_text(clinical.get("her2_status"), "not recorded"), "HER2 status (pathology)", detail))
+    facts.append((her2_status_name(clinical.get("her2_status")), "HER2 status (pathology)", detail))
     if len(traj):
         row = traj.iloc[0]
         cls = row.get("resistance_class")

@@ -27,7 +27,7 @@ def test_overview_shows_the_demo_counts(dash_duo, demo_study_dir, tmp_path):
     assert _card_value(dash_duo, "count-serial-draws") == "97"
     assert _card_value(dash_duo, "count-progressions") == "17"
     her2_rows = _rows(dash_duo, "overview-her2-table")
-    assert ["POSITIVE", "46"] in her2_rows and ["NEGATIVE", "32"] in her2_rows
+    assert ["HER2-positive", "46"] in her2_rows and ["HER2-negative", "32"] in her2_rows
     sample_rows = _rows(dash_duo, "overview-samples-table")
     assert ["tissue", "Baseline", "78", "78", "0"] in sample_rows  # last: undated
     assert ["plasma", "Baseline", "78", "78", "0"] in sample_rows

@@ -23,10 +23,10 @@ pytestmark = pytest.mark.browser
 PAGES = ["/", "/cohort", "/patient/P033", "/patient/P009", "/patient/P001", "/concordance", "/response",
          "/resistance", "/survival", "/data"]
 
-#: Codes with an underscore that name a pathway, a timepoint or a column; pathways without one ("PI3K",
-#: "MAPK") are the gene-family names readers use themselves.
-CODES = sorted({p for p in PATHWAYS if "_" in p} | {"ON_TREATMENT", "BASELINE", "PROGRESSION", "her2_status",
-                                                    "lauren", "ecog", "pfs_months", "resistance_class",
+#: Codes with an underscore that name a pathway, a timepoint or a column, and the clinical file's HER2 status
+#: codes; pathways without one ("PI3K", "MAPK") are the gene-family names readers use themselves.
+CODES = sorted({p for p in PATHWAYS if "_" in p} | {"ON_TREATMENT", "BASELINE", "PROGRESSION", "POSITIVE", "NEGATIVE",
+                                                    "her2_status", "lauren", "ecog", "pfs_months", "resistance_class",
                                                     "n_mechanisms", "patient_id", "sample_id"})
 CODE_PATTERN = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, CODES)) + r")(?![\w.])")
 NON_NUMBERS = re.compile(r"(?<![\w.])(nan|NaN|inf|-inf|Infinity|None|null|undefined)(?![\w.])")

@@ -36,7 +36,7 @@ def test_resistance_page_shows_the_oncoprint_and_the_mechanism_share(dash_duo, d
     assert traces["cells"] == 17
     assert traces["Amplification"] > 0 and traces["Missense mutation"] > 0
     assert traces["New at progression (plasma)"] > 0 and traces["Expanding at progression (plasma)"] > 0
-    assert {"innate", "acquired", "POSITIVE"} <= set(traces)
+    assert {"innate", "acquired", "HER2-positive"} <= set(traces)
     assert "17 of 78 patients shown" in dash_duo.find_element("#resistance-oncoprint-note").text
 
     # The filter redraws the oncoprint and goes into the URL.
