@@ -15,7 +15,10 @@ Steps (each a function, so tests can check them one by one):
    enter its pileup, after the same iterator and the same flag/MAPQ tests)
    whenever unmapped reads are excluded (0x4, in every filter
    :meth:`ReadFilter.from_switches` builds): bedcov's pileup always drops
-   unmapped reads placed at a position, the iterator does not.  Counted in one
+   unmapped reads placed at a position, the iterator does not.  One more
+   pileup artefact: bedcov misses a read made only of insertions/soft clips
+   that starts where another read starts; we count it (as the per-target
+   region queries of earlier versions did).  Counted in one
    pass of htslib's multi-region iterator by the compiled
    :mod:`analysis.io._count_targets` (built by ``make``), in parallel worker
    processes for large files.
