@@ -268,8 +268,9 @@ def _counter() -> ModuleType:
     except ImportError as exc:
         raise CounterNotBuiltError(
             "the compiled read counter analysis.io._count_targets is not built or does not load "
-            f"({exc}); build it with `make .venv/.installed` (or `python setup.py build_ext --inplace` "
-            "in the project folder, with Cython and a C compiler) and try again."
+            f"({exc}); build it with `make .venv/.installed` (if make says it is up to date: "
+            "`.venv/bin/python setup.py build_ext --inplace` in the project folder; needs Cython and a C "
+            "compiler) and try again."
         ) from None
     return _count_targets
 
