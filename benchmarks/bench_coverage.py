@@ -4,15 +4,15 @@ Builds (once, cached in ``/tmp/bench_coverage``) a realistic targeted-panel BAM:
 ~5 million 100 bp reads with sequences and qualities, over 2,000 targets of
 150-250 bp on 5 chromosomes (about the size of a 416-gene ctDNA panel), 75%
 on target, ~15% duplicates, ~3% MAPQ < 20, some secondary/supplementary/QC-fail.
-Then runs each tool in its own process (so peak RSS is that tool's alone; for our parallel mode
-the largest of its processes), interleaved, best of ``--repeat`` runs, and prints wall time, CPU
-time (user + system, worker processes included) and peak RSS, and three ratios:
+Then runs each tool in its own process (so peak RSS is that tool's alone), interleaved, best of
+``--repeat`` runs, and prints wall time, CPU time (user + system, all threads) and peak RSS, and
+three ratios:
 
-* ours single-process (``processes=1``) vs the floor all tools share,
+* ours single-thread (``workers=1``) vs the floor all tools share,
   ``samtools view -c -q 20 -F 0xF04 -M -L panel.bed`` (BGZF decompression, record parsing, one
   multi-region pass; it counts each read once, so it gives no per-target counts);
-* ours parallel (``processes=2``) wall vs the same floor;
-* ours single-process vs ``samtools bedcov -c -Q 20 -G 0x800`` (same per-target counts),
+* ours parallel (``workers=2``: two threads) wall vs the same floor;
+* ours single-thread vs ``samtools bedcov -c -Q 20 -G 0x800`` (same per-target counts),
 
 checking that our counts (both modes) equal bedcov's target by target.  mosdepth is timed too
 when installed (optional; mean depth per region, not read counts, so not compared).
@@ -133,7 +133,7 @@ from analysis.io.coverage import ReadFilter, count_reads
 read_filter = ReadFilter(min_mapq=20, exclude_flags=0xF04)
 panel = read_bed(sys.argv[2])
 start = time.perf_counter()
-counts, _ = count_reads(sys.argv[1], panel, read_filter=read_filter, processes=int(sys.argv[3]))
+counts, _ = count_reads(sys.argv[1], panel, read_filter=read_filter, workers=int(sys.argv[3]))
 sys.stderr.write(f"count_reads {time.perf_counter() - start:.3f}\\n")
 sys.stdout.write("\\n".join(map(str, counts["read_count"].tolist())))
 """
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "samtools bedcov -c": ["samtools", "bedcov", "-c", "-Q", "20", "-G", "0x800", str(bed), str(bam)],
         "ours, single process": [sys.executable, "-c", OUR_SCRIPT, str(bam), str(bed), "1"],
-        "ours, parallel (2 processes)": [sys.executable, "-c", OUR_SCRIPT, str(bam), str(bed), "2"],
+        "ours, parallel (2 threads)": [sys.executable, "-c", OUR_SCRIPT, str(bam), str(bed), "2"],
     }
     mosdepth = shutil.which("mosdepth")
     if mosdepth:
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average after the runs: {_loadavg()}")
     theirs = [int(line.split("\t")[-1]) for line in best["samtools bedcov -c"][2].splitlines()]
     single = [int(x) for x in best["ours, single process"][2].split()]
-    parallel = [int(x) for x in best["ours, parallel (2 processes)"][2].split()]
+    parallel = [int(x) for x in best["ours, parallel (2 threads)"][2].split()]
     floor_reads = int(best["floor: samtools view -c -M -L"][2].strip())
     agree = single == theirs and parallel == theirs
     print(
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     floor = "floor: samtools view -c -M -L"
     for name, label, other in (
         ("ours single-process / floor", "ours, single process", floor),
-        ("ours parallel wall / floor", "ours, parallel (2 processes)", floor),
+        ("ours parallel wall / floor", "ours, parallel (2 threads)", floor),
         ("ours single-process / bedcov -c", "ours, single process", "samtools bedcov -c"),
     ):
         print(

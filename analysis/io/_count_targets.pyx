@@ -96,8 +96,11 @@ cdef class _Alignments:
 
     def __cinit__(self, str path, bint cram, object reference_fasta):
         cdef bytes name = path.encode()
+        cdef const char *c_name = name
+        cdef const char *mode = b"rc" if cram else b"rb"
         cdef bytes ref
-        self.fp = hts_open(name, b"rc" if cram else b"rb")
+        with nogil:
+            self.fp = hts_open(c_name, mode)
         if self.fp == NULL:
             raise OSError(f"htslib cannot open {path}")
         if cram:
@@ -108,10 +111,12 @@ cdef class _Alignments:
                 raise OSError(f"htslib cannot use the reference {reference_fasta}")
             # Decode only what the filters and the read's span need (no sequence, qualities, tags).
             hts_set_opt(self.fp, CRAM_OPT_REQUIRED_FIELDS, SAM_RNAME | SAM_POS | SAM_FLAG | SAM_MAPQ | SAM_CIGAR)
-        self.hdr = sam_hdr_read(self.fp)
+        with nogil:
+            self.hdr = sam_hdr_read(self.fp)
         if self.hdr == NULL:
             raise OSError(f"htslib cannot read the header of {path}")
-        self.idx = sam_index_load(self.fp, name)
+        with nogil:
+            self.idx = sam_index_load(self.fp, c_name)
         if self.idx == NULL:
             raise OSError(f"htslib cannot load the index of {path}")
 
@@ -182,7 +187,8 @@ cdef int64_t _count_sorted(
     cdef int64_t pos, endpos, last_pos = -1
     cdef int tid
     try:
-        itr = sam_itr_regarray(alignments.idx, alignments.hdr, region_array, n_regions)
+        with nogil:
+            itr = sam_itr_regarray(alignments.idx, alignments.hdr, region_array, n_regions)
         if itr == NULL:
             raise OSError("htslib could not build the multi-region iterator over the targets")
         b = bam_init1()
@@ -237,6 +243,9 @@ def count_file(
     object progress=None,
 ):
     """Open *path* once and count each chunk of targets; one int64 array per chunk.
+
+    Releases the GIL while htslib opens, seeks and reads and while reads are counted, so that
+    several threads, each with its own call (and so its own file handle), count on several cores.
 
     Each chunk is ``(regions, tids, starts, ends)``: htslib region strings (``{contig}:beg-end``,
     1-based inclusive) covering every target of the chunk (they may be wider: each read is

@@ -20,8 +20,8 @@ Steps (each a function, so tests can check them one by one):
    that starts where another read starts; we count it (as the per-target
    region queries of earlier versions did).  Counted in one
    pass of htslib's multi-region iterator by the compiled
-   :mod:`analysis.io._count_targets` (built by ``make``), in parallel worker
-   processes for large files.
+   :mod:`analysis.io._count_targets` (built by ``make``), with one thread per
+   CPU for large files.
 2. :func:`normalise_counts` - reads per kilobase, divided by the median over
    targets (so 1.0 = a typical target).
 3. :func:`build_reference` - panel-of-normals: per target, the median
@@ -34,10 +34,9 @@ Steps (each a function, so tests can check them one by one):
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -238,19 +237,18 @@ def map_contigs(
     return mapping, notes
 
 
-#: Auto mode (``processes=None``) counts in parallel only from this file size on.  Starting the
-#: spawned workers (fresh interpreters importing numpy and the counter) costs about 0.25 s, and
-#: one process counts about 200 MB of BAM per second on this project's machine, so two workers
-#: win from about 2 x 0.25 s x 200 MB/s = 100 MB; below that a panel BAM is counted in well under
-#: a second anyway.  File size over-estimates the work for a panel inside a whole-genome BAM (at
-#: worst the 0.25 s start-up is then spent for little).  Measured with benchmarks/bench_coverage.py.
-PARALLEL_MIN_BYTES = 128 * 1024 * 1024
+#: Auto mode (``workers=None``) counts with several threads only from this file size on.  The
+#: threads cost next to nothing to start (each opens the file and loads its index: milliseconds),
+#: but below this size counting takes under 0.1 s anyway (one thread reads about 200 MB of BAM
+#: per second on this project's machine; benchmarks/bench_coverage.py).
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
-#: Chunks per worker in parallel mode: small enough for load balance (targets differ in depth),
-#: large enough that each chunk's file open and iterator set-up stay negligible.
+#: Chunks per worker thread: small enough for load balance (targets differ in depth, other
+#: processes share the cores), large enough that each chunk's file open, index load and iterator
+#: set-up stay negligible.
 CHUNKS_PER_WORKER = 4
 
-#: Chunks of the single-process mode: progress is reported per chunk.
+#: Chunks of the single-thread mode: progress is reported per chunk.
 SINGLE_PROCESS_CHUNKS = 16
 
 
@@ -282,13 +280,13 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_count(processes: int | None, path: Path, n_targets: int) -> int:
-    """Processes to count with: *processes* when given, else 1 below :data:`PARALLEL_MIN_BYTES`,
+def _worker_count(workers: int | None, path: Path, n_targets: int) -> int:
+    """Threads to count with: *workers* when given, else 1 below :data:`PARALLEL_MIN_BYTES`,
     else one per available CPU."""
-    if processes is not None:
-        if processes < 1:
-            raise ValueError(f"processes must be >= 1 or None, got {processes}")
-        wanted = processes
+    if workers is not None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1 or None, got {workers}")
+        wanted = workers
     elif path.stat().st_size < PARALLEL_MIN_BYTES:
         wanted = 1
     else:
@@ -313,7 +311,7 @@ def count_reads(
     read_filter: ReadFilter = ReadFilter(),
     reference_fasta: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
-    processes: int | None = None,
+    workers: int | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Reads per panel target (see the module docstring for exactly which reads count).
 
@@ -333,10 +331,12 @@ def count_reads(
         Required for CRAM.
     progress
         Called with the number of targets done since the last call (once per chunk of targets).
-    processes
-        1: count in this process.  N > 1: N worker processes (spawned), each counting chunks of
-        the sorted targets.  None (default): 1 for files under :data:`PARALLEL_MIN_BYTES`, else
-        one process per available CPU.  Counts are identical in every mode.
+    workers
+        1: count in the calling thread only (single process, single thread).  N > 1: N threads,
+        each counting chunks of the sorted targets with its own file handle; the compiled
+        counter releases the GIL, so they run on N cores, with no process start-up.  None
+        (default): 1 for files under :data:`PARALLEL_MIN_BYTES`, else one per available CPU.
+        Counts are identical in every mode.
 
     Returns
     -------
@@ -369,7 +369,7 @@ def count_reads(
             progress(len(panel) - len(order))
         if len(order) == 0:
             return _with_counts(panel, counts), notes
-        workers = _worker_count(processes, path, len(order))
+        workers = _worker_count(workers, path, len(order))
         n_chunks = SINGLE_PROCESS_CHUNKS if workers == 1 else workers * CHUNKS_PER_WORKER
         pieces = np.array_split(order, min(len(order), n_chunks))
         chunks = [
@@ -399,17 +399,24 @@ def count_reads(
             for piece, out in zip(pieces, results, strict=True):
                 counts[piece] = out
         else:
-            context = multiprocessing.get_context("spawn")  # never fork a (threaded) server process
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            # Threads, not processes: the counter runs without the GIL, so threads use every core
+            # without a process start-up, and nothing is forked or spawned (a spawned worker would
+            # re-run an unguarded __main__ script; forking a threaded server process is unsafe).
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="count_reads") as pool:
                 futures = {
                     pool.submit(counter.count_file, str(path), cram, reference, [chunk], flags, min_mapq): k
                     for k, chunk in enumerate(chunks)
                 }
-                for future in as_completed(futures):
-                    done = futures[future]
-                    counts[pieces[done]] = future.result()[0]
-                    if progress is not None:
-                        progress(len(pieces[done]))
+                try:
+                    for future in as_completed(futures):
+                        done = futures[future]
+                        counts[pieces[done]] = future.result()[0]
+                        if progress is not None:
+                            progress(len(pieces[done]))
+                except BaseException:
+                    for pending in futures:
+                        pending.cancel()
+                    raise
     except OSError as exc:
         first = panel["target"].iloc[int(pieces[min(done, len(pieces) - 1)][0])]
         raise TruncatedFileError(

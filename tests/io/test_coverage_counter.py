@@ -5,7 +5,7 @@ insertions, reads spanning several (and overlapping, nested, identical) targets,
 exactly where a target starts, deletions and reference skips over a whole target, unmapped reads
 placed at a position, every excluded FLAG, low MAPQ, zero-length targets, targets at a contig's
 end, a contig without reads, and a BED out of order.  Every case is counted single-process and
-with worker processes.
+with worker threads.
 """
 
 from __future__ import annotations
@@ -187,14 +187,14 @@ def synthetic_cram(synthetic) -> Path:
     return cram
 
 
-@pytest.mark.parametrize("processes", [1, 2])
-def test_planted_cases_by_hand(tmp_path, processes):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_planted_cases_by_hand(tmp_path, workers):
     """Counts worked out by hand for the planted reads alone (the oracle for the oracles)."""
     bam, _ = write_alignments(tmp_path, n_random=0)
     panel = read_bed(write_panel(tmp_path))
 
     def counts(read_filter: ReadFilter) -> pd.Series:
-        table = count_reads(bam, panel, read_filter=read_filter, processes=processes)[0]
+        table = count_reads(bam, panel, read_filter=read_filter, workers=workers)[0]
         return table.drop_duplicates(["chromosome", "start", "end"]).set_index(["chromosome", "start", "end"])[
             "read_count"
         ]
@@ -214,11 +214,11 @@ def test_planted_cases_by_hand(tmp_path, processes):
     assert count_reads(bam, panel.iloc[:0])[0].empty
 
 
-@pytest.mark.parametrize("processes", [1, 2])
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("read_filter", FILTERS, ids=lambda f: f"q{f.min_mapq}-F{f.exclude_flags:#x}")
-def test_equals_per_target_pysam(synthetic, read_filter, processes):
+def test_equals_per_target_pysam(synthetic, read_filter, workers):
     panel = read_bed(synthetic["bed"])
-    counts, _ = count_reads(synthetic["bam"], panel, read_filter=read_filter, processes=processes)
+    counts, _ = count_reads(synthetic["bam"], panel, read_filter=read_filter, workers=workers)
     expected = per_target_pysam(synthetic["bam"], panel, read_filter)
     assert counts["read_count"].tolist() == expected
     assert counts["target"].tolist() == panel["target"].tolist()  # panel order kept
@@ -226,16 +226,16 @@ def test_equals_per_target_pysam(synthetic, read_filter, processes):
 
 
 @needs_samtools
-@pytest.mark.parametrize("processes", [1, 2])
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("read_filter", [f for f in FILTERS if f.exclude_flags & 0x4], ids=str)
-def test_equals_samtools_bedcov(synthetic, read_filter, processes):
+def test_equals_samtools_bedcov(synthetic, read_filter, workers):
     """Target by target equal to bedcov -c.  The BAM's random reads all consume reference bases: bedcov's
     pileup misses a read made only of insertions/soft clips when another read starts at its position
     (found by this test with 4% such reads: 2 of 129 targets off by one), where the region iterator,
     so the previous per-target method and ours, return it.  The planted such reads are still here."""
     panel = read_bed(synthetic["bed"])
     bam = synthetic["bam_nz"]
-    counts, _ = count_reads(bam, panel, read_filter=read_filter, processes=processes)
+    counts, _ = count_reads(bam, panel, read_filter=read_filter, workers=workers)
     expected = samtools_bedcov_counts(synthetic["bed"], bam, *bedcov_options(read_filter))
     assert counts["read_count"].tolist() == expected
     assert counts["read_count"].tolist() == per_target_pysam(bam, panel, read_filter)
@@ -254,12 +254,12 @@ def test_bedcov_drops_placed_unmapped_reads_we_count_them_on_request(synthetic):
     assert bedcov.tolist() == mapped.tolist()
 
 
-@pytest.mark.parametrize("processes", [1, 2])
-def test_cram_equals_bam_and_per_target_pysam(synthetic, synthetic_cram, processes):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cram_equals_bam_and_per_target_pysam(synthetic, synthetic_cram, workers):
     panel = read_bed(synthetic["bed"])
     for read_filter in FILTERS:
         from_cram = count_reads(
-            synthetic_cram, panel, read_filter=read_filter, reference_fasta=synthetic["fasta"], processes=processes
+            synthetic_cram, panel, read_filter=read_filter, reference_fasta=synthetic["fasta"], workers=workers
         )[0]["read_count"].tolist()
         assert from_cram == count_reads(synthetic["bam"], panel, read_filter=read_filter)[0]["read_count"].tolist()
         # The per-target pysam method on CRAM counted reads spanning a zero-length target (on BAM: none);
@@ -270,11 +270,11 @@ def test_cram_equals_bam_and_per_target_pysam(synthetic, synthetic_cram, process
         assert not np.array(from_cram)[~positive].any()
 
 
-@pytest.mark.parametrize("processes", [None, 1, 2])
-def test_progress_reports_every_target_once(synthetic, processes):
+@pytest.mark.parametrize("workers", [None, 1, 2])
+def test_progress_reports_every_target_once(synthetic, workers):
     panel = read_bed(synthetic["bed"])
     reported: list[int] = []
-    count_reads(synthetic["bam"], panel, progress=reported.append, processes=processes)
+    count_reads(synthetic["bam"], panel, progress=reported.append, workers=workers)
     assert sum(reported) == len(panel) and len(reported) > 1
 
 
@@ -287,7 +287,7 @@ def test_parallel_only_for_large_files(synthetic, monkeypatch):
     assert coverage._worker_count(None, synthetic["bam"], 100) == 2
     assert coverage._worker_count(None, synthetic["bam"], 1) == 1  # never more workers than targets
     assert coverage._worker_count(3, synthetic["bam"], 100) == 3
-    with pytest.raises(ValueError, match="processes"):
+    with pytest.raises(ValueError, match="workers"):
         coverage._worker_count(0, synthetic["bam"], 100)
 
 
