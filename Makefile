@@ -15,8 +15,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+# Also builds the compiled read counter (analysis/io/_count_targets.pyx, Cython) in place, against the
+# system htslib when libhts-dev is installed, else against pysam's bundled htslib (setup.py says which).
+$(VENV)/.installed: requirements.txt setup.py analysis/io/_count_targets.pyx | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python setup.py --quiet build_ext --inplace
 	touch $@
 
 $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
@@ -76,4 +79,4 @@ screenshots: $(VENV)/.installed-test demo
 	$(BIN)/python docs/take_screenshots.py
 
 clean:
-	rm -rf $(VENV) data/demo data/demo.truth.json data/demo_raw .cache
+	rm -rf $(VENV) data/demo data/demo.truth.json data/demo_raw .cache build analysis/io/_count_targets.c analysis/io/_count_targets.*.so
