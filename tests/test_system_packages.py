@@ -72,3 +72,16 @@ def test_missing_tool_fails_under_make_test(pytester):
         pytester.runpytest_inprocess().assert_outcomes(errors=1)
     finally:
         os.environ.pop("HER2_REQUIRE_SYSTEM_TOOLS", None)
+
+
+def test_a_library_is_checked_by_the_file_it_installs(tmp_path):
+    present = tmp_path / "sam.h"
+    present.write_text("")
+    result = run_script(tmp_path, f"test libfake-dev {present}\ntest libgone-dev {tmp_path / 'gone.h'}\n")
+    assert result.returncode == 1
+    assert "libgone-dev" in result.stderr and "libfake-dev" not in result.stderr
+
+
+def test_the_read_counter_builds_against_the_declared_htslib():
+    tools = declared_tools()
+    assert tools["/usr/include/htslib/sam.h"].package == "libhts-dev"
