@@ -42,7 +42,8 @@ ENRICHMENT_LABELS = {"level": "Level", "mechanism": "Mechanism", "innate": "Inna
                      "acquired": "Acquired with (n/N)", "odds_ratio": "Odds ratio, innate vs acquired (95% CI)",
                      "p_value": "Fisher exact p (two-sided)", "p_exact": "Fisher p (exact)"}
 EVIDENCE_LABELS = {"patient_id": "Patient", "pathway": "Pathway", "gene": "Gene", "alteration": "Alteration",
-                   "draw": "Draw", "sample_id": "Sample", "day": "Day", "vaf": "VAF", "copy_number": "CN (copies)",
+                   "draw": "Draw", "sample_id": "Sample", "day": "Day", "vaf_pct": "VAF (%)",
+                   "copy_number": "CN (copies)",
                    "status": "Status (baseline / expanding / new at progression)",
                    "evidence_direction": "Evidence", "citation": "Citation",
                    "tumour_fraction_note": "Tumour fraction"}
@@ -177,7 +178,8 @@ def fill_tables(ready, show):
         html.Section([
             html.H2(f"Evidence per patient ({len(view['evidence'])} knowledge-base matches in the patients of the "
                     "oncoprint)"),
-            data_table(view["evidence"], ids.RESISTANCE_EVIDENCE_TABLE, EVIDENCE_LABELS, page_size=15),
+            data_table(view["evidence"], ids.RESISTANCE_EVIDENCE_TABLE, EVIDENCE_LABELS, page_size=15,
+                       numeric=("day", "vaf_pct", "copy_number")),
         ]),
     ]
     caveats = list(view["caveats"])

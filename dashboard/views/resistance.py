@@ -468,9 +468,10 @@ def evidence_table(resistance: ResistanceResult, patient_ids: tuple[str, ...] | 
 
     Returns
     -------
-    DataFrame ``patient_id, pathway, gene, alteration, draw, sample_id, day, vaf, copy_number, status,
-    evidence_direction, citation, tumour_fraction_note`` (VAF as % text with 3 significant digits, CN in
-    copies to 3; the note marks CHIP and likely germline variants, left out of the tumour fraction).
+    DataFrame ``patient_id, pathway, gene, alteration, draw, sample_id, day, vaf_pct, copy_number, status,
+    evidence_direction, citation, tumour_fraction_note``: day, VAF (%, exact: the table shows 3 significant
+    digits) and CN (copies, 2 decimals) are numbers, so they sort and filter as numbers; missing = empty.
+    The note marks CHIP and likely germline variants, left out of the tumour fraction.
     """
     ev = resistance.evidence
     if patient_ids is not None:
@@ -483,9 +484,9 @@ def evidence_table(resistance: ResistanceResult, patient_ids: tuple[str, ...] | 
         "alteration": ev["alteration"].astype(str),
         "draw": ev["draw"].astype(str),
         "sample_id": ev["sample_id"].astype(str),
-        "day": [f"{d:g}" if pd.notna(d) else "" for d in ev["day"]],
-        "vaf": [vaf_text(v) if pd.notna(v) else "" for v in ev["vaf"]],
-        "copy_number": [f"{c:.3g}" if pd.notna(c) else "" for c in ev["copy_number"]],
+        "day": pd.to_numeric(ev["day"], errors="coerce"),
+        "vaf_pct": 100 * pd.to_numeric(ev["vaf"], errors="coerce"),
+        "copy_number": pd.to_numeric(ev["copy_number"], errors="coerce").round(2),
         "status": ev["status"].astype(str),
         "evidence_direction": ev["evidence_direction"].astype(str),
         "citation": ev["citation"].astype(str),

@@ -145,8 +145,11 @@ def test_evidence_table_keeps_the_patients_asked_for_with_vaf_to_three_digits():
         "evidence_direction": ["resistance", "resistance"], "citation": ["Berns 2007", "Wang 2019"], "kb_line": [9, 16],
     })
     table = evidence_table(_resistance(["0"], [True], evidence=evidence), ("P2",))
-    assert table[["patient_id", "alteration", "vaf", "status", "citation"]].values.tolist() == [
-        ["P2", "S774G", "2.73%", "new at progression", "Wang 2019"]]
+    assert table[["patient_id", "alteration", "status", "citation"]].values.tolist() == [
+        ["P2", "S774G", "new at progression", "Wang 2019"]]
+    # numbers stay numbers (they sort and filter as such; the grid shows the VAF to 3 significant digits)
+    assert table["vaf_pct"].tolist() == [pytest.approx(2.73291)] and table["day"].tolist() == [213.0]
+    assert table["copy_number"].isna().all()
 
 
 @pytest.fixture(scope="module")
