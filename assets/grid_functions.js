@@ -57,6 +57,33 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
         if (definition.cellRenderer === "markdown") { value = markdownText(value); }
         return String(value);
     }
+    /* Narrowest a wrapping text column is made to avoid scrolling sideways inside the grid (px). */
+    const NARROWEST_WRAPPED_PX = 160;
+    /* The columns' widths: as their content (text capped), then widened in proportion to fill the grid, or,
+       when they need more than its width, text columns narrowed (their text wraps) down to
+       NARROWEST_WRAPPED_PX before the grid scrolls sideways. */
+    function columnWidths(natural, isText, minimum, cap, available, longestWord) {
+        const keys = Object.keys(natural);
+        const widths = {};
+        keys.forEach((key) => { widths[key] = isText[key] ? Math.min(natural[key], Math.max(minimum[key], cap)) : natural[key]; });
+        const total = keys.reduce((sum, key) => sum + widths[key], 0);
+        if (available > total) {
+            let left = available - total;
+            keys.forEach((key, index) => {
+                const extra = index === keys.length - 1 ? left : Math.floor((available - total) * widths[key] / total);
+                widths[key] += extra;
+                left -= extra;
+            });
+        } else if (available > 0 && total > available) {
+            // never narrower than the column's longest word: text wraps between words, never inside one
+            const floor = (key) => Math.max(minimum[key], NARROWEST_WRAPPED_PX, longestWord[key]);
+            const shrinkable = keys.filter((key) => isText[key] && widths[key] > floor(key));
+            const room = shrinkable.reduce((sum, key) => sum + widths[key] - floor(key), 0);
+            const take = Math.min(total - available, room);
+            shrinkable.forEach((key) => { widths[key] -= Math.ceil(take * (widths[key] - floor(key)) / room); });
+        }
+        return widths;
+    }
     function fitColumns(params) {
         const api = params && params.api;
         if (!api || (api.isDestroyed && api.isDestroyed())) { return; }
@@ -65,24 +92,35 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
         const cap = (api.getGridOption("context") || {}).maxTextColumnPx || 320;
         const measure = textMeasurer(params.element);
         const rows = rowsOnPage(api);
-        const widths = {};
-        const wraps = {};
+        const natural = {};
+        const isText = {};
+        const minimum = {};
+        const longestWord = {};
         columns.forEach((column) => {
             const definition = column.getColDef();
             let widest = 0;
+            let word = 0;
             rows.forEach((node) => {
                 const text = cellText(api, node, column);
-                if (text) { widest = Math.max(widest, measure.width(text)); }
+                if (!text) { return; }
+                const width = measure.width(text);
+                widest = Math.max(widest, width);
+                if (width > NARROWEST_WRAPPED_PX) {
+                    text.split(/\s+/).forEach((part) => { word = Math.max(word, measure.width(part)); });
+                }
             });
-            let width = Math.max(definition.minWidth || 0, Math.ceil(widest + measure.padding));
-            const text = definition.cellDataType === "text";
-            wraps[column.getColId()] = text && width > cap;
-            if (text && width > cap) { width = Math.max(definition.minWidth || 0, cap); }
-            widths[column.getColId()] = width;
+            const key = column.getColId();
+            longestWord[key] = Math.ceil(word + measure.padding);
+            minimum[key] = definition.minWidth || 0;
+            natural[key] = Math.max(minimum[key], Math.ceil(widest + measure.padding));
+            isText[key] = definition.cellDataType === "text";
         });
-        const changed = columns.some((column) => !!column.getColDef().wrapText !== wraps[column.getColId()]);
-        if (changed) {
-            // Only these columns' rows are measured for their height (autoHeight).
+        const body = params.element && params.element.querySelector(".ag-root-wrapper");
+        const widths = columnWidths(natural, isText, minimum, cap, body ? body.clientWidth : 0, longestWord);
+        const wraps = {};
+        Object.keys(widths).forEach((key) => { wraps[key] = isText[key] && natural[key] > widths[key]; });
+        if (columns.some((column) => !!column.getColDef().wrapText !== wraps[column.getColId()])) {
+            // Only the wrapping columns' rows are measured for their height (autoHeight).
             const definitions = api.getColumnDefs().map((definition) => {
                 const key = definition.colId || definition.field;
                 if (!(key in wraps)) { return definition; }
@@ -90,8 +128,8 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
             });
             api.setGridOption("columnDefs", definitions);
         }
-        api.setColumnWidths(Object.keys(widths).map((key) => ({key: key, newWidth: widths[key]})));
-        api.sizeColumnsToFit({columnLimits: Object.keys(widths).map((key) => ({key: key, minWidth: widths[key]}))});
+        // One layout of the columns (sizeColumnsToFit after setting widths would lay them out twice).
+        api.setColumnWidths(Object.keys(widths).map((key) => ({key: key, newWidth: widths[key]})), true);
     }
     /* Tab and Shift+Tab leave the grid for the next or previous control on the page. */
     function leaveGrid() { return false; }
