@@ -44,7 +44,7 @@ def graph(graph_id: str, figure=None, filename: str | None = None, height: int |
     config = {**GRAPH_CONFIG, "toImageButtonOptions": {**GRAPH_CONFIG["toImageButtonOptions"],
                                                        "filename": figure_filename(graph_id, filename)[:-4]}}
     extra = {"style": {"height": f"{height}px"}} if height else {}
-    body = dcc.Graph(id=graph_id, figure=figure or {}, config=config, **extra)
+    body = dcc.Graph(id=graph_id, figure=figure or blank_figure(height), config=config, **extra)
     return html.Div(className="figure", children=[
         dcc.Loading(body, type="dot", delay_show=300) if loading else body,
         html.Div(className="figure-downloads", children=[
@@ -54,6 +54,14 @@ def graph(graph_id: str, figure=None, filename: str | None = None, height: int |
             for fmt in ("png", "svg")
         ]),
     ])
+
+
+def blank_figure(height: int | None = None) -> dict:
+    """What a graph shows before its callback's figure arrives: nothing (no axes from -1 to 6), at the height
+    the figure will most likely have, so that plotly's first, throw-away drawing is as cheap as it can be."""
+    axis = {"visible": False, "fixedrange": True}
+    return {"data": [], "layout": {"xaxis": axis, "yaxis": axis, "height": height or 450,
+                                   "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False}}
 
 
 def figure_filename(graph_id: str, filename: str | None = None, extension: str = "png",
