@@ -34,11 +34,19 @@ def production_settings():
     return dataclasses.replace(parse_settings([]), debug=False)
 
 
+#: Seconds between two looks at the open study's files in a server process (see
+#: :attr:`dashboard.study_service.StudyService.check_interval`): a changed file is seen within this.
+STUDY_CHECK_SECONDS = 1.0
+
+
 def build_app():
     """The Dash app for the environment's settings, following the shared open-study pointer.
 
     A refused study prints its validation report and exits with status 2 (gunicorn then stops).
     """
+    from dashboard.study_service import StudyService
+
+    StudyService.check_interval = STUDY_CHECK_SECONDS  # every service of this process, after a switch too
     settings = production_settings()
     redis_url = celery_url()
     try:
