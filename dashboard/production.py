@@ -80,6 +80,34 @@ def prepare_for_workers() -> None:
     gc.freeze()
 
 
+#: Seconds after a worker starts before it imports what the first page does not need (:func:`warm_up_later`).
+WARM_UP_DELAY_SECONDS = 3.0
+#: Imported by each worker in the background: the statistics libraries of the cohort pages
+#: (scipy.stats alone takes 0.8 s), left out of start-up so that a first page is served sooner.
+WARM_UP_MODULES = ("scipy.stats", "lifelines", "lifelines.statistics", "lifelines.utils")
+
+
+def warm_up_later(delay: float = WARM_UP_DELAY_SECONDS, modules: tuple[str, ...] = WARM_UP_MODULES):
+    """In a server worker, once it has started: import *modules* in a background thread after *delay* seconds,
+    so that the worker's first cohort-page request does not pay for them.  A request that needs one sooner
+    imports it itself (Python's import lock makes the two safe together).  Returns the (daemon) thread."""
+    import importlib
+    import threading
+    import time
+
+    def _warm_up() -> None:
+        time.sleep(delay)
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # pragma: no cover - a broken install shows on the page that needs it
+                return
+
+    thread = threading.Thread(target=_warm_up, name="her2dash-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def announce_configured_study() -> None:
     """At server start (gunicorn's master): the configured study is the open one, whatever was announced before."""
     settings = production_settings()
