@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import gc
 import hashlib
 import json
@@ -104,6 +105,7 @@ class AnalysisCache:
         self.notice: str | None = None
         self._frozen_at_compaction = 0
         self._inserts_since_check = 0
+        self._lock_dir = self.directory.with_name(f"{self.directory.name}.locks")
         self.disk = self._open_disk()
 
     # ------------------------------------------------------------------ the disk, and its faults
@@ -188,11 +190,33 @@ class AnalysisCache:
                 return found
             found = self._disk_get(key)
             if found is _MISSING:
-                found = compute()
-                self.computations[kind] += 1
-                self._disk_set(key, found)
+                with self._across_processes(key):
+                    found = self._disk_get(key)  # another server process may have just computed it
+                    if found is _MISSING:
+                        found = compute()
+                        self.computations[kind] += 1
+                        self._disk_set(key, found)
             self._remember(key, found)
             return found
+
+    @contextlib.contextmanager
+    def _across_processes(self, key: str):
+        """Held while *key* is computed: another process of this machine missing the same key waits for it and
+        then reads it from the disk, instead of computing it too (4 workers meeting a cold view at once did the
+        same work 4 times).  A lock file that cannot be made (disk fault) means no waiting, never an error."""
+        try:
+            self._lock_dir.mkdir(parents=True, exist_ok=True)
+            handle = open(self._lock_dir / f"{key.replace(':', '-')}.lock", "ab")  # noqa: SIM115 (closed below)
+        except OSError:
+            handle = None
+        try:
+            if handle is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            if handle is not None:
+                handle.close()  # releases the lock
 
     def contains(self, key: str) -> bool:
         """True when *key* (from :func:`cache_key`) is in memory or on disk."""

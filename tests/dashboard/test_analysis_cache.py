@@ -137,3 +137,44 @@ def test_study_files_are_looked_at_once_per_check_interval(tiny_study_dir, monke
     assert studies.study is first and len(looks) == 1  # within the interval: not looked at
     clock[0] += 5.0
     assert studies.study is not first and len(looks) == 2
+
+
+def _compute_in_process(folder, log, barrier):
+    """One server process asking for a cold result (child of the test below)."""
+    import time
+
+    cache = AnalysisCache(folder)
+    barrier.wait()
+
+    def slow():
+        with open(log, "a") as out:
+            out.write("computed\n")
+        time.sleep(1.0)
+        return {"answer": 42}
+
+    assert cache.get("view", "study", {"p": 1}, slow) == {"answer": 42}
+
+
+def test_processes_missing_the_same_key_compute_it_once(tmp_path):
+    """Gunicorn's workers share the disk: when several miss the same key at once, one computes it and the
+    others wait for it and read it, instead of doing the same work each."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(3)
+    log = tmp_path / "computed.txt"
+    workers = [context.Process(target=_compute_in_process, args=(tmp_path / "cache", log, barrier))
+               for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    assert log.read_text().count("computed") == 1
+
+
+def test_no_lock_file_possible_still_computes(tmp_path):
+    cache = AnalysisCache(tmp_path / "cache")
+    cache._lock_dir = tmp_path / "a-file"
+    cache._lock_dir.write_text("not a folder")
+    assert cache.get("view", "study", {"p": 2}, lambda: 7) == 7
