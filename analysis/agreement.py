@@ -24,7 +24,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.params import CONFIDENCE_LEVEL
 
@@ -49,6 +48,7 @@ ROW_COLUMNS = (
 
 @lru_cache(maxsize=32)
 def _z(confidence: float) -> float:
+    from scipy import stats  # imported when used: not needed to serve a first page
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence: expected a level in (0, 1), got {confidence!r}")
     return float(stats.norm.ppf(0.5 + confidence / 2.0))
@@ -141,6 +141,7 @@ def mcnemar_exact(b: int, c: int) -> float:
     p = min(1, 2 x P(X <= min(b, c))), X ~ Binomial(b + c, 1/2); 1.0 when there
     are no discordant pairs.  Same as ``statsmodels`` ``mcnemar(exact=True)``.
     """
+    from scipy import stats  # imported when used: not needed to serve a first page
     if b < 0 or c < 0:
         raise ValueError(f"expected non-negative counts, got b={b}, c={c}")
     if b + c == 0:
@@ -405,6 +406,7 @@ def correlation(x: Sequence | np.ndarray | pd.Series, y: Sequence | np.ndarray |
     ValueError
         Unknown method or unequal lengths.
     """
+    from scipy import stats  # imported when used: not needed to serve a first page
     if method not in ("spearman", "pearson"):
         raise ValueError(f"method: expected 'spearman' or 'pearson', got {method!r}")
     xs, ys = _as_float(x), _as_float(y)

@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis import caveats as C
 from analysis import params as P
@@ -873,6 +872,7 @@ def _enrichment(patients: pd.DataFrame, res: pd.DataFrame, caveats: list[str]) -
     carry the Haldane-Anscombe-corrected odds ratio (0.5 added to every cell; Haldane 1956,
     Anscombe 1956) with its Woolf interval in ``corrected_*``, and ``odds_ratio_note`` says so.
     """
+    from scipy import stats  # imported when used: not needed to serve a first page
     classes = patients.set_index("patient_id")["resistance_class"]
     innate_n = int((classes == INNATE).sum())
     acquired_n = int((classes == ACQUIRED).sum())
@@ -912,6 +912,8 @@ def _enrichment(patients: pd.DataFrame, res: pd.DataFrame, caveats: list[str]) -
 
 def _odds_ratio(table: list[list[int]], rows: tuple[str, str] = (INNATE, ACQUIRED)) -> dict[str, Any]:
     """Sample odds ratio of a 2x2 table with its interval, or, with a zero cell, the corrected one."""
+    from scipy import stats  # imported when used: not needed to serve a first page
+
     # statsmodels is imported here so that the rest of the module does not depend on it.
     from statsmodels.stats.contingency_tables import Table2x2
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.agreement import wilson_interval
 from analysis.frames import empty_frame, typed_frame
@@ -138,6 +137,7 @@ def spearman_with_ci(
     dict with ``n, rho, ci_low, ci_high, p_value``.  rho needs n >= 3 and some variation;
     the interval needs n >= 4 (var z = 1.06 / (n - 3)); otherwise NaN.
     """
+    from scipy import stats  # imported when used: not needed to serve a first page
     xs = pd.to_numeric(pd.Series(np.asarray(x, dtype=float)), errors="coerce")
     ys = pd.to_numeric(pd.Series(np.asarray(y, dtype=float)), errors="coerce")
     keep = np.isfinite(xs) & np.isfinite(ys)
@@ -356,6 +356,7 @@ def her2_at_progression(trajectories: TrajectoryResult) -> tuple[pd.DataFrame, p
     Wilcoxon signed-rank test (scipy, two-sided, zero differences dropped) is NaN with a
     caveat when a class has fewer than 2 non-zero differences.
     """
+    from scipy import stats  # imported when used: not needed to serve a first page
     caveats: list[str] = []
     p = trajectories.patients
     rows = p[p["progressed"] & p["baseline_erbb2_cn"].notna() & p["progression_erbb2_cn"].notna()]

@@ -18,7 +18,6 @@ from typing import NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.agreement import ROW_COLUMNS, agreement_from_counts
 from analysis.params import CONFIDENCE_LEVEL
@@ -139,6 +138,7 @@ def roc_curve_table(scores: ArrayLike, labels: ArrayLike) -> pd.DataFrame:
 
 def _midrank(values: np.ndarray) -> np.ndarray:
     """Midranks (1-based; ties share the mean rank), as in Sun and Xu (2014)."""
+    from scipy import stats  # imported when used: not needed to serve a first page
     return stats.rankdata(values, method="average")
 
 
@@ -203,6 +203,7 @@ def auc_delong(scores: ArrayLike, labels: ArrayLike, confidence: float = CONFIDE
     >>> round(res.auc, 4)   # (2.5 + 3) / (2 x 3): the tie at 3.0 counts one half
     0.9167
     """
+    from scipy import stats  # imported when used: not needed to serve a first page
     x_all, y_all, dropped = _clean(scores, labels)
     x, y = x_all[y_all], x_all[~y_all]
     caveats: list[str] = []
@@ -279,6 +280,7 @@ def delong_test(scores_a: ArrayLike, scores_b: ArrayLike, labels: ArrayLike, *,
         two-sided normal p.  NaN fields with a caveat when undefined (no positives or
         negatives, fewer than 2 of either, or se = 0 e.g. identical scores).
     """
+    from scipy import stats  # imported when used: not needed to serve a first page
     a_all, b_all, y_all, dropped = _clean(scores_a, labels, scores_b)
     caveats: list[str] = []
     if dropped:

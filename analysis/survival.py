@@ -20,10 +20,6 @@ from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-from lifelines.statistics import multivariate_logrank_test
-from lifelines.utils import median_survival_times
 
 from analysis.frames import typed_frame
 from analysis.params import CONFIDENCE_LEVEL, MIN_SURVIVAL_GROUP_SIZE
@@ -124,6 +120,9 @@ def nice_times(max_time: float, n_intervals: int = 5) -> list[float]:
 def _group_rows(label: str, durations: np.ndarray, events: np.ndarray, status: str,
                 at_times: list[float], alpha: float) -> tuple[list[dict], list[dict], dict]:
     """Curve rows, risk-table rows and the summary row of one group."""
+    # lifelines is imported when used: it is not needed to serve a first page.
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
     n = len(durations)
     n_events = int(events.sum())
     summary = {"group": label, "n": n, "events": n_events, "censored": n - n_events, "status": status,
@@ -251,6 +250,8 @@ def kaplan_meier(durations: ArrayLike, events: ArrayLike, groups: ArrayLike | No
     >>> int(row["n"]), int(row["events"]), float(row["median"])
     (5, 3, 3.0)
     """
+    # lifelines is imported when used: it is not needed to serve a first page.
+    from lifelines.statistics import multivariate_logrank_test
     caveats: list[str] = []
     frame = _clean_inputs(durations, events, groups, caveats)
     observed = sorted(frame["group"].unique())
@@ -343,6 +344,9 @@ def _separation(frame: pd.DataFrame, group: str, reference: str) -> str:
 def _fit_cox(frame: pd.DataFrame, reference: str, compared: list[str],
              confidence: float) -> tuple[pd.DataFrame | None, bool]:
     """lifelines Cox fit on one indicator per compared group; (summary by group, converged)."""
+    # lifelines is imported when used: it is not needed to serve a first page.
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
     data = frame[frame["group"].isin([reference, *compared])]
     design = pd.DataFrame({"duration": data["duration"].to_numpy(), "event": data["event"].to_numpy()})
     for i, g in enumerate(compared):

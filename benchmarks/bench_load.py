@@ -47,6 +47,7 @@ sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
 import pandas as pd  # noqa: E402
 import psutil  # noqa: E402
+import requests  # noqa: E402
 from bench_startup import study_for, worker_memory  # noqa: E402
 
 from dashboard import ids  # noqa: E402
@@ -161,6 +162,28 @@ def print_table(size: int, results: list[tuple[str, float, float, bool]], wall: 
               f"errors {failed}", flush=True)
 
 
+def server_cpu_seconds(base: str) -> float:
+    """CPU seconds (user + system) used so far by the server at *base*: master, workers and their children."""
+    master = psutil.Process(requests.get(base + "/_her2/health", timeout=30).json()["process"]).parent()
+    total = 0.0
+    for process in [master, *master.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system  # + ended jobs
+    return total
+
+
+def print_cpu(size: int, n_requests: int, wall: float, server: float, client: float) -> None:
+    """Where the machine's CPU went: per request, server and load generator, against the cores there are."""
+    cores = psutil.cpu_count() or 1
+    print(f"{size:>8}  CPU: server {1000 * server / n_requests:.0f} ms per request, load generator "
+          f"{1000 * client / n_requests:.0f} ms per request; together {(server + client) / wall:.2f} of "
+          f"{cores} cores busy (so at most {cores * n_requests / (server + client):.0f} req/s with this mix)",
+          flush=True)
+
+
 def bench_size(size: int, args) -> None:
     study = study_for(size, args.workdir)
     cache = Path(tempfile.mkdtemp(prefix="bench-load-cache-", dir=args.workdir))
@@ -175,9 +198,11 @@ def bench_size(size: int, args) -> None:
             print(f"{size:>8}  whole-cohort analysis through the background callback: "
                   f"{time.perf_counter() - start:.1f} s", flush=True)
 
-            start = time.perf_counter()
+            start, server_cpu, client_cpu = time.perf_counter(), server_cpu_seconds(base), time.process_time()
             results = run_users(base, kinds, args.users, args.requests, KINDS)
-            print_table(size, results, time.perf_counter() - start)
+            wall = time.perf_counter() - start
+            print_table(size, results, wall)
+            print_cpu(size, len(results), wall, server_cpu_seconds(base) - server_cpu, time.process_time() - client_cpu)
 
             # A cold whole-cohort analysis (new parameters) while the users keep sending quick requests.
             stop = threading.Event()

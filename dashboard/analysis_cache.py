@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import gc
 import hashlib
 import json
@@ -41,6 +42,12 @@ log = logging.getLogger(__name__)
 
 #: Default byte budget of the in-memory LRU (pickled size of the results it holds).
 MEMORY_BYTES = 256 << 20
+#: Default most results the in-memory LRU holds.  Many are small (one patient's page, one slider
+#: position): a few dozen items would make every other request of a busy server a disk read.
+MEMORY_ITEMS = 4096
+#: Inserts between two looks at the size of the frozen set (``gc.get_freeze_count`` walks it whole:
+#: tens of milliseconds once a large study is frozen, too dear to pay on every insert).
+FREEZE_CHECK_EVERY = 64
 
 
 def code_fingerprint() -> str:
@@ -48,11 +55,21 @@ def code_fingerprint() -> str:
     dashboard's figure and view builders.  A cache left by an older build is never served."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for folder in (root / "analysis", root / "dashboard" / "figures", root / "dashboard" / "views"):
-        for path in sorted(folder.rglob("*.py")):
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
+    for path in fingerprinted_files(root):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def fingerprinted_files(root: Path) -> list[Path]:
+    """The files :func:`code_fingerprint` reads: the analysis package, the figure and view builders, and the
+    report code with its stylesheets (rendered report pages are cached too)."""
+    files: list[Path] = []
+    for folder in (root / "analysis", root / "dashboard" / "figures", root / "dashboard" / "views",
+                   root / "dashboard" / "report"):
+        files += sorted(folder.rglob("*.py")) + sorted(folder.rglob("*.css"))
+    print_css = root / "assets" / "print.css"
+    return files + ([print_css] if print_css.is_file() else [])
 
 
 CODE_FINGERPRINT = code_fingerprint()
@@ -73,7 +90,7 @@ class AnalysisCache:
     computed (used by tests and benchmarks to tell a hit from a miss).
     """
 
-    def __init__(self, directory: str | Path, memory_items: int = 16, size_limit_bytes: int = 2 << 30,
+    def __init__(self, directory: str | Path, memory_items: int = MEMORY_ITEMS, size_limit_bytes: int = 2 << 30,
                  memory_bytes: int = MEMORY_BYTES) -> None:
         self.directory = Path(directory)
         self.size_limit_bytes = size_limit_bytes
@@ -81,11 +98,14 @@ class AnalysisCache:
         self.memory_bytes = memory_bytes
         self._memory: OrderedDict[str, Any] = OrderedDict()
         self._sizes: dict[str, int] = {}
+        self._used = 0  # sum of _sizes, kept as it changes (summing thousands of items per insert is dear)
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self.computations: Counter[str] = Counter()
         self.notice: str | None = None
         self._frozen_at_compaction = 0
+        self._inserts_since_check = 0
+        self._lock_dir = self.directory.with_name(f"{self.directory.name}.locks")
         self.disk = self._open_disk()
 
     # ------------------------------------------------------------------ the disk, and its faults
@@ -170,11 +190,33 @@ class AnalysisCache:
                 return found
             found = self._disk_get(key)
             if found is _MISSING:
-                found = compute()
-                self.computations[kind] += 1
-                self._disk_set(key, found)
+                with self._across_processes(key):
+                    found = self._disk_get(key)  # another server process may have just computed it
+                    if found is _MISSING:
+                        found = compute()
+                        self.computations[kind] += 1
+                        self._disk_set(key, found)
             self._remember(key, found)
             return found
+
+    @contextlib.contextmanager
+    def _across_processes(self, key: str):
+        """Held while *key* is computed: another process of this machine missing the same key waits for it and
+        then reads it from the disk, instead of computing it too (4 workers meeting a cold view at once did the
+        same work 4 times).  A lock file that cannot be made (disk fault) means no waiting, never an error."""
+        try:
+            self._lock_dir.mkdir(parents=True, exist_ok=True)
+            handle = open(self._lock_dir / f"{key.replace(':', '-')}.lock", "ab")  # noqa: SIM115 (closed below)
+        except OSError:
+            handle = None
+        try:
+            if handle is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            if handle is not None:
+                handle.close()  # releases the lock
 
     def contains(self, key: str) -> bool:
         """True when *key* (from :func:`cache_key`) is in memory or on disk."""
@@ -191,6 +233,7 @@ class AnalysisCache:
         with self._lock:
             self._memory.clear()
             self._sizes.clear()
+            self._used = 0
         try:
             self.disk.clear(retry=True)
         except DISK_FAULTS as exc:
@@ -201,7 +244,7 @@ class AnalysisCache:
     def memory_used_bytes(self) -> int:
         """Pickled size of the results held in memory (bytes)."""
         with self._lock:
-            return sum(self._sizes.values())
+            return self._used
 
     def _from_memory(self, key: str) -> Any:
         with self._lock:
@@ -217,12 +260,15 @@ class AnalysisCache:
             return  # larger than the whole budget: served from disk (or recomputed) each time
         with self._lock:
             self._memory[key] = value
+            self._used += size - self._sizes.get(key, 0)
             self._sizes[key] = size
             self._memory.move_to_end(key)
-            while len(self._memory) > self.memory_items or sum(self._sizes.values()) > self.memory_bytes:
+            while len(self._memory) > self.memory_items or self._used > self.memory_bytes:
                 evicted, _ = self._memory.popitem(last=False)
-                self._sizes.pop(evicted, None)
-            self._key_locks = {k: lock for k, lock in self._key_locks.items() if k in self._memory or lock.locked()}
+                self._used -= self._sizes.pop(evicted, 0)
+            if len(self._key_locks) > 2 * len(self._memory) + 64:  # now and then, not on every insert
+                self._key_locks = {k: lock for k, lock in self._key_locks.items()
+                                   if k in self._memory or lock.locked()}
         self._freeze_long_lived()
 
     def _freeze_long_lived(self) -> None:
@@ -234,8 +280,9 @@ class AnalysisCache:
         per 100 parameter sets: so the frozen set is compacted (unfrozen, collected, frozen again) whenever
         it has doubled since the last compaction.
         """
-        frozen = gc.get_freeze_count()
-        if frozen > 2 * self._frozen_at_compaction + 100_000:
+        self._inserts_since_check += 1
+        if self._inserts_since_check >= FREEZE_CHECK_EVERY and self._freeze_grew_too_much():
+            self._inserts_since_check = 0
             gc.unfreeze()
             gc.collect()
             gc.freeze()
@@ -243,6 +290,11 @@ class AnalysisCache:
         else:
             gc.collect(1)  # the young garbage of this request is not frozen with the result
             gc.freeze()
+
+    def _freeze_grew_too_much(self) -> bool:
+        """True when the frozen set has doubled since the last compaction (a walk of the whole set)."""
+        self._inserts_since_check = 0
+        return gc.get_freeze_count() > 2 * self._frozen_at_compaction + 100_000
 
 
 def _pickled_size(value: Any) -> int:

@@ -47,8 +47,15 @@ MAX_FAILURES, LOCKOUT_SECONDS = 5, 15 * 60
 SESSION_COOKIE = "her2dash_session"
 
 _hasher = PasswordHasher()
-#: Verified when the user name is unknown, so that the answer takes as long as for a known one.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """Verified when the user name is unknown, so that the answer takes as long as for a known one.  Made at
+    the first login attempt, whatever the name (an argon2 hash costs 0.2-0.5 s: not paid at server start)."""
+    if not _dummy:
+        _dummy.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[0]
 
 
 class UsersFileError(ValueError):
@@ -122,9 +129,10 @@ class UserStore:
 
     def verify(self, name: str, password: str) -> bool:
         """True when *name* exists and *password* is its password (constant work for unknown names)."""
+        dummy = _dummy_hash()
         hashed = self.users().get(name)
         try:
-            return _hasher.verify(hashed or _DUMMY_HASH, password) and hashed is not None
+            return _hasher.verify(hashed or dummy, password) and hashed is not None
         except (VerificationError, InvalidHashError):
             return False
 

@@ -52,3 +52,11 @@ def on_starting(server) -> None:
     from dashboard.production import announce_configured_study
 
     announce_configured_study()
+
+
+def post_worker_init(worker) -> None:
+    """Each worker, once started: import the statistics libraries in the background (left out of start-up)."""
+    from dashboard.production import warm_up_later
+
+    warm_up_later()
+

@@ -34,11 +34,19 @@ def production_settings():
     return dataclasses.replace(parse_settings([]), debug=False)
 
 
+#: Seconds between two looks at the open study's files in a server process (see
+#: :attr:`dashboard.study_service.StudyService.check_interval`): a changed file is seen within this.
+STUDY_CHECK_SECONDS = 1.0
+
+
 def build_app():
     """The Dash app for the environment's settings, following the shared open-study pointer.
 
     A refused study prints its validation report and exits with status 2 (gunicorn then stops).
     """
+    from dashboard.study_service import StudyService
+
+    StudyService.check_interval = STUDY_CHECK_SECONDS  # every service of this process, after a switch too
     settings = production_settings()
     redis_url = celery_url()
     try:
@@ -70,6 +78,34 @@ def prepare_for_workers() -> None:
     service.study_hash()
     service.study.patient_index  # noqa: B018 (a cached property: computed here, inherited by the workers)
     gc.freeze()
+
+
+#: Seconds after a worker starts before it imports what the first page does not need (:func:`warm_up_later`).
+WARM_UP_DELAY_SECONDS = 3.0
+#: Imported by each worker in the background: the statistics libraries of the cohort pages
+#: (scipy.stats alone takes 0.8 s), left out of start-up so that a first page is served sooner.
+WARM_UP_MODULES = ("scipy.stats", "lifelines", "lifelines.statistics", "lifelines.utils")
+
+
+def warm_up_later(delay: float = WARM_UP_DELAY_SECONDS, modules: tuple[str, ...] = WARM_UP_MODULES):
+    """In a server worker, once it has started: import *modules* in a background thread after *delay* seconds,
+    so that the worker's first cohort-page request does not pay for them.  A request that needs one sooner
+    imports it itself (Python's import lock makes the two safe together).  Returns the (daemon) thread."""
+    import importlib
+    import threading
+    import time
+
+    def _warm_up() -> None:
+        time.sleep(delay)
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # pragma: no cover - a broken install shows on the page that needs it
+                return
+
+    thread = threading.Thread(target=_warm_up, name="her2dash-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def announce_configured_study() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,11 @@ class StudyService:
     """
 
     snapshot_dir: Path | None = None
+    #: Seconds between two looks at the folder's files (0: on every access).  Each look lists the folder
+    #: and stats every file, and a request asks for the study several times: a server sets this to a
+    #: second or so (:func:`dashboard.production.build_app`); a changed file is then seen within it.
+    check_interval: float = 0.0
+    _checked_at: float = float("-inf")
 
     def __init__(self, folder: Path, snapshot_dir: Path | None = None) -> None:
         self.folder = Path(folder)
@@ -73,7 +79,15 @@ class StudyService:
         return self._study
 
     def refresh_if_changed(self) -> ReloadOutcome:
-        """Re-read the folder if any file changed; on failure keep the last good study."""
+        """Re-read the folder if any file changed; on failure keep the last good study.
+
+        Within :attr:`check_interval` seconds of the last look, the folder is not looked at again.
+        """
+        if self.check_interval > 0:
+            now = time.monotonic()
+            if now - self._checked_at < self.check_interval:
+                return self.last_reload
+            self._checked_at = now
         fingerprint = self._current_fingerprint()
         if fingerprint == self._fingerprint:
             return self.last_reload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
@@ -17,7 +18,7 @@ from dashboard.components.print_table import print_table
 from dashboard.components.tables import stat_card
 from dashboard.figures.patient import patient_timeline
 from dashboard.parameters import params_from_store, params_to_query
-from dashboard.report import ReportError, build_report, html_to_pdf, render_html, report_file_name
+from dashboard.report import ReportError, build_report, html_to_pdf, report_file_name, report_page
 from dashboard.views.patient import (
     ALTERATION_LABELS,
     EVIDENCE_LABELS,
@@ -114,10 +115,11 @@ def download_report(_html_clicks, _pdf_clicks, query, patient_id):
     service = get_analysis_service()
     params = params_from_store(query)
     try:
-        report = build_report(service.study, patient_id, params,
-                              load_knowledge_base(service.knowledge_base_path(params)),
-                              patient=service.patient(patient_id, params), content_hash=service.study_hash())
-        page = render_html(report)
+        # Rendered once per patient and parameters (cached like any view), dated at each download.
+        page = service.view("patient-report-page", params, lambda: report_page(build_report(
+            service.study, patient_id, params, load_knowledge_base(service.knowledge_base_path(params)),
+            patient=service.patient(patient_id, params), content_hash=service.study_hash())),
+            patient_id).stamped(datetime.now(UTC))
         if ctx.triggered_id == ids.PATIENT_REPORT_HTML:
             return dcc.send_string(page, report_file_name(patient_id, ".html"), type="text/html"), None
         with tempfile.TemporaryDirectory(prefix="her2-report-") as folder:

@@ -25,10 +25,10 @@ from dashboard.report.cohort import (
 )
 from dashboard.report.content import TumourBoardReport, build_report
 from dashboard.report.errors import ReportError
-from dashboard.report.html import render_html
+from dashboard.report.html import ReportPage, render_html, report_page
 from dashboard.report.pdf import chromium_path, html_to_pdf
 from dashboard.report.write import report_file_name, write_report
 
-__all__ = ["CohortReport", "ReportError", "TumourBoardReport", "build_cohort_report", "build_report", "chromium_path",
-           "cohort_report_file_name", "cohort_report_pdf", "html_to_pdf", "render_cohort_html", "render_html",
-           "report_file_name", "write_cohort_report", "write_report"]
+__all__ = ["CohortReport", "ReportError", "ReportPage", "TumourBoardReport", "build_cohort_report", "build_report",
+           "chromium_path", "cohort_report_file_name", "cohort_report_pdf", "html_to_pdf", "render_cohort_html",
+           "render_html", "report_file_name", "report_page", "write_cohort_report", "write_report"]

@@ -6,8 +6,12 @@ caveats) is HTML-escaped here, in one place: :func:`_text`.
 
 from __future__ import annotations
 
+import functools
 import html
+import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -88,7 +92,49 @@ def figure_html(report: TumourBoardReport) -> str:
                        config={"staticPlot": True, "displayModeBar": False, "responsive": False})
 
 
-def render_html(report: TumourBoardReport, paper: str = "a4") -> str:
+def generated_text(when: datetime) -> str:
+    """How the report writes when it was made: ``2026-12-07 06:40 UTC``."""
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """A rendered report whose date (and plotly.js) is filled in when it is served (:func:`report_page`).
+
+    Everything in a report but its date depends only on the study, the patient, the parameters and the
+    knowledge base, so a server renders it once and stamps each download with its own time.  The inline
+    plotly.js (4.6 MB, the same in every report) is kept out of the stored page and put back on serving.
+    """
+
+    page: str
+    marker: str
+    plotlyjs_marker: str
+
+    def stamped(self, when: datetime) -> str:
+        """The whole HTML, dated *when* where the report says when it was generated."""
+        return (self.page.replace(self.marker, html.escape(generated_text(when), quote=True))
+                .replace(self.plotlyjs_marker, _plotlyjs()))
+
+
+@functools.cache
+def _plotlyjs() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def report_page(report: TumourBoardReport, paper: str = "a4") -> ReportPage:
+    """*report* rendered with a marker, never found in study text, where its date goes (and another for
+    the inline plotly.js)."""
+    token = secrets.token_hex(16)
+    marker, plotlyjs_marker = f"generated-at-{token}", f"plotly-js-{token}"
+    page = render_html(report, paper, generated=marker)
+    if page.count(_plotlyjs()) != 1:
+        raise ValueError("the report page does not hold plotly.js once")  # a plotly change: caught by tests
+    return ReportPage(page.replace(_plotlyjs(), plotlyjs_marker), marker, plotlyjs_marker)
+
+
+def render_html(report: TumourBoardReport, paper: str = "a4", *, generated: str | None = None) -> str:
     """The whole report as one HTML document.
 
     Parameters
@@ -97,9 +143,11 @@ def render_html(report: TumourBoardReport, paper: str = "a4") -> str:
         :func:`dashboard.report.build_report`.
     paper
         ``"a4"`` or ``"letter"`` (:data:`PAPER_SIZES`): the ``@page`` size printing and the PDF use.
+    generated
+        The text written for when it was made (default: ``report.generated_at``, :func:`generated_text`).
     """
     size = PAPER_SIZES[paper.lower()]
-    generated = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    generated = generated_text(report.generated_at) if generated is None else generated
     footer = _css_string(f"{report.research_use} Patient {report.patient_id}, study {report.study_id}. Page ")
     page_css = (f"@page {{ size: {size}; @bottom-left {{ content: {footer} counter(page) \" of \" counter(pages);"
                 " font-size: 8pt; color: #333; } }")

@@ -213,3 +213,20 @@ def test_low_tumour_fraction_patient_report_says_why(tmp_path):
 
     page = render_html(build_report(_low_fraction_study(), "P1"))
     assert "cannot be described: the tumour fraction is below 2%" in page
+
+
+def test_a_stored_report_page_stamped_at_serving_is_the_report_rendered_then(demo_report):
+    """The server renders each report once (:func:`report_page`) and dates every download: the stamped page
+    is byte for byte the report rendered at that time, and the stored page holds neither date nor plotly.js."""
+    from datetime import UTC, datetime
+
+    from dashboard.report import report_page
+
+    pid, report, study, _ = demo_report
+    stored = report_page(report)
+    for when in (datetime(2026, 12, 7, 6, 41, tzinfo=UTC), datetime(2031, 1, 2, 23, 5, tzinfo=UTC)):
+        dated = build_report(study, pid, generated_at=when)
+        assert stored.stamped(when) == render_html(dated)
+    assert "2026-12-07 06:41 UTC" in stored.stamped(datetime(2026, 12, 7, 6, 41, tzinfo=UTC))
+    assert "UTC" not in stored.page.split("generated", 2)[1][:40]  # the date is a marker until served
+    assert len(stored.page) < 200_000 < len(stored.stamped(datetime(2026, 12, 7, tzinfo=UTC)))
