@@ -21,6 +21,7 @@ import gc
 import hashlib
 import json
 import logging
+import os
 import pickle
 import threading
 import time
@@ -204,9 +205,10 @@ class AnalysisCache:
         """Held while *key* is computed: another process of this machine missing the same key waits for it and
         then reads it from the disk, instead of computing it too (4 workers meeting a cold view at once did the
         same work 4 times).  A lock file that cannot be made (disk fault) means no waiting, never an error."""
+        path = self._lock_dir / f"{key.replace(':', '-')}.lock"
         try:
             self._lock_dir.mkdir(parents=True, exist_ok=True)
-            handle = open(self._lock_dir / f"{key.replace(':', '-')}.lock", "ab")  # noqa: SIM115 (closed below)
+            handle = open(path, "ab")  # noqa: SIM115 (closed below)
         except OSError:
             handle = None
         try:
@@ -216,6 +218,12 @@ class AnalysisCache:
             yield
         finally:
             if handle is not None:
+                # The result is on disk by now: the lock file goes (one per distinct key would pile up without
+                # bound), unless another process has already put a new one in its place.  A process still
+                # waiting on this file reads the result from the disk once it gets the lock.
+                with contextlib.suppress(OSError):
+                    if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                        os.unlink(path)
                 handle.close()  # releases the lock
 
     def contains(self, key: str) -> bool:

@@ -171,6 +171,15 @@ def test_processes_missing_the_same_key_compute_it_once(tmp_path):
         worker.join(60)
     assert [worker.exitcode for worker in workers] == [0, 0, 0]
     assert log.read_text().count("computed") == 1
+    assert list((tmp_path / "cache.locks").iterdir()) == []  # the lock file went with the computation
+
+
+def test_lock_files_do_not_pile_up_under_many_distinct_keys(tmp_path):
+    """Bounded growth under many distinct URL parameters (issue 13.4): no lock file is left per key."""
+    cache = AnalysisCache(tmp_path / "cache")
+    for k in range(50):
+        assert cache.get("view", "study", {"p": k}, lambda k=k: k) == k
+    assert list(cache._lock_dir.iterdir()) == []
 
 
 def test_no_lock_file_possible_still_computes(tmp_path):
