@@ -42,6 +42,10 @@ COHORT_PROGRESS = "cohort-progress"
 COHORT_PROGRESS_BAR = "cohort-progress-bar"
 COHORT_PROGRESS_LABEL = "cohort-progress-label"
 COHORT_ERROR = "cohort-error"
+#: Written into the page by the server: the parameters whose cohort analysis was cached when the page was made.
+COHORT_STATUS = "cohort-status"
+#: Set in the browser when the server must be asked whether the cohort analysis is ready.
+COHORT_CHECK = "cohort-check"
 
 # Patient page.
 PATIENT_ID = "patient-id"

@@ -55,6 +55,30 @@ def cohort_progress() -> html.Div:
     ])
 
 
+def cohort_stores(parsed: ParsedParameters) -> list:
+    """The stores through which a page waits for the whole-cohort analysis.
+
+    When the analysis for the page's parameters is already cached, the page says so itself
+    (``COHORT_STATUS``): the browser then marks the cohort ready at once (``READINESS_JS`` in
+    :mod:`dashboard.callbacks.parameters`) and the page's callbacks start with the page, without first
+    asking the server in a round trip of its own.  Otherwise (or after a parameter change) the browser
+    asks the server (``COHORT_CHECK``), which starts the background computation when needed.
+    """
+    from dashboard.parameters import params_to_query
+
+    service = get_analysis_service()
+    try:
+        cached = service.cohort_is_cached(parsed.params)
+    except Exception:  # noqa: BLE001 - unsure means ask the server, which reports the error in words
+        cached = False
+    return [
+        dcc.Store(id=ids.COHORT_STATUS, data={"cached_for": params_to_query(parsed.params)} if cached else {}),
+        dcc.Store(id=ids.COHORT_CHECK),
+        dcc.Store(id=ids.COHORT_READY),
+        dcc.Store(id=ids.COHORT_NEEDED),
+    ]
+
+
 def page_frame(title: str, query: dict, *children, needs_cohort: bool = True, page_state: dict | None = None,
                lead: str | None = None) -> html.Div:
     """A page: parameter panel, (cohort progress), title, lead text, content, URL state store.
@@ -73,14 +97,13 @@ def page_frame(title: str, query: dict, *children, needs_cohort: bool = True, pa
     knowledge_bases = get_analysis_service().knowledge_bases()
     parsed = params_from_query(query, knowledge_bases)
     return html.Div([
+        *(cohort_stores(parsed) if needs_cohort else []),
         study_alert(),
         study_notice(),
         cache_notice(),
         parameter_panel(parsed, knowledge_bases),
         cohort_progress() if needs_cohort else None,
         html.Div(id=ids.COHORT_ERROR) if needs_cohort else None,
-        dcc.Store(id=ids.COHORT_READY) if needs_cohort else None,
-        dcc.Store(id=ids.COHORT_NEEDED) if needs_cohort else None,
         dcc.Store(id=ids.PAGE_STATE, data=page_state or {}),
         html.H1(title),
         html.P(lead, className="lead") if lead else None,

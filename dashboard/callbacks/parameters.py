@@ -70,9 +70,25 @@ def summarise_parameters(query):
     return "Analysis parameters: " + ", ".join(f"{URL_KEYS[k][1]} {v}" for k, v in query.items())
 
 
-def cohort_readiness(query):
+#: Clientside, as the page appears and at every parameter change: when the page was made with the cohort
+#: analysis of exactly these parameters cached (``COHORT_STATUS``), the cohort is ready at once, with no round
+#: trip; otherwise the server is asked (``COHORT_CHECK`` -> :func:`cohort_readiness`).
+READINESS_JS = """
+function(query, status) {
+    const sorted = (value) => JSON.stringify(Object.keys(value || {}).sort().map((key) => [key, value[key]]));
+    const current = query || {};
+    if (status && status.cached_for && sorted(status.cached_for) === sorted(current)) {
+        return [current, window.dash_clientside.no_update];
+    }
+    return [window.dash_clientside.no_update, {query: current, asked: Date.now()}];
+}
+"""
+
+
+def cohort_readiness(check):
     """Cached cohort analysis: ready at once; otherwise hand over to the background computation."""
     service = get_analysis_service()
+    query = (check or {}).get("query") or {}
     params = params_from_store(query)
     try:
         ready = service.cohort_is_cached(params)
@@ -121,13 +137,20 @@ def register(app) -> None:
         Input(ids.PARAMS, "data"),
         prevent_initial_call=True,
     )(summarise_parameters)
-    app.callback(
+    app.clientside_callback(
+        READINESS_JS,
         Output(ids.COHORT_READY, "data"),
+        Output(ids.COHORT_CHECK, "data"),
+        Input(ids.PARAMS, "data"),
+        State(ids.COHORT_STATUS, "data"),
+    )
+    app.callback(
+        Output(ids.COHORT_READY, "data", allow_duplicate=True),
         Output(ids.COHORT_NEEDED, "data"),
         Output(ids.COHORT_ERROR, "children"),
         Output(ids.COHORT_PROGRESS, "hidden", allow_duplicate=True),
-        Input(ids.PARAMS, "data"),
-        prevent_initial_call="initial_duplicate",
+        Input(ids.COHORT_CHECK, "data"),
+        prevent_initial_call=True,
     )(cohort_readiness)
     app.callback(
         Output(ids.COHORT_READY, "data", allow_duplicate=True),
