@@ -32,7 +32,7 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
             padding = (parseFloat(style.paddingLeft) || 0) + (parseFloat(style.paddingRight) || 0)
                 + (parseFloat(style.borderLeftWidth) || 0) + (parseFloat(style.borderRightWidth) || 0) + 4;
         }
-        return {width: (text) => context.measureText(text).width, padding: padding};
+        return {width: (text) => context.measureText(text).width, padding: padding, fromCell: !!cell};
     }
     function rowsOnPage(api) {
         const count = api.getDisplayedRowCount();
@@ -130,6 +130,7 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
         }
         // One layout of the columns (sizeColumnsToFit after setting widths would lay them out twice).
         api.setColumnWidths(Object.keys(widths).map((key) => ({key: key, newWidth: widths[key]})), true);
+        return measure.fromCell || !rows.length;  // false: measured before any cell was drawn (font guessed)
     }
     /* Tab and Shift+Tab leave the grid for the next or previous control on the page. */
     function leaveGrid() { return false; }
@@ -154,12 +155,14 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
             // After the event the new rows are not drawn yet (sizing measures drawn cells): fit on the next
             // frame, once per burst of events.
             let pending = false;
+            let retries = 0;
             const fit = () => {
                 if (pending) { return; }
                 pending = true;
                 window.requestAnimationFrame(() => window.setTimeout(() => {
                     pending = false;
-                    fitColumns({api: api, element: element});
+                    if (fitColumns({api: api, element: element})) { retries = 0; }
+                    else if (retries < 20) { retries += 1; fit(); }  // again once cells are drawn (a hidden grid: 20 tries)
                 }, 0));
             };
             FIT_EVENTS.forEach((name) => api.addEventListener(name, fit));
