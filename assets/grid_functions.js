@@ -17,8 +17,8 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
        forced per cell, which is what AG Grid's own autoSizeAllColumns does and what made pages slow); a
        text column whose content is wider than the cap (grid context maxTextColumnPx) wraps at that width,
        its rows growing (wrapText + autoHeight only where needed: measuring row heights is costly); then
-       every column widens together to fill the grid when they need less than its width; wider content
-       scrolls inside the grid, never the page. Called on data, page and size changes
+       the columns fill the grid's width, or give up width by wrapping (columnWidths); what still does not
+       fit scrolls inside the grid, never the page. Called on data, page and size changes
        (dashboard/components/tables.py). */
     let canvas = null;
     function textMeasurer(element) {

@@ -289,8 +289,10 @@ class AnalysisCache:
         it has doubled since the last compaction.
         """
         self._inserts_since_check += 1
-        if self._inserts_since_check >= FREEZE_CHECK_EVERY and self._freeze_grew_too_much():
+        due = self._inserts_since_check >= FREEZE_CHECK_EVERY
+        if due:
             self._inserts_since_check = 0
+        if due and self._freeze_grew_too_much():
             gc.unfreeze()
             gc.collect()
             gc.freeze()
@@ -301,7 +303,6 @@ class AnalysisCache:
 
     def _freeze_grew_too_much(self) -> bool:
         """True when the frozen set has doubled since the last compaction (a walk of the whole set)."""
-        self._inserts_since_check = 0
         return gc.get_freeze_count() > 2 * self._frozen_at_compaction + 100_000
 
 

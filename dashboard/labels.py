@@ -1,5 +1,7 @@
 """Display names for codes that users read (pathways, classes, sample types)."""
 
+import pandas as pd
+
 # Pathway names are shared with the analysis-side answer sentences and report.
 from analysis.wording import AT_LEAST, AT_MOST, PATHWAY_NAMES, TIMEPOINT_NAMES, pathway_name, timepoint_name  # noqa: F401
 
@@ -16,6 +18,6 @@ HER2_STATUS_NAMES = {"POSITIVE": "HER2-positive", "NEGATIVE": "HER2-negative", "
 
 def her2_status_name(value) -> str:
     """``POSITIVE`` -> ``HER2-positive``; a missing value -> ``not recorded``; anything else as recorded."""
-    if value is None or (isinstance(value, float) and value != value) or str(value) in ("", "<NA>", "nan"):
+    if value is None or pd.isna(value) or str(value).strip() == "":
         return "not recorded"
     return HER2_STATUS_NAMES.get(str(value).strip().upper(), str(value))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from analysis.errors import AnalysisError
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
-from dashboard.parameters import ParsedParameters, parameter_panel, params_from_query
+from dashboard.parameters import ParsedParameters, parameter_panel, params_from_query, params_to_query
 from dashboard.study_service import get_service
 
 
@@ -64,12 +65,9 @@ def cohort_stores(parsed: ParsedParameters) -> list:
     asking the server in a round trip of its own.  Otherwise (or after a parameter change) the browser
     asks the server (``COHORT_CHECK``), which starts the background computation when needed.
     """
-    from dashboard.parameters import params_to_query
-
-    service = get_analysis_service()
     try:
-        cached = service.cohort_is_cached(parsed.params)
-    except Exception:  # noqa: BLE001 - unsure means ask the server, which reports the error in words
+        cached = get_analysis_service().cohort_is_cached(parsed.params)
+    except (AnalysisError, OSError):  # unsure: the browser asks the server, which reports the error in words
         cached = False
     return [
         dcc.Store(id=ids.COHORT_STATUS, data={"cached_for": params_to_query(parsed.params)} if cached else {}),
