@@ -240,13 +240,27 @@ def _timepoint_in_text(code: str) -> str:
     return timepoint_name(code).lower() if code in TIMEPOINT_NAMES else str(code)
 
 
+def _sample_label(sid: str, stype: object, timepoint: object, day: object) -> str:
+    """"P001-B0 - plasma, baseline, day -3"; what a study did not record is said, never "?" or "nan"."""
+    known = [str(stype)] if pd.notna(stype) and str(stype) else []
+    if pd.notna(timepoint) and str(timepoint):
+        known.append(_timepoint_in_text(str(timepoint)))
+    if pd.notna(day):
+        known.append(f"day {float(day):g}")  # type: ignore[arg-type]
+    missing = [name for name, value in (("sample type", stype), ("timepoint", timepoint), ("day", day))
+               if not (pd.notna(value) and str(value))]
+    if missing:
+        known.append((" and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing))
+                     + " not recorded")
+    return f"{sid} - {', '.join(known)}"
+
+
 def draw_options(patient: PatientAnalysis) -> list[dict]:
     """Dropdown options: every sample, by day ("P001-B0 - plasma, baseline, day -3"), then "all samples"."""
     samples = patient.samples
-    options = [{"label": f"{sid} - {stype}, {_timepoint_in_text(tp)}, day {day:g}",
-                "value": sid}
-               for sid, stype, tp, day in zip(samples["sample_id"], samples["sample_type"].fillna("?"),
-                                              samples["timepoint"].fillna("?"), samples["collection_day"],
+    options = [{"label": _sample_label(sid, stype, tp, day), "value": sid}
+               for sid, stype, tp, day in zip(samples["sample_id"], samples["sample_type"],
+                                              samples["timepoint"], samples["collection_day"],
                                               strict=True)]
     return options + [{"label": "All samples", "value": "__all__"}]
 

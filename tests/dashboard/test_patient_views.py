@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from analysis.patient import analyse_patient
 from dashboard.figures.patient import patient_timeline
 from dashboard.views.patient import (
     alteration_table,
+    draw_options,
     evidence_table,
     header_facts,
     mechanism_summary,
@@ -106,3 +108,19 @@ def test_patient_without_follow_up_or_clinical_values(demo):
     figure = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters())
     assert len(figure.data) >= 1
     assert mechanism_summary(patient).startswith("Not followed")
+
+
+def test_sample_choices_say_what_a_study_did_not_record(demo):
+    """A sample without type, timepoint or day (cBioPortal's study_es_0) reads in words, never "?"/"nan"."""
+    study, _ = demo
+    pid = sorted(study.patients["patient_id"])[0]
+    patient = analyse_patient(study, pid)
+    samples = patient.samples.copy()
+    first = samples.index[0]
+    samples.loc[first, ["sample_type", "timepoint", "collection_day"]] = [None, None, float("nan")]
+    patient = dataclasses.replace(patient, samples=samples)
+    labels = [option["label"] for option in draw_options(patient)]
+    sid = samples.loc[first, "sample_id"]
+    assert labels[0] == f"{sid} - sample type, timepoint and day not recorded"
+    assert all("nan" not in label and "?" not in label for label in labels)
+    assert labels[1].split(" - ")[1].split(", ")[-1].startswith("day ")
