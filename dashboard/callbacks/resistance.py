@@ -191,6 +191,29 @@ def fill_tables(ready, show):
     return cards, tables, view["slope"], caveat_block
 
 
+def genes_and_oncoprint(ready, reset_clicks, sort, show, genes, previous_default=None):
+    """The gene picker and the oncoprint in one round trip.
+
+    When the cohort becomes ready (page load, new parameters) or "Reset" is pressed, the picker is filled
+    (:func:`fill_gene_picker`) and the oncoprint drawn for the genes it settles on; when the user changes
+    the sort, the filter or the genes, only the oncoprint is drawn (the picker keeps what the user did).
+    As two chained callbacks, the oncoprint waited for the picker's answer and its rendering on every load.
+    """
+    if ready is None:
+        raise PreventUpdate
+    picker_triggers = {ids.COHORT_READY, ids.RESISTANCE_GENES_RESET}
+    triggered = set(ctx.triggered_prop_ids.values())
+    if not triggered or triggered & picker_triggers:
+        options, value, default, note = fill_gene_picker(ready, reset_clicks, genes, previous_default)
+        if value is no_update:  # the picker failed: its alert is in the note, the oncoprint says why too
+            figure, onco_note = draw_oncoprint(ready, sort, show, genes)
+            return options, value, default, note, figure, onco_note
+        figure, onco_note = draw_oncoprint(ready, sort, show, value)
+        return options, value, default, note, figure, onco_note
+    figure, onco_note = draw_oncoprint(ready, sort, show, genes)
+    return no_update, no_update, no_update, no_update, figure, onco_note
+
+
 def _reset_pressed() -> bool:
     """Whether "Reset to default genes" fired the callback (False when called outside Dash, as in tests)."""
     try:
@@ -220,24 +243,22 @@ def open_patient(click, params_query):
 
 def register(app) -> None:
     """Wire this module's callbacks to *app*."""
-    app.callback(
-        Output(ids.RESISTANCE_ONCOPRINT, "figure"),
-        Output(ids.RESISTANCE_ONCOPRINT_NOTE, "children"),
-        Input(ids.COHORT_READY, "data"),
-        Input(ids.RESISTANCE_SORT, "value"),
-        Input(ids.RESISTANCE_SHOW, "value"),
-        Input(ids.RESISTANCE_GENES, "value"),
-    )(draw_oncoprint)
+    # One callback with the genes value as input and output (Dash allows this within one callback):
+    # the oncoprint no longer waits for a separate gene-picker round trip.
     app.callback(
         Output(ids.RESISTANCE_GENES, "options"),
         Output(ids.RESISTANCE_GENES, "value"),
         Output(ids.RESISTANCE_GENES_DEFAULT, "data"),
         Output(ids.RESISTANCE_GENES_NOTE, "children"),
+        Output(ids.RESISTANCE_ONCOPRINT, "figure"),
+        Output(ids.RESISTANCE_ONCOPRINT_NOTE, "children"),
         Input(ids.COHORT_READY, "data"),
         Input(ids.RESISTANCE_GENES_RESET, "n_clicks"),
-        State(ids.RESISTANCE_GENES, "value"),
+        Input(ids.RESISTANCE_SORT, "value"),
+        Input(ids.RESISTANCE_SHOW, "value"),
+        Input(ids.RESISTANCE_GENES, "value"),
         State(ids.RESISTANCE_GENES_DEFAULT, "data"),
-    )(fill_gene_picker)
+    )(genes_and_oncoprint)
     app.callback(
         Output(ids.RESISTANCE_HEADLINE, "children"),
         Output(ids.RESISTANCE_TABLES, "children"),

@@ -66,7 +66,8 @@ def patient_from_click(click_data: dict | None) -> str | None:
         return None
     custom = points[0].get("customdata")
     if isinstance(custom, list) and custom:
-        return unescape(custom[0])
+        custom = custom[0]
+    # Only a patient's point carries an id; a bar of counts (lead times of many patients) carries numbers.
     return unescape(custom) if isinstance(custom, str) else None
 
 

@@ -168,10 +168,9 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
         rule = [
             f"change {GE_TEXT} {t:+.1f}%" if np.isfinite(t) else "no scan flagged" for t in roc["threshold"]
         ]
-        # thousands of thresholds on a large cohort: WebGL draws the curve without one SVG node per step
-        curve = go.Scattergl if len(roc) > WEBGL_ABOVE else go.Scatter
+        # A curve is one SVG path however many thresholds it has: no WebGL context (costly to create).
         fig.add_trace(
-            curve(
+            go.Scatter(
                 x=roc["fpr"],
                 y=roc["tpr"],
                 mode="lines",
@@ -206,8 +205,17 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
     return with_subtitle(fig, subtitle)
 
 
+#: Up to this many progressors the lead-time plot has one row per patient; above, bars of LEAD_BIN_DAYS.
+LEAD_DOTS_MAX = 60
+LEAD_BIN_DAYS = 7.0
+LEAD_AXIS_TITLE = "Days from HER2 CN rise to progression (+ = rise first)"
+
+
 def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
-    """Days from the first HER2 CN rise to radiological progression, one row per progressor.
+    """Days from the first HER2 CN rise to radiological progression: one row per progressor, or bars.
+
+    Up to :data:`LEAD_DOTS_MAX` progressors each has a row (click opens the patient); more are drawn as
+    counts per :data:`LEAD_BIN_DAYS` days (:func:`lead_time_bins`), the patients being in the table.
 
     Parameters
     ----------
@@ -219,6 +227,8 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
     shown = lead_times[lead_times["lead_time_days"].notna()] if len(lead_times) else lead_times
     if shown.empty:
         return empty_figure(summary.get("text") or "No progressor has a HER2 CN rise: no lead time.")
+    if len(shown) > LEAD_DOTS_MAX:
+        return _lead_time_histogram(lead_times, shown, summary)
     shown = shown.sort_values(["lead_time_days", "patient_id"], ascending=[True, False])
     lead = shown["lead_time_days"].astype(float)
     # The sign is the position left or right of the progression line; the marker says it again by shape
@@ -252,6 +262,20 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
             showlegend=False,
         )
     )
+    _mark_progression_and_median(fig, summary)
+    fig.update_xaxes(title_text=LEAD_AXIS_TITLE)
+    fig.update_yaxes(title_text="Patient", type="category")
+    base_layout(
+        fig,
+        title="HER2 CN rise before radiological progression",
+        height=max(300, 120 + 22 * len(shown)),
+        legend_below=False,
+    )
+    subtitle = _lead_subtitle(lead_times, shown) + "; filled: rise before progression, open: after"
+    return with_subtitle(fig, subtitle)
+
+
+def _mark_progression_and_median(fig: go.Figure, summary: dict) -> None:
     fig.add_vline(
         x=0, line=dict(color=PROGRESSION, width=1.5), annotation_text="progression", annotation_position="top"
     )
@@ -262,18 +286,54 @@ def lead_time_plot(lead_times: pd.DataFrame, summary: dict) -> go.Figure:
             annotation_text=f"median {summary['median']:g} d",
             annotation_position="bottom right",
         )
-    fig.update_xaxes(title_text="Days from HER2 CN rise to progression (+ = rise first)")
-    fig.update_yaxes(title_text="Patient", type="category")
-    base_layout(
-        fig,
-        title="HER2 CN rise before radiological progression",
-        height=max(300, 120 + 22 * len(shown)),
-        legend_below=False,
-    )
+
+
+def _lead_subtitle(lead_times: pd.DataFrame, shown: pd.DataFrame) -> str:
     n_none = int(lead_times["lead_time_days"].isna().sum())
-    subtitle = f"n = {len(shown)} progressors with a rise" + (
-        f"; {n_none} without (see table)" if n_none else ""
-    ) + "; filled: rise before progression, open: after"
+    return f"n = {len(shown):,} progressors with a rise" + (f"; {n_none:,} without (see table)" if n_none else "")
+
+
+def lead_time_bins(lead_days: pd.Series, width: float = LEAD_BIN_DAYS) -> pd.DataFrame:
+    """Counts of lead times in bins of *width* days, edges on multiples of *width* (``start, stop, n``).
+
+    A bin holds the lead times ``start <= days < stop``; every lead time is in exactly one bin, so the
+    counts add up to the number of patients with a lead time.  Bins between the first and last are all
+    listed, empty ones with n = 0 (a gap in the distribution stays visible).
+    """
+    days = pd.to_numeric(lead_days, errors="coerce").dropna().to_numpy(float)
+    if not len(days):
+        return pd.DataFrame({"start": [], "stop": [], "n": []})
+    first, last = np.floor(days.min() / width), np.floor(days.max() / width)
+    edges = np.arange(first, last + 2) * width
+    index = np.floor(days / width).astype(int) - int(first)
+    counts = np.bincount(index, minlength=len(edges) - 1)
+    return pd.DataFrame({"start": edges[:-1], "stop": edges[1:], "n": counts})
+
+
+def _lead_time_histogram(lead_times: pd.DataFrame, shown: pd.DataFrame, summary: dict) -> go.Figure:
+    """Lead times of many progressors as a distribution (a row per patient would be thousands of rows tall)."""
+    bins = lead_time_bins(shown["lead_time_days"])
+    fig = go.Figure(
+        go.Bar(
+            x=(bins["start"] + bins["stop"]) / 2,
+            y=bins["n"],
+            width=LEAD_BIN_DAYS,
+            name="progressors",
+            marker=dict(color=SERIES["erbb2_cn"], line=dict(color="#FFFFFF", width=0.5)),
+            customdata=[[float(a), float(b), "progressor" if n == 1 else "progressors"]
+                        for a, b, n in zip(bins["start"], bins["stop"], bins["n"], strict=True)],
+            hovertemplate=(
+                "lead time %{customdata[0]:.0f} to under %{customdata[1]:.0f} days: %{y} %{customdata[2]}"
+                "<extra></extra>"
+            ),
+            showlegend=False,
+        )
+    )
+    _mark_progression_and_median(fig, summary)
+    fig.update_xaxes(title_text=LEAD_AXIS_TITLE)
+    fig.update_yaxes(title_text=f"Progressors (per {LEAD_BIN_DAYS:g} days)", rangemode="tozero")
+    base_layout(fig, title="HER2 CN rise before radiological progression", height=400, legend_below=False)
+    subtitle = _lead_subtitle(lead_times, shown) + f"; bars of {LEAD_BIN_DAYS:g} days, each patient in the table"
     return with_subtitle(fig, subtitle)
 
 
@@ -303,8 +363,9 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.08)
     legend_seen: set[str] = set()
     colours = DIRECTION
-    # Three points per patient (baseline, progression, gap): WebGL past a few thousand, as the scatters.
-    scatter = go.Scattergl if 3 * len(per_patient) > WEBGL_ABOVE else go.Scatter
+    # Three points per patient (baseline, progression, gap). Past a few thousand points the markers go
+    # (lines of one trace are one SVG path, markers one node each) and the lines thin out; hover stays.
+    many = 3 * len(per_patient) > WEBGL_ABOVE
     for col, cls in enumerate((INNATE, ACQUIRED), start=1):
         sub = per_patient[per_patient["resistance_class"] == cls]
         # One trace per direction, patients separated by gaps: thousands of patients stay one small trace.
@@ -319,12 +380,13 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
                 custom += [point, point, [None, None, None, None]]
             colour = colours.get(direction, NEUTRAL["subtle"])
             fig.add_trace(
-                scatter(
+                go.Scatter(
                     x=x,
                     y=y,
-                    mode="lines+markers",
+                    mode="lines" if many else "lines+markers",
                     connectgaps=False,
-                    line=dict(color=colour, width=1.8),
+                    line=dict(color=colour, width=0.8 if many else 1.8),
+                    opacity=0.45 if many else 1.0,
                     marker=dict(size=8, color=colour),
                     name=f"{direction} at progression",
                     legendgroup=direction,

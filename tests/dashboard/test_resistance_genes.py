@@ -112,3 +112,35 @@ def test_the_picker_fills_in_the_defaults_keeps_a_pick_and_the_oncoprint_redraws
     assert "Missense mutation" in {t.get("name") for t in figure["data"]}  # P2's tissue KRAS G12D
     # No pick (an empty picker) is the default view.
     assert _gene_rows(callbacks.draw_oncoprint({}, "mechanism", "all", [])[0]) == sorted(default)
+
+
+def _as_if_triggered_by(function, *prop_ids, args=()):
+    """Call a callback function inside a Dash callback context whose triggering inputs are *prop_ids*."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": p, "value": None} for p in prop_ids]))
+    try:
+        return function(*args)
+    finally:
+        context_value.reset(token)
+
+
+def test_the_picker_and_the_oncoprint_come_in_one_answer(services):
+    """Loading the page fills the picker and draws the oncoprint for the genes it settled on, in one round
+    trip; a change of genes or sort redraws only the oncoprint and leaves the picker as the user set it."""
+    from dash import no_update
+
+    _, _, default, _ = callbacks.fill_gene_picker({}, None, [])
+    ready = f"{ids.COHORT_READY}.data"
+    options, value, stored, note, figure, onco_note = _as_if_triggered_by(
+        callbacks.genes_and_oncoprint, ready, args=({}, None, "mechanism", "all", [], None))
+    assert value == stored == default and "most altered" in note
+    assert _gene_rows(figure) == sorted(default) and f"{len(default)} genes" in onco_note
+    picked = _as_if_triggered_by(callbacks.genes_and_oncoprint, f"{ids.RESISTANCE_GENES}.value",
+                                 args=({}, None, "mechanism", "all", ["KRAS", "MYC"], default))
+    assert picked[:4] == (no_update,) * 4
+    assert _gene_rows(picked[4]) == ["KRAS", "MYC"]
+    reset = _as_if_triggered_by(callbacks.genes_and_oncoprint, f"{ids.RESISTANCE_GENES_RESET}.n_clicks",
+                                args=({}, 1, "mechanism", "all", ["KRAS", "MYC"], default))
+    assert reset[1] == default and _gene_rows(reset[4]) == sorted(default)

@@ -16,7 +16,15 @@ from analysis.response import PAIR_COLUMNS, ResponseResult, analyse_response, sp
 from analysis.roc import auc_delong, delong_test
 from analysis.trajectory import analyse_trajectories
 from dashboard.callbacks.response import patient_from_click
-from dashboard.figures.response import change_scatter, her2_slope, lead_time_plot, progression_roc
+from dashboard.figures.response import (
+    LEAD_BIN_DAYS,
+    LEAD_DOTS_MAX,
+    change_scatter,
+    her2_slope,
+    lead_time_bins,
+    lead_time_plot,
+    progression_roc,
+)
 from dashboard.views.response import (
     ASSESSMENT_LABELS,
     assessment_table,
@@ -265,6 +273,40 @@ def test_lead_time_plot_marks_median_and_progression(response):
     assert sorted(fig.data[0].x) == [-2.0, 14.0]
     assert {s.x0 for s in fig.layout.shapes} == {0, summary["median"]}
     assert "1 without" in fig.layout.title.subtitle.text
+
+
+def test_lead_time_bins_hold_every_lead_time_once():
+    bins = lead_time_bins(pd.Series([-3.0, 0.0, 6.9, 7.0, 20.0, np.nan]), width=7.0)
+    assert bins.to_dict("list") == {"start": [-7.0, 0.0, 7.0, 14.0], "stop": [0.0, 7.0, 14.0, 21.0],
+                                    "n": [1, 2, 1, 1]}
+    gap = lead_time_bins(pd.Series([0.0, 30.0]), width=7.0)
+    assert gap["n"].tolist() == [1, 0, 0, 0, 1]  # the empty weeks between stay on the axis
+    assert lead_time_bins(pd.Series([np.nan])).empty
+
+
+def test_many_progressors_give_a_distribution_not_thousands_of_rows():
+    rng = np.random.default_rng(3)
+    n = LEAD_DOTS_MAX + 500
+    days = rng.integers(-30, 120, n).astype(float)
+    lead_times = pd.DataFrame({
+        "patient_id": [f"P{i:05d}" for i in range(n)] + ["NORISE"],
+        "lead_time_days": list(days) + [np.nan],
+        "rise_day": 50.0, "progression_day": 100.0, "rise_erbb2_cn": 5.0, "rise_threshold": 4.5,
+    })
+    summary = lead_time_summary(lead_times)
+    fig = lead_time_plot(lead_times, summary)
+    (bars,) = fig.data
+    assert bars.type == "bar" and sum(bars.y) == n
+    assert fig.layout.height <= 500
+    assert all(width == LEAD_BIN_DAYS for width in [bars.width])
+    # the bar over days 0-6 counts exactly the lead times in [0, 7)
+    assert bars.y[list(bars.x).index(3.5)] == int(((days >= 0) & (days < 7)).sum())
+    assert "n = 560 progressors with a rise; 1 without" in fig.layout.title.subtitle.text
+    assert {s.x0 for s in fig.layout.shapes} == {0, summary["median"]}
+    # a click on a bar opens no patient (no id on it)
+    assert patient_from_click({"points": [{"customdata": list(bars.customdata[0])}]}) is None
+    few = lead_time_plot(lead_times.tail(LEAD_DOTS_MAX + 1), summary)
+    assert few.data[0].type == "scatter" and len(few.data[0].y) == LEAD_DOTS_MAX
 
 
 def test_her2_slope_one_line_per_progressor_per_class(response):
