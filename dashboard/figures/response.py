@@ -319,7 +319,7 @@ def _lead_time_histogram(lead_times: pd.DataFrame, shown: pd.DataFrame, summary:
             y=bins["n"],
             width=LEAD_BIN_DAYS,
             name="progressors",
-            marker=dict(color=SERIES["erbb2_cn"], line=dict(color="#FFFFFF", width=0.5)),
+            marker=dict(color=SERIES["erbb2_cn"], line=dict(color=NEUTRAL["white"], width=0.5)),
             customdata=[[float(a), float(b), "progressor" if n == 1 else "progressors"]
                         for a, b, n in zip(bins["start"], bins["stop"], bins["n"], strict=True)],
             hovertemplate=(
