@@ -23,8 +23,6 @@ from dashboard.views.patient import (
     ALTERATION_LABELS,
     EVIDENCE_LABELS,
     alteration_table,
-    default_draw,
-    draw_options,
     evidence_table,
     header_facts,
     is_followed,
@@ -42,7 +40,7 @@ from dashboard.views.patient_navigation import (
 )
 
 
-def fill_patient(query, patient_id, page_state, chosen_draw):
+def fill_patient(query, patient_id, page_state):
     """Everything on the page that depends on the patient and the parameters."""
     if not patient_id:
         raise PreventUpdate
@@ -67,11 +65,8 @@ def fill_patient(query, patient_id, page_state, chosen_draw):
     if patient.caveats:
         caveats.append(html.Details([html.Summary(f"Caveats ({len(patient.caveats)})"),
                                      html.Ul([html.Li(c) for c in patient.caveats])]))
-    options = draw_options(patient)
-    values = {o["value"] for o in options}
-    draw = chosen_draw if chosen_draw in values else default_draw(patient, options)
     return (header, answers.her2_trajectory, answers.mechanism, figure, caveats, evidence,
-            print_table(evidence, EVIDENCE_LABELS, "Resistance evidence"), options, draw,
+            print_table(evidence, EVIDENCE_LABELS, "Resistance evidence"),
             patient_href(previous, params_query, walk_args) if previous else "",
             patient_href(following, params_query, walk_args) if following else "",
             walk_description(filters, walk, patient_id), not followed, not followed and not evidence, followed)
@@ -160,8 +155,6 @@ def register(app) -> None:
         Output(ids.PATIENT_CAVEATS, "children"),
         Output(ids.PATIENT_EVIDENCE, "rowData"),
         Output(ids.PATIENT_EVIDENCE_PRINT, "children"),
-        Output(ids.PATIENT_DRAW_SELECT, "options"),
-        Output(ids.PATIENT_DRAW_SELECT, "value"),
         Output(ids.PATIENT_PREV, "href"),
         Output(ids.PATIENT_NEXT, "href"),
         Output(ids.PATIENT_WALK, "children"),
@@ -171,7 +164,6 @@ def register(app) -> None:
         Input(ids.PARAMS, "data"),
         State(ids.PATIENT_ID, "data"),
         State(ids.PAGE_STATE, "data"),
-        State(ids.PATIENT_DRAW_SELECT, "value"),
     )(fill_patient)
     app.callback(
         Output(ids.PAGE_STATE, "data", allow_duplicate=True),

@@ -342,6 +342,14 @@ def default_draw(patient: PatientAnalysis, options: list[dict]) -> str | None:
     return values[0]
 
 
+def draw_choice(patient: PatientAnalysis, requested: str | None) -> tuple[list[dict], str | None]:
+    """The sample dropdown's options and the sample it opens on: the one asked for (the URL's draw) when the
+    patient has it, else :func:`default_draw`."""
+    options = draw_options(patient)
+    values = {o["value"] for o in options}
+    return options, requested if requested in values else default_draw(patient, options)
+
+
 def is_followed(patient: PatientAnalysis) -> bool:
     """Whether the patient was followed on trastuzumab (a follow-up status other than not followed)."""
     traj = patient.trajectories.patients

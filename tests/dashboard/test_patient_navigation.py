@@ -131,12 +131,17 @@ def test_draw_from_the_url_and_the_progression_draw_by_default(app_on_demo):
     assert _find(page, ids.PATIENT_DRAW_SELECT).value == f"{pid}-B0"
     state = _find(page, ids.PAGE_STATE).data
     assert state == {"walk": "cohort", "class": "acquired", "draw": f"{pid}-B0"}
-    outputs = fill_patient({}, pid, state, f"{pid}-B0")
-    assert outputs[8] == f"{pid}-B0", "the draw of the URL is kept"
-    assert "walk=cohort" in outputs[9] + outputs[10]
-    default = fill_patient({}, pid, {}, None)
-    assert default[8] == truth[pid]["progression_sample_id"], "the progression draw by default"
-    assert "draw=" not in default[9] + default[10], "previous/next open their own default draw"
+    outputs = fill_patient({}, pid, state)
+    assert "walk=cohort" in outputs[7] + outputs[8]
+    choices = _find(page, ids.PATIENT_DRAW_SELECT).options
+    assert {o["value"] for o in choices} >= {f"{pid}-B0", "__all__"}
+    default = layout(pid)
+    assert _find(default, ids.PATIENT_DRAW_SELECT).value == truth[pid]["progression_sample_id"], \
+        "the progression draw by default"
+    assert _find(layout(pid, draw="NO-SUCH-DRAW"), ids.PATIENT_DRAW_SELECT).value == \
+        truth[pid]["progression_sample_id"], "a draw the patient does not have falls back to the default"
+    default_outputs = fill_patient({}, pid, {})
+    assert "draw=" not in default_outputs[7] + default_outputs[8], "previous/next open their own default draw"
     assert draw_to_page_state(f"{pid}-D1", state) == {**state, "draw": f"{pid}-D1"}
 
 
@@ -149,9 +154,9 @@ def test_not_followed_patient_gets_a_compact_page(app_on_demo):
     page = layout(pid)
     assert _find(page, ids.PATIENT_TRAJECTORY).hidden is True
     assert _find(page, ids.PATIENT_NOT_FOLLOWED).hidden is False
-    outputs = fill_patient({}, pid, {}, None)
+    outputs = fill_patient({}, pid, {})
     assert outputs[3] is no_update, "no figure is built for an empty frame"
-    assert outputs[12] is True and outputs[14] is False  # trajectory hidden, notice shown
+    assert outputs[10] is True and outputs[12] is False  # trajectory hidden, notice shown
     followed = next(p for p, t in sorted(truth.items()) if t["followed"])
     assert _find(layout(followed), ids.PATIENT_TRAJECTORY).hidden is False
 
