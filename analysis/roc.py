@@ -136,6 +136,25 @@ def roc_curve_table(scores: ArrayLike, labels: ArrayLike) -> pd.DataFrame:
     })
 
 
+def roc_corners(roc: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`roc_curve_table` where the curve turns: drawing only these gives the same line.
+
+    Inside a run of cutoffs that each add only positives (a vertical run) or only negatives (a
+    horizontal run), the middle points lie on the straight segment between the run's ends; they are
+    dropped (as scikit-learn's ``roc_curve(drop_intermediate=True)``).  The first and last rows and every
+    point where the direction changes, or where a cutoff adds both (tied scores), are kept.  For drawing
+    only: AUCs and tests use every cutoff.
+    """
+    if len(roc) < 3:
+        return roc
+    dtp = np.diff(roc["tp"].to_numpy())
+    dfp = np.diff(roc["fp"].to_numpy())
+    vertical, horizontal = (dtp > 0) & (dfp == 0), (dfp > 0) & (dtp == 0)
+    middle = (vertical[:-1] & vertical[1:]) | (horizontal[:-1] & horizontal[1:])
+    keep = np.r_[True, ~middle, True]
+    return roc[keep]
+
+
 def _midrank(values: np.ndarray) -> np.ndarray:
     """Midranks (1-based; ties share the mean rank), as in Sun and Xu (2014)."""
     from scipy import stats  # imported when used: not needed to serve a first page

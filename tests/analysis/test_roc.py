@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from analysis.agreement import agreement_table
-from analysis.roc import auc_delong, cutoff_sweep, delong_test, roc_curve_table, youden_cutoff
+from analysis.roc import auc_delong, cutoff_sweep, delong_test, roc_corners, roc_curve_table, youden_cutoff
 
 # --- the slow, obviously correct reference ----------------------------------------------
 
@@ -202,3 +202,37 @@ def test_empty_inputs_give_typed_empty_tables():
     assert all(math.isnan(v) for v in youden_cutoff([], []))
     sweep = cutoff_sweep([], [], [2.4])
     assert sweep.loc[0, "n"] == 0 and math.isnan(sweep.loc[0, "ppa"])
+
+
+def _drawn_path(fpr, tpr):
+    """The hv step path through the points (horizontal then vertical), as the sequence of its corners."""
+    path = [(fpr[0], tpr[0])]
+    for x, y in zip(fpr[1:], tpr[1:], strict=True):
+        for corner in ((x, path[-1][1]), (x, y)):
+            if corner != path[-1]:
+                path.append(corner)
+    # merge collinear corners: the same drawn line has one canonical form
+    out = [path[0]]
+    for i in range(1, len(path)):
+        if len(out) >= 2 and (out[-2][0] == out[-1][0] == path[i][0] or out[-2][1] == out[-1][1] == path[i][1]):
+            out[-1] = path[i]
+        else:
+            out.append(path[i])
+    return out
+
+
+def test_roc_corners_draw_the_same_line_with_fewer_points():
+    rng = np.random.default_rng(11)
+    labels = rng.random(3000) < 0.3
+    scores = np.round(rng.normal(labels * 0.8, 1.0), 3)  # rounded: a few ties, cutoffs that add both classes
+    roc = roc_curve_table(scores, labels)
+    corners = roc_corners(roc)
+    assert len(corners) < 0.6 * len(roc) and ((roc["tp"].diff() > 0) & (roc["fp"].diff() > 0)).any()
+    assert corners.iloc[0].equals(roc.iloc[0]) and corners.iloc[-1].equals(roc.iloc[-1])
+    assert _drawn_path(list(corners["fpr"]), list(corners["tpr"])) == _drawn_path(list(roc["fpr"]), list(roc["tpr"]))
+    # the same area under the curve as every cutoff (trapezoids)
+    assert np.trapezoid(corners["tpr"], corners["fpr"]) == pytest.approx(np.trapezoid(roc["tpr"], roc["fpr"]))
+    # a curve of two points, or one without any run, is kept whole
+    assert len(roc_corners(roc.head(2))) == 2
+    alternating = roc_curve_table([4, 3, 2, 1], [True, False, True, False])
+    assert len(roc_corners(alternating)) == len(alternating)
