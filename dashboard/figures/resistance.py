@@ -40,28 +40,35 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
         titles.append(f"{cls.capitalize()} resistance: {up}/{len(sub)} above baseline at progression"
                       if len(sub) else f"{cls.capitalize()} resistance: no patient")
     fig = make_subplots(rows=1, cols=len(classes), shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.06)
-    # Three points per patient (baseline, progression, gap): WebGL past a few thousand, as the scatters.
-    lines = go.Scattergl if 3 * len(frame) > WEBGL_ABOVE else go.Scatter
+    # Three points per patient (baseline, progression, gap). Past a few thousand points the markers go
+    # (the lines of one trace are one SVG path; markers one node each, and WebGL a costly context) and the
+    # lines thin out. The hover is a template over short per-point data (full text per point was 0.8 MB at
+    # 10,000 patients).
+    many = 3 * len(frame) > WEBGL_ABOVE
     for col, cls in enumerate(classes, start=1):
         sub = frame[frame["resistance_class"] == cls]
         colour = RESISTANCE_CLASS.get(cls, RESISTANCE_CLASS["unknown"])
         xs: list = []
         ys: list = []
-        texts: list = []
+        custom: list = []
         for rec in sub.itertuples(index=False):
             change = rec.progression_erbb2_cn - rec.baseline_erbb2_cn
             days = ""
             if hasattr(rec, "baseline_day") and hasattr(rec, "progression_draw_day"):
                 days = f" (days {_day(rec.baseline_day)} and {_day(rec.progression_draw_day)})"
-            text = (f"<b>{escape(rec.patient_id)}</b> · {cls}<br>baseline CN {rec.baseline_erbb2_cn:.3g} copies<br>"
-                    f"progression CN {rec.progression_erbb2_cn:.3g} copies{days}<br>change {change:+.3g} copies")
+            point = [escape(rec.patient_id), f"{rec.baseline_erbb2_cn:.3g}", f"{rec.progression_erbb2_cn:.3g}",
+                     f"{change:+.3g}", days]
             xs += ["Baseline", "Progression", None]
-            ys += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]
-            texts += [text, text, None]
-        fig.add_trace(lines(
-            x=xs, y=ys, text=texts, mode="lines+markers", line=dict(color=colour, width=1.6),
-            marker=dict(size=7, color=colour), hovertemplate="%{text}<extra></extra>", connectgaps=False,
-            name=f"{cls} (n={len(sub)})", legendgroup=cls), row=1, col=col)
+            ys += [round(float(rec.baseline_erbb2_cn), 4), round(float(rec.progression_erbb2_cn), 4), None]
+            custom += [point, point, [None] * 5]
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, customdata=custom, mode="lines" if many else "lines+markers",
+            line=dict(color=colour, width=0.8 if many else 1.6), opacity=0.45 if many else 1.0,
+            marker=dict(size=7, color=colour),
+            hovertemplate=(f"<b>%{{customdata[0]}}</b> · {cls}<br>baseline CN %{{customdata[1]}} copies<br>"
+                           "progression CN %{customdata[2]} copies%{customdata[4]}<br>"
+                           "change %{customdata[3]} copies<extra></extra>"),
+            connectgaps=False, name=f"{cls} (n={len(sub)})", legendgroup=cls), row=1, col=col)
         if len(sub):
             medians = [float(np.median(sub["baseline_erbb2_cn"])), float(np.median(sub["progression_erbb2_cn"]))]
             fig.add_trace(go.Scatter(
@@ -81,4 +88,4 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
 
 
 def _day(value) -> str:
-    return "?" if pd.isna(value) else f"{value:g}"
+    return "not recorded" if pd.isna(value) else f"{value:g}"

@@ -179,3 +179,22 @@ def test_not_profiled_cells_are_hatched_and_say_so_unlike_unaltered_cells():
     # Nothing unprofiled: no hatched trace at all.
     plain = oncoprint_figure(PATIENTS, ROWS, _cells(), TRACKS)
     assert not _traces(plain, "Not profiled (gene not on the sample's panel)")
+
+
+def test_slope_plot_of_thousands_of_progressors_stays_small_and_keeps_the_hover():
+    n = 1500
+    frame = pd.DataFrame({
+        "patient_id": [f"P{i:05d}" for i in range(n)],
+        "resistance_class": ["innate", "acquired"] * (n // 2),
+        "baseline_erbb2_cn": np.linspace(2.0, 9.0, n),
+        "progression_erbb2_cn": np.linspace(9.0, 2.0, n),
+        "baseline_day": 0.0, "progression_draw_day": [np.nan] + [120.0] * (n - 1),
+    })
+    fig = her2_slope_figure(frame, cutoff=2.4)
+    lines = [t for t in fig.data if t.name and "(n=" in t.name]
+    assert {t.type for t in lines} == {"scatter"} and {t.mode for t in lines} == {"lines"}
+    assert sum(len(t.y) for t in lines) == 3 * n
+    first = lines[0].customdata[0]
+    assert first[0] == "P00000" and first[4] == " (days 0 and not recorded)"
+    assert "%{customdata[0]}" in lines[0].hovertemplate
+    assert len(fig.to_json()) < 250 * n  # about 0.5 kB per patient with text per point
