@@ -347,7 +347,7 @@ def _lead_time_histogram(lead_times: pd.DataFrame, shown: pd.DataFrame, summary:
     fig.update_xaxes(title_text=LEAD_AXIS_TITLE)
     fig.update_yaxes(title_text=f"Progressors (per {LEAD_BIN_DAYS:g} days)", rangemode="tozero")
     base_layout(fig, title="HER2 CN rise before radiological progression", height=400, legend_below=False)
-    subtitle = _lead_subtitle(lead_times, shown) + f"; bars of {LEAD_BIN_DAYS:g} days, each patient in the table"
+    subtitle = _lead_subtitle(lead_times, shown) + f"; bars of {LEAD_BIN_DAYS:g} days"
     return with_subtitle(fig, subtitle)
 
 
