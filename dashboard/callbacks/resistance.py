@@ -197,7 +197,6 @@ def genes_and_oncoprint(ready, reset_clicks, sort, show, genes, previous_default
     When the cohort becomes ready (page load, new parameters) or "Reset" is pressed, the picker is filled
     (:func:`fill_gene_picker`) and the oncoprint drawn for the genes it settles on; when the user changes
     the sort, the filter or the genes, only the oncoprint is drawn (the picker keeps what the user did).
-    The page state (URL) follows in the same answer.
     As two chained callbacks, the oncoprint waited for the picker's answer and its rendering on every load.
     """
     if ready is None:
@@ -208,12 +207,11 @@ def genes_and_oncoprint(ready, reset_clicks, sort, show, genes, previous_default
         options, value, default, note = fill_gene_picker(ready, reset_clicks, genes, previous_default)
         if value is no_update:  # the picker failed: its alert is in the note, the oncoprint says why too
             figure, onco_note = draw_oncoprint(ready, sort, show, genes)
-            return options, value, default, note, figure, onco_note, no_update
+            return options, value, default, note, figure, onco_note
         figure, onco_note = draw_oncoprint(ready, sort, show, value)
-        return options, value, default, note, figure, onco_note, keep_state(sort, show, value, default)
+        return options, value, default, note, figure, onco_note
     figure, onco_note = draw_oncoprint(ready, sort, show, genes)
-    return (no_update, no_update, no_update, no_update, figure, onco_note,
-            keep_state(sort, show, genes, previous_default))
+    return no_update, no_update, no_update, no_update, figure, onco_note
 
 
 def _reset_pressed() -> bool:
@@ -254,14 +252,12 @@ def register(app) -> None:
         Output(ids.RESISTANCE_GENES_NOTE, "children"),
         Output(ids.RESISTANCE_ONCOPRINT, "figure"),
         Output(ids.RESISTANCE_ONCOPRINT_NOTE, "children"),
-        Output(ids.PAGE_STATE, "data", allow_duplicate=True),
         Input(ids.COHORT_READY, "data"),
         Input(ids.RESISTANCE_GENES_RESET, "n_clicks"),
         Input(ids.RESISTANCE_SORT, "value"),
         Input(ids.RESISTANCE_SHOW, "value"),
         Input(ids.RESISTANCE_GENES, "value"),
         State(ids.RESISTANCE_GENES_DEFAULT, "data"),
-        prevent_initial_call="initial_duplicate",  # the only callback that writes the page state at load
     )(genes_and_oncoprint)
     app.callback(
         Output(ids.RESISTANCE_HEADLINE, "children"),
@@ -271,6 +267,14 @@ def register(app) -> None:
         Input(ids.COHORT_READY, "data"),
         Input(ids.RESISTANCE_SHOW, "value"),
     )(fill_tables)
+    app.callback(
+        Output(ids.PAGE_STATE, "data", allow_duplicate=True),
+        Input(ids.RESISTANCE_SORT, "value"),
+        Input(ids.RESISTANCE_SHOW, "value"),
+        Input(ids.RESISTANCE_GENES, "value"),
+        State(ids.RESISTANCE_GENES_DEFAULT, "data"),
+        prevent_initial_call=True,
+    )(keep_state)
     app.callback(
         Output(ids.RESISTANCE_NAVIGATE, "href"),
         Input(ids.RESISTANCE_ONCOPRINT, "clickData"),
