@@ -3,22 +3,37 @@
 Every per-patient quantity of design.md section 3 (trajectory, response, resistance
 class, mechanism calls) depends only on that patient's own data, so the patient
 page does not wait for the whole cohort.
+
+When the whole-cohort analysis under the same parameters is already at hand,
+:func:`patient_from_cohort` takes the patient's rows of it instead of recomputing
+them (the same result, field by field: ``tests/analysis/test_patient_from_cohort.py``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.caveats import COHORT, caveats_except
+from analysis.caveats import COHORT, caveats_except, tag
 from analysis.params import AnalysisParameters
-from analysis.resistance import KnowledgeBase, ResistanceResult, call_mechanisms, load_knowledge_base
+from analysis.resistance import (
+    KnowledgeBase,
+    ResistanceResult,
+    _enrichment,
+    _summary,
+    call_mechanisms,
+    load_knowledge_base,
+)
 from analysis.schema import STRUCTURAL_VARIANTS
 from analysis.study import Study
 from analysis.trajectory import TrajectoryResult, analyse_trajectories
 from analysis.tumour_fraction import tumour_fraction, tumour_fraction_notes
+
+if TYPE_CHECKING:
+    from analysis.cohort import CohortAnalysis
 
 
 def subset_study(study: Study, patient_ids: list[str]) -> Study:
@@ -102,6 +117,54 @@ def analyse_patient(study: Study, patient_id: str, params: AnalysisParameters = 
     fractions = tumour_fraction(own.variants, own.samples["sample_id"], min_tumour_fraction=params.min_tumour_fraction)
     trajectories = analyse_trajectories(own, params, tumour_fractions=fractions)
     resistance = call_mechanisms(own, trajectories, params, knowledge_base=kb)
+    return _patient_analysis(own, patient_id, fractions, trajectories, resistance)
+
+
+def patient_from_cohort(study: Study, patient_id: str, cohort: CohortAnalysis) -> PatientAnalysis:
+    """:func:`analyse_patient` of *patient_id* under ``cohort.params``, taken from the whole-cohort result
+    *cohort* of *study* (same parameters and knowledge base) where the cohort result holds it per patient.
+
+    - Tumour fractions (per sample) and the resistance calls (evidence, calls and patients tables, per
+      patient) are the patient's rows of the cohort's; the resistance summary, enrichment and caveats,
+      which are counts over the patients analysed, are computed again from those rows by the same code
+      as :func:`analysis.resistance.call_mechanisms` (cheap).
+    - The trajectories are recomputed on the patient alone: their caveats are counts over the patients
+      analysed, made while the tables are built, and the cohort result holds them for the whole cohort
+      only.
+    """
+    own = subset_study(study, [patient_id])
+    # Both sorted by sample id (analysis.tumour_fraction.tumour_fraction).
+    fractions = _rows(cohort.tumour_fractions, "sample_id", own.samples["sample_id"])
+    trajectories = analyse_trajectories(own, cohort.params, tumour_fractions=fractions)
+    resistance = _resistance_of(cohort.resistance, patient_id)
+    return _patient_analysis(own, patient_id, fractions, trajectories, resistance)
+
+
+def _rows(frame: pd.DataFrame, column: str, values: pd.Series | str) -> pd.DataFrame:
+    """The rows of *frame* whose *column* is *values* (one key) or in *values* (keys), in *frame*'s order."""
+    keys = frame[column].astype(str)
+    mask = keys.isin(values.astype(str)) if isinstance(values, pd.Series) else keys == str(values)
+    return frame[mask.to_numpy()].reset_index(drop=True)
+
+
+def _resistance_of(cohort: ResistanceResult, patient_id: str) -> ResistanceResult:
+    """The cohort's resistance result restricted to one patient (summary, enrichment, caveats recounted)."""
+    evidence = _rows(cohort.evidence, "patient_id", patient_id)
+    calls = _rows(cohort.calls, "patient_id", patient_id)
+    patients = _rows(cohort.patients, "patient_id", patient_id)
+    caveats: list[str] = []
+    topics: list[str] = []
+    enrichment = _enrichment(patients, evidence[evidence["evidence_direction"] == "resistance"], caveats)
+    tag(caveats, topics, COHORT)
+    summary = _summary(patients, cohort.knowledge_base, caveats, topics)
+    return ResistanceResult(evidence=evidence, calls=calls, patients=patients, enrichment=enrichment,
+                            knowledge_base=cohort.knowledge_base, summary=summary, caveats=tuple(caveats),
+                            caveat_topics=tuple(zip(topics, caveats, strict=True)))
+
+
+def _patient_analysis(own: Study, patient_id: str, fractions: pd.DataFrame, trajectories: TrajectoryResult,
+                      resistance: ResistanceResult) -> PatientAnalysis:
+    """The PatientAnalysis of the one-patient study *own* from its analysis results."""
     sample_info = own.samples[["sample_id", "sample_type", "collection_day", "timepoint"]]
     variants = own.variants.merge(sample_info, on="sample_id", how="left").sort_values(
         ["collection_day", "gene"], kind="stable").reset_index(drop=True)

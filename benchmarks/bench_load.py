@@ -10,11 +10,13 @@ round the kinds of request a clinician makes:
 - **cutoff**: move the concordance cutoff slider (40 positions);
 - **survival**: change the survival grouping (6 groupings);
 - **oncoprint**: open the oncoprint (4 sort and filter choices);
-- **report**: download a patient's tumour-board report (HTML).
+- **report**: download a patient's tumour-board report (HTML): a GET of the report link's address
+  (``/_her2/report/<patient id>.html``, :func:`dashboard.report_route.report_href`), as the browser follows it.
 
-Every request is a real callback: output, inputs and state taken from the app's dependency graph
+Every other request is a real callback: output, inputs and state taken from the app's dependency graph
 (``/_dash-dependencies``), posted to ``/_dash-update-component`` as the browser does.  An error is any
-answer other than 200 with a callback response.  Printed: throughput, p50/p95/p99 per kind, errors.
+answer other than 200 with a callback response (for the report: other than 200 with an attachment).
+Printed: throughput, p50/p95/p99 per kind, errors.
 
 Then a long request: the whole-cohort analysis under new parameters (cold: nothing cached) is started as
 the browser starts it (a background callback) while the users keep sending the quick kinds; the quick
@@ -50,7 +52,9 @@ import psutil  # noqa: E402
 import requests  # noqa: E402
 from bench_startup import study_for, worker_memory  # noqa: E402
 
+from analysis.params import AnalysisParameters  # noqa: E402
 from dashboard import ids  # noqa: E402
+from dashboard.report_route import report_href  # noqa: E402
 from tests.dash_http import DashClient, production_server  # noqa: E402
 
 KINDS = ("patient", "cutoff", "survival", "oncoprint", "report")
@@ -84,10 +88,10 @@ class Requests:
         self.cutoff = _one(client, f"{ids.CONCORDANCE_SLIDER_NOTE}.children")
         self.survival = _one(client, f"{ids.SURVIVAL_KM}.figure")
         self.oncoprint = _one(client, f"{ids.RESISTANCE_ONCOPRINT}.figure", ids.COHORT_READY)
-        self.report = _one(client, f"{ids.PATIENT_REPORT_DOWNLOAD}.data")
         self.compute = _one(client, f"{ids.COHORT_READY}.data", ids.COHORT_NEEDED)
 
-    def payload(self, kind: str, i: int, rng: random.Random) -> dict:
+    def payload(self, kind: str, i: int, rng: random.Random) -> dict | str:
+        """The callback request of *kind* (a dict), or for a report the address to GET (a str)."""
         pay = self.client.payload
         ready = {f"{ids.COHORT_READY}.data": {}}
         if kind == "patient":
@@ -103,9 +107,7 @@ class Requests:
             return pay(self.oncoprint, {**ready, f"{ids.RESISTANCE_SORT}.value": sort,
                                         f"{ids.RESISTANCE_SHOW}.value": show})
         if kind == "report":
-            return pay(self.report, {f"{ids.PATIENT_REPORT_HTML}.n_clicks": 1},
-                       {f"{ids.PARAMS}.data": {}, f"{ids.PATIENT_ID}.data": rng.choice(self.patients)},
-                       changed=f"{ids.PATIENT_REPORT_HTML}.n_clicks")
+            return report_href(rng.choice(self.patients), AnalysisParameters(), ".html")
         raise ValueError(kind)
 
 
@@ -128,8 +130,13 @@ def run_users(base: str, requests_: Requests, n_users: int, n_requests: int | No
             payload = requests_.payload(kind, i, rng)
             start = time.perf_counter()
             try:
-                response = client.post(payload, timeout=300)
-                ok = response.status_code == 200 and b'"response"' in response.content
+                if isinstance(payload, str):  # a download link
+                    response = client.session.get(base + payload, timeout=300)
+                    ok = response.status_code == 200 and \
+                        response.headers.get("Content-Disposition", "").startswith("attachment")
+                else:
+                    response = client.post(payload, timeout=300)
+                    ok = response.status_code == 200 and b'"response"' in response.content
             except Exception:  # noqa: BLE001 (a failed request is counted, whatever the reason)
                 ok = False
             with lock:

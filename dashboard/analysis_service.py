@@ -14,7 +14,7 @@ from typing import Any
 
 from analysis.cohort import CohortAnalysis, analyse_cohort
 from analysis.params import AnalysisParameters
-from analysis.patient import PatientAnalysis, analyse_patient
+from analysis.patient import PatientAnalysis, analyse_patient, patient_from_cohort
 from analysis.resistance import KnowledgeBase, load_knowledge_base
 from analysis.study import Study
 from dashboard.analysis_cache import AnalysisCache, cache_key
@@ -114,12 +114,33 @@ class AnalysisService:
                               lambda: analyse_cohort(study, params, self._knowledge_base(params), progress=progress),
                               self._kb_fingerprint(params))
 
+    def cached_cohort(self, params: AnalysisParameters) -> CohortAnalysis | None:
+        """The whole-cohort analysis under *params* when it is already cached, else None (never computed here)."""
+        if not self.cohort_is_cached(params):
+            return None
+
+        def not_cached() -> CohortAnalysis:
+            raise _NotCached  # evicted since contains(): the caller does without
+
+        try:
+            return self.cache.get("cohort", self.study_hash(), params, not_cached, self._kb_fingerprint(params))
+        except _NotCached:
+            return None
+
     def patient(self, patient_id: str, params: AnalysisParameters) -> PatientAnalysis:
-        """One patient's analysis, computed on that patient alone."""
+        """One patient's analysis: the patient's rows of the cached whole-cohort analysis under the same
+        parameters when there is one (:func:`analysis.patient.patient_from_cohort`), else computed on that
+        patient alone (:func:`analysis.patient.analyse_patient`; a patient page never starts a cohort analysis).
+        Both give the same result."""
         study = self.study
-        return self.cache.get("patient", self.study_hash(), params,
-                              lambda: analyse_patient(study, patient_id, params, self._knowledge_base(params)),
-                              self._kb_fingerprint(params), patient_id)
+
+        def compute() -> PatientAnalysis:
+            cohort = self.cached_cohort(params)
+            if cohort is not None:
+                return patient_from_cohort(study, patient_id, cohort)
+            return analyse_patient(study, patient_id, params, self._knowledge_base(params))
+
+        return self.cache.get("patient", self.study_hash(), params, compute, self._kb_fingerprint(params), patient_id)
 
     def view(self, kind: str, params: AnalysisParameters, build: Callable[[], Any], *extra: Any) -> Any:
         """A cached view model (figure dicts, table records) built from analysis results."""
@@ -128,6 +149,10 @@ class AnalysisService:
     def patient_ids(self) -> list[str]:
         """Patient identifiers in study order."""
         return self.study.patients["patient_id"].astype(str).tolist()
+
+
+class _NotCached(Exception):
+    """Raised inside a cache lookup that must not compute."""
 
 
 _analysis: AnalysisService | None = None

@@ -15,9 +15,10 @@ is, and the privacy officer, holding the key, finds one patient's history with
 No clinical value, file content or parameter value is ever written.
 
 Events are recognised from the Dash callback requests the server answers (:func:`events_of_callback`),
-so callbacks need no audit code: the page router showing ``/patient/<id>``, the report download, the
-study-zip and statistics downloads, and a study switch that succeeded.  Table CSV and figure image
-downloads are made in the browser from what the page already shows; they are covered by the
+so callbacks need no audit code: the page router showing ``/patient/<id>``, the study-zip and statistics
+downloads, and a study switch that succeeded.  The tumour-board report is a plain download route
+(:mod:`dashboard.report_route`) that records its own event (:func:`record_report`).  Table CSV and figure
+image downloads are made in the browser from what the page already shows; they are covered by the
 patient-page event.
 """
 
@@ -138,11 +139,6 @@ def events_of_callback(body: dict, answer: dict, patient_ids) -> list[tuple[str,
             patient = unquote(parts[-1])
             if patient in patient_ids:
                 events.append(("patient_page", patient, {}))
-    if ids.PATIENT_REPORT_DOWNLOAD in output and _output_value(answer, ids.PATIENT_REPORT_DOWNLOAD, "data"):
-        patient = inputs.get(f"{ids.PATIENT_ID}.data")
-        changed = " ".join(body.get("changedPropIds") or ())
-        kind = "pdf" if ids.PATIENT_REPORT_PDF in changed else "html"
-        events.append(("report", str(patient) if patient is not None else None, {"format": kind}))
     for download, what in ((ids.DATA_EXPORT_DOWNLOAD, "study_zip"),
                            (ids.CONCORDANCE_STATS_DOWNLOAD, "concordance_statistics")):
         if download in output and _output_value(answer, download, "data"):
@@ -158,6 +154,7 @@ def install(app, settings) -> AuditLog | None:
     if security.audit_log is None:
         return None
     log = AuditLog.open(security.audit_log, security.audit_key_file or security.audit_log.with_name("audit.key"))
+    app.server.extensions[EXTENSION] = log
 
     @app.server.after_request
     def _audit(response):
@@ -184,8 +181,23 @@ def install(app, settings) -> AuditLog | None:
     return log
 
 
-AUDITED_OUTPUTS = (PAGES_CONTENT, ids.PATIENT_REPORT_DOWNLOAD, ids.DATA_EXPORT_DOWNLOAD,
-                   ids.CONCORDANCE_STATS_DOWNLOAD, ids.DATA_NAVIGATE)
+AUDITED_OUTPUTS = (PAGES_CONTENT, ids.DATA_EXPORT_DOWNLOAD, ids.CONCORDANCE_STATS_DOWNLOAD, ids.DATA_NAVIGATE)
+#: Where :func:`install` keeps the log on the Flask server (``server.extensions``).
+EXTENSION = "her2_audit_log"
+
+
+def record_report(patient_id: str, kind: str) -> None:
+    """Record, within a request, that the current user downloaded *patient_id*'s report as *kind*
+    (``html`` or ``pdf``); nothing when the app has no audit log."""
+    from flask import current_app, request
+
+    log = current_app.extensions.get(EXTENSION)
+    if log is None:
+        return
+    from dashboard.analysis_service import get_analysis_service
+
+    log.record("report", current_user(), patient_id, study=get_analysis_service().study.meta.study_id,
+               client=request.remote_addr, format=kind)
 
 
 def login_events(log: AuditLog | None):

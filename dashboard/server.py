@@ -15,6 +15,7 @@ from dashboard.analysis_cache import AnalysisCache
 from dashboard.analysis_service import AnalysisService, set_analysis_service
 from dashboard.disk_cache import SelfHealingCache
 from dashboard.layout import shell
+from dashboard.report_route import add_report_route
 from dashboard.security_settings import check_security
 from dashboard.settings import PROJECT_ROOT, Settings, set_settings
 from dashboard.study_service import StudyService, set_service
@@ -61,6 +62,7 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     app.layout = shell
     for module in callback_modules():
         module.register(app)
+    add_report_route(app)  # the tumour-board report as a plain download (GET /_her2/report/<id>.html|.pdf)
     add_security_headers(app)
     # Access control, audit and limits (dashboard.auth, dashboard.audit, dashboard.http_errors).
     log = audit.install(app, settings)

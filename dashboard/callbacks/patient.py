@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
-from datetime import UTC, datetime
-from pathlib import Path
-
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analysis.answers import patient_answers
-from analysis.resistance import load_knowledge_base
 from analysis.trajectory import analyse_trajectories
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
@@ -18,7 +13,7 @@ from dashboard.components.print_table import print_table
 from dashboard.components.tables import stat_card
 from dashboard.figures.patient import patient_timeline
 from dashboard.parameters import params_from_store, params_to_query
-from dashboard.report import ReportError, build_report, html_to_pdf, report_file_name, report_page
+from dashboard.report_route import report_href
 from dashboard.views.patient import (
     ALTERATION_LABELS,
     EVIDENCE_LABELS,
@@ -69,7 +64,8 @@ def fill_patient(query, patient_id, page_state):
             print_table(evidence, EVIDENCE_LABELS, "Resistance evidence"),
             patient_href(previous, params_query, walk_args) if previous else "",
             patient_href(following, params_query, walk_args) if following else "",
-            walk_description(filters, walk, patient_id), not followed, not followed and not evidence, followed)
+            walk_description(filters, walk, patient_id), not followed, not followed and not evidence, followed,
+            report_href(patient_id, params, ".html"), report_href(patient_id, params, ".pdf"))
 
 
 def walk_ids(params, params_query, filters) -> list[str]:
@@ -101,30 +97,6 @@ function(clicks) {
     return [window.location.href, "Link to this view copied."];
 }
 """
-
-
-def download_report(_html_clicks, _pdf_clicks, query, patient_id):
-    """The tumour-board report of the patient under the parameters in force, as HTML or PDF."""
-    if not patient_id or ctx.triggered_id not in (ids.PATIENT_REPORT_HTML, ids.PATIENT_REPORT_PDF):
-        raise PreventUpdate
-    service = get_analysis_service()
-    params = params_from_store(query)
-    try:
-        # Rendered once per patient and parameters (cached like any view), dated at each download.
-        page = service.view("patient-report-page", params, lambda: report_page(build_report(
-            service.study, patient_id, params, load_knowledge_base(service.knowledge_base_path(params)),
-            patient=service.patient(patient_id, params), content_hash=service.study_hash())),
-            patient_id).stamped(datetime.now(UTC))
-        if ctx.triggered_id == ids.PATIENT_REPORT_HTML:
-            return dcc.send_string(page, report_file_name(patient_id, ".html"), type="text/html"), None
-        with tempfile.TemporaryDirectory(prefix="her2-report-") as folder:
-            source = Path(folder) / "report.html"
-            source.write_text(page, encoding="utf-8")
-            pdf = html_to_pdf(source, Path(folder) / "report.pdf").read_bytes()
-        return dcc.send_bytes(pdf, report_file_name(patient_id, ".pdf"), type="application/pdf"), None
-    except ReportError as exc:
-        return None, html.Div(className="alert alert-error", role="alert",
-                              children=[html.Strong("The report could not be made. "), str(exc)])
 
 
 def fill_alterations(sample_id, query, patient_id):
@@ -161,6 +133,8 @@ def register(app) -> None:
         Output(ids.PATIENT_TRAJECTORY, "hidden"),
         Output(ids.PATIENT_MECHANISM, "hidden"),
         Output(ids.PATIENT_NOT_FOLLOWED, "hidden"),
+        Output(ids.PATIENT_REPORT_HTML, "href"),
+        Output(ids.PATIENT_REPORT_PDF, "href"),
         Input(ids.PARAMS, "data"),
         State(ids.PATIENT_ID, "data"),
         State(ids.PAGE_STATE, "data"),
@@ -185,12 +159,3 @@ def register(app) -> None:
         Input(ids.PARAMS, "data"),
         State(ids.PATIENT_ID, "data"),
     )(fill_alterations)
-    app.callback(
-        Output(ids.PATIENT_REPORT_DOWNLOAD, "data"),
-        Output(ids.PATIENT_REPORT_ERROR, "children"),
-        Input(ids.PATIENT_REPORT_HTML, "n_clicks"),
-        Input(ids.PATIENT_REPORT_PDF, "n_clicks"),
-        State(ids.PARAMS, "data"),
-        State(ids.PATIENT_ID, "data"),
-        prevent_initial_call=True,
-    )(download_report)

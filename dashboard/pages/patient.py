@@ -18,6 +18,8 @@ from dashboard.components.graphs import graph
 from dashboard.components.tables import data_table
 from dashboard.page_frame import page_frame, parse_page_query
 from dashboard.parameters import params_to_query
+from dashboard.report import report_file_name
+from dashboard.report_route import report_href
 from dashboard.views.patient import (
     ALTERATION_LABELS,
     ALTERATION_NUMERIC,
@@ -64,15 +66,17 @@ def layout(patient_id: str | None = None, **query) -> html.Div:
         html.Section(id=ids.PATIENT_ANSWERS, className="answers", children=[
             html.P(id=ids.PATIENT_ANSWER_HER2, className="answer"),
             html.P(id=ids.PATIENT_MECHANISM_SUMMARY, className="answer"),
+            # Plain links to the report route (dashboard.report_route): the browser downloads the file itself,
+            # no callback; fill_patient keeps their addresses on the parameters in force.
             html.Div(className="report-actions no-print", children=[
-                html.Button("Tumour-board report (HTML)", id=ids.PATIENT_REPORT_HTML, className="button-secondary",
-                            title="Self-contained file: answers, figure, alterations, evidence with citations, "
-                                  "parameters and provenance"),
-                html.Button("Tumour-board report (PDF)", id=ids.PATIENT_REPORT_PDF, className="button-secondary",
-                            title="The same report as a PDF (A4)"),
-                dcc.Download(id=ids.PATIENT_REPORT_DOWNLOAD),
+                html.A("Tumour-board report (HTML)", id=ids.PATIENT_REPORT_HTML, className="button-secondary",
+                       href=report_href(patient_id, params, ".html"), download=report_file_name(patient_id, ".html"),
+                       title="Self-contained file: answers, figure, alterations, evidence with citations, "
+                             "parameters and provenance"),
+                html.A("Tumour-board report (PDF)", id=ids.PATIENT_REPORT_PDF, className="button-secondary",
+                       href=report_href(patient_id, params, ".pdf"), download=report_file_name(patient_id, ".pdf"),
+                       title="The same report as a PDF (A4)"),
             ]),
-            html.Div(id=ids.PATIENT_REPORT_ERROR),
         ]),
         html.Div(id=ids.PATIENT_HEADER, className="stat-row patient-facts"),
         html.Div(id=ids.PATIENT_NOT_FOLLOWED, className="notice not-followed", hidden=followed, children=[

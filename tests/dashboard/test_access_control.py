@@ -26,17 +26,6 @@ def pages_request(path: str) -> dict:
             "changedPropIds": ["_pages_location.pathname"], "state": []}
 
 
-def report_request(patient: str) -> dict:
-    return {"output": f"..{ids.PATIENT_REPORT_DOWNLOAD}.data...{ids.PATIENT_REPORT_ERROR}.children..",
-            "outputs": [{"id": ids.PATIENT_REPORT_DOWNLOAD, "property": "data"},
-                        {"id": ids.PATIENT_REPORT_ERROR, "property": "children"}],
-            "inputs": [{"id": ids.PATIENT_REPORT_HTML, "property": "n_clicks", "value": 1},
-                       {"id": ids.PATIENT_REPORT_PDF, "property": "n_clicks", "value": None}],
-            "changedPropIds": [f"{ids.PATIENT_REPORT_HTML}.n_clicks"],
-            "state": [{"id": ids.PARAMS, "property": "data", "value": {}},
-                      {"id": ids.PATIENT_ID, "property": "data", "value": patient}]}
-
-
 @pytest.fixture
 def users_file(tmp_path):
     path = tmp_path / "users.txt"
@@ -73,10 +62,11 @@ def test_a_user_opens_a_patient_page_and_a_report_and_the_audit_log_has_exactly_
     assert log_in(client, next_path="/patient/P1").headers["Location"] == "/patient/P1"
     page = client.post("/_dash-update-component", json=pages_request("/patient/P1"))
     assert page.status_code == 200 and "Patient P1" in page.get_data(as_text=True)
-    report = client.post("/_dash-update-component", json=report_request("P1"))
+    report = client.get("/_her2/report/P1.html")
     assert report.status_code == 200
-    assert json.loads(report.get_data())["response"][ids.PATIENT_REPORT_DOWNLOAD]["data"]["filename"] == \
-        "tumour-board-P1.html"
+    assert report.headers["Content-Disposition"] == 'attachment; filename="tumour-board-P1.html"'
+    assert "Tumour-board report: patient P1" in report.get_data(as_text=True)
+    assert client.get("/_her2/report/NOBODY.html").status_code == 404  # not a patient: no event
     client.post("/_dash-update-component", json=pages_request("/patient/NOBODY"))  # not a patient: no event
 
     records = audit_records(tmp_path)
@@ -99,7 +89,8 @@ def test_a_user_opens_a_patient_page_and_a_report_and_the_audit_log_has_exactly_
 @pytest.mark.parametrize("method, path, body", [
     ("GET", "/patient/P1", None),
     ("POST", "/_dash-update-component", pages_request("/patient/P1")),
-    ("POST", "/_dash-update-component", report_request("P1")),
+    ("GET", "/_her2/report/P1.html", None),
+    ("GET", "/_her2/report/P1.pdf", None),
     ("GET", "/_dash-layout", None),
 ])
 def test_anonymous_requests_are_refused(login_app, tmp_path, method, path, body):

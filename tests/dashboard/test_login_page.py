@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,8 +35,10 @@ def test_login_patient_page_report_logout_in_the_browser(dash_duo, tiny_study_di
     dash_duo.find_element("#password").send_keys(PASSWORD)
     dash_duo.find_element("button[type=submit]").click()
     dash_duo.wait_for_element("#patient-report-html", timeout=30)
-    assert driver.current_url.endswith("/patient/P1")
-    dash_duo.find_element("#patient-report-html").click()
+    assert urlsplit(driver.current_url).path == "/patient/P1"  # the query holds the draw shown
+    link = dash_duo.find_element("#patient-report-html")
+    assert urlsplit(link.get_attribute("href")).path == "/_her2/report/P1.html"  # a plain link to the route
+    link.click()
     _wait_for_file(Path(dash_duo.download_path) / "tumour-board-P1.html")
 
     records = [json.loads(line) for line in log.read_text().splitlines()]
