@@ -22,10 +22,10 @@ from analysis.params import AnalysisParameters
 from analysis.resistance import (
     KnowledgeBase,
     ResistanceResult,
-    _enrichment,
-    _summary,
     call_mechanisms,
     load_knowledge_base,
+    mechanism_enrichment,
+    mechanism_share_table,
 )
 from analysis.schema import STRUCTURAL_VARIANTS
 from analysis.study import Study
@@ -154,9 +154,9 @@ def _resistance_of(cohort: ResistanceResult, patient_id: str) -> ResistanceResul
     patients = _rows(cohort.patients, "patient_id", patient_id)
     caveats: list[str] = []
     topics: list[str] = []
-    enrichment = _enrichment(patients, evidence[evidence["evidence_direction"] == "resistance"], caveats)
+    enrichment = mechanism_enrichment(patients, evidence[evidence["evidence_direction"] == "resistance"], caveats)
     tag(caveats, topics, COHORT)
-    summary = _summary(patients, cohort.knowledge_base, caveats, topics)
+    summary = mechanism_share_table(patients, cohort.knowledge_base, caveats, topics)
     return ResistanceResult(evidence=evidence, calls=calls, patients=patients, enrichment=enrichment,
                             knowledge_base=cohort.knowledge_base, summary=summary, caveats=tuple(caveats),
                             caveat_topics=tuple(zip(topics, caveats, strict=True)))

@@ -486,9 +486,9 @@ def call_mechanisms(
     res = evidence[evidence["evidence_direction"] == "resistance"]
     calls = _calls(res)
     patients = _patient_mechanisms(pts, calls, res)
-    enrichment = _enrichment(patients, res, caveats)
+    enrichment = mechanism_enrichment(patients, res, caveats)
     tag(caveats, topics, C.COHORT)  # enrichment compares classes across the cohort
-    summary = _summary(patients, kb, caveats, topics)
+    summary = mechanism_share_table(patients, kb, caveats, topics)
     return ResistanceResult(
         evidence=evidence,
         calls=calls.reset_index(drop=True),
@@ -814,7 +814,8 @@ def _patient_mechanisms(pts: pd.DataFrame, calls: pd.DataFrame, res: pd.DataFram
     return patients.reset_index(drop=True)
 
 
-def _summary(patients: pd.DataFrame, kb: KnowledgeBase, caveats: list[str], topics: list[str]) -> pd.DataFrame:
+def mechanism_share_table(patients: pd.DataFrame, kb: KnowledgeBase, caveats: list[str],
+                          topics: list[str]) -> pd.DataFrame:
     """Step 8: headline counts over progressors (measure, value), with their caveats."""
     prog = patients[patients["progressed"].astype(bool)]
     n_prog = len(prog)
@@ -864,7 +865,7 @@ ENRICHMENT_COLUMNS = {
 }
 
 
-def _enrichment(patients: pd.DataFrame, res: pd.DataFrame, caveats: list[str]) -> pd.DataFrame:
+def mechanism_enrichment(patients: pd.DataFrame, res: pd.DataFrame, caveats: list[str]) -> pd.DataFrame:
     """Each pathway and gene in innate vs acquired progressors: counts, odds ratio, two-sided Fisher p.
 
     Returns :data:`ENRICHMENT_COLUMNS`.  ``odds_ratio`` (innate vs acquired, with its

@@ -63,8 +63,6 @@ PATIENT_ANSWER_HER2 = "patient-answer-her2"
 PATIENT_MECHANISM_SUMMARY = "patient-mechanism-summary"
 PATIENT_REPORT_HTML = "patient-report-html"
 PATIENT_REPORT_PDF = "patient-report-pdf"
-PATIENT_REPORT_DOWNLOAD = "patient-report-download"
-PATIENT_REPORT_ERROR = "patient-report-error"
 
 # Resistance page (oncoprint, mechanism tables, HER2 CN at progression) and Survival page (KM by grouping).
 RESISTANCE_SORT = "resistance-sort"

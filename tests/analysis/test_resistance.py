@@ -211,7 +211,7 @@ def test_enrichment_matches_scipy(result):
 
 def _enrichment_of(innate_with: int, innate_n: int, acquired_with: int, acquired_n: int):
     """Enrichment of one pathway in a hand-built set of innate and acquired progressors."""
-    from analysis.resistance import _enrichment
+    from analysis.resistance import mechanism_enrichment
 
     innate = [f"I{i}" for i in range(innate_n)]
     acquired = [f"A{i}" for i in range(acquired_n)]
@@ -220,7 +220,7 @@ def _enrichment_of(innate_with: int, innate_n: int, acquired_with: int, acquired
     carriers = innate[:innate_with] + acquired[:acquired_with]
     calls = pd.DataFrame({"patient_id": carriers, "pathway": "PI3K", "gene": "PIK3CA"})
     caveats: list[str] = []
-    table = _enrichment(patients, calls, caveats)
+    table = mechanism_enrichment(patients, calls, caveats)
     return table.set_index(["level", "mechanism"]).loc[("pathway", "PI3K")], caveats
 
 
