@@ -144,6 +144,7 @@ def register_table(app, table: PagedTable) -> None:
         Output(table.table_id, "getRowsResponse"),
         Input(table.table_id, "getRowsRequest"),
         source,
+        prevent_initial_call=True,  # the grid asks once it is ready (and a small table never asks)
     )(lambda request, data: answer_block(table.table_id, request, data))
     app.callback(
         Output({"type": TABLE_DOWNLOAD, "table": table.table_id}, "data", allow_duplicate=True),

@@ -205,7 +205,8 @@ class ExportableTable(html.Div):
     The grid keeps the table id, so callbacks write its ``rowData``.
     """
 
-    def __init__(self, grid: dag.AgGrid, name: str | None = None, server_rows: bool = False) -> None:
+    def __init__(self, grid: dag.AgGrid, name: str | None = None, server_rows: bool = False,
+                 pageable: bool = False) -> None:
         table_id = str(grid.id)
         info: dict = export_info(table_id, name)
         info["markdown"] = [c["field"] for c in grid.columnDefs if c.get("cellRenderer") == "markdown"]
@@ -213,7 +214,7 @@ class ExportableTable(html.Div):
             info["server"] = True  # the server writes the CSV (dashboard/callbacks/table_pages.py)
         stores = [dcc.Store(id={"type": TABLE_SOURCE, "table": table_id}, data={}),
                   dcc.Store(id={"type": TABLE_SOURCE_SEEN, "table": table_id}),
-                  dcc.Store(id={"type": TABLE_EXPORT_REQUEST, "table": table_id})] if server_rows else []
+                  dcc.Store(id={"type": TABLE_EXPORT_REQUEST, "table": table_id})] if server_rows or pageable else []
         super().__init__(className="table-with-export", children=[
             *stores,
             html.Div(className="table-export-row", children=[
@@ -229,7 +230,8 @@ class ExportableTable(html.Div):
 
 def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None = None,
                page_size: int = 20, export_name: str | None = None, *, numeric: Iterable[str] = (),
-               markdown_columns: Iterable[str] = (), server_rows: bool = False) -> ExportableTable:
+               markdown_columns: Iterable[str] = (), server_rows: bool = False,
+               pageable: bool = False) -> ExportableTable:
     """A sortable, filterable table with a "Download CSV" button (file named by :func:`export_filename`).
 
     Parameters
@@ -253,6 +255,9 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         grid uses AG Grid's infinite row model and asks for blocks of rows, which the server sorts and
         filters; the page's callback writes the rows' source (``{"type": TABLE_SOURCE, "table": table_id}``,
         :func:`dashboard.callbacks.table_pages.source_of`) instead of ``rowData``.
+    pageable
+        The table is paged on the server on large studies: its source stores are in the layout either way (the
+        page's callback writes them, or leaves them, whatever the study's size).
     """
     labels = labels or {}
     numeric = set(numeric)
@@ -275,7 +280,7 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         className="her2-grid",
         style={"width": "100%"},
     )
-    return ExportableTable(grid, export_name, server_rows)
+    return ExportableTable(grid, export_name, server_rows, pageable)
 
 
 #: Clientside: the button writes its table as CSV into the dcc.Download beside it (assets/exports.js).
