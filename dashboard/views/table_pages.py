@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -173,6 +174,7 @@ class PagedRows:
         self.keys = keys
         self._codes: dict[str, np.ndarray] = {}
         self._orders: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the server answers block requests from several threads
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -188,9 +190,11 @@ class PagedRows:
                       and s.get("sort") in ("asc", "desc")]
         filter_model = {c: m for c, m in (filter_model or {}).items() if c in self.keys.columns and m}
         key = json.dumps([sort_model, filter_model], sort_keys=True, default=str)
-        if key in self._orders:
-            self._orders.move_to_end(key)
-            return self._orders[key]
+        with self._lock:
+            found = self._orders.get(key)
+            if found is not None:
+                self._orders.move_to_end(key)
+                return found
         mask = np.ones(len(self.keys), dtype=bool)
         for column, model in filter_model.items():
             column_mask = _column_mask(self.keys[column], model, column in self.numeric)
@@ -203,9 +207,10 @@ class PagedRows:
                 codes = self._column_codes(entry["colId"])[positions]
                 keys.append(codes if entry["sort"] == "asc" else -codes)  # missing (-1) first / last (1)
             positions = positions[np.lexsort(keys)]  # stable: ties keep the table's order
-        self._orders[key] = positions
-        while len(self._orders) > ORDERS_KEPT:
-            self._orders.popitem(last=False)
+        with self._lock:
+            self._orders[key] = positions
+            while len(self._orders) > ORDERS_KEPT:
+                self._orders.popitem(last=False)
         return positions
 
     def rows(self, request: dict | None) -> pd.DataFrame:
