@@ -211,8 +211,12 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
             });
             api.setGridOption("columnDefs", definitions);
         }
-        // One layout of the columns (sizeColumnsToFit after setting widths would lay them out twice).
-        api.setColumnWidths(Object.keys(widths).map((key) => ({key: key, newWidth: widths[key]})), true);
+        // One layout of the columns (sizeColumnsToFit after setting widths would lay them out twice), and none
+        // when every column already has its width (a server-paged table refits on every block it receives).
+        const changed = columns.some((column) => Math.abs(column.getActualWidth() - widths[column.getColId()]) >= 1);
+        if (changed) {
+            api.setColumnWidths(Object.keys(widths).map((key) => ({key: key, newWidth: widths[key]})), true);
+        }
         return measure.fromCell || !rows.length;  // false: measured before any cell was drawn (font guessed)
     }
     /* Tab and Shift+Tab leave the grid for the next or previous control on the page. */
