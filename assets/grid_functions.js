@@ -52,11 +52,67 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
     }
     function cellText(api, node, column) {
         const definition = column.getColDef();
-        let value = api.getCellValue({rowNode: node, colKey: column, useFormatter: true});
+        // a row of a server-paged table's sample (plain data, see useRowSource), or a row node of the grid
+        let value = node.__sample ? node.data[definition.field]
+            : api.getCellValue({rowNode: node, colKey: column, useFormatter: true});
         if (value === null || value === undefined) { return ""; }
         if (definition.cellRenderer === "markdown") { value = markdownText(value); }
         return String(value);
     }
+    /* Lines a text takes at a width (px) when wrapped between words. */
+    function linesAt(text, width, measure) {
+        let lines = 1;
+        let used = 0;
+        const space = measure.width(" ");
+        text.split(/\s+/).forEach((word) => {
+            const size = measure.width(word);
+            if (used > 0 && used + space + size > width) { lines += 1; used = size; }
+            else { used += (used > 0 ? space : 0) + size; }
+        });
+        return lines;
+    }
+    /* Server-paged tables (AG Grid's infinite row model, dashboard/callbacks/table_pages.py). The page's callback
+       sends the rows' source: row count, the rows holding each column's longest values (columns are sized to every
+       row, not only the page shown) and the first block. A new source drops the blocks held and starts again at the
+       first page; the first block is answered here, every other block (another page, a sort, a filter) by the
+       server through dash-ag-grid's datasource. */
+    function useRowSource(api, source) {
+        const original = api.__her2Datasource || api.getGridOption("datasource");
+        if (!original) { return false; }
+        api.__her2Datasource = original;
+        api.__her2Source = source;
+        const context = Object.assign({}, api.getGridOption("context") || {}, {sampleRows: source.sample || []});
+        api.setGridOption("context", context);
+        if (api.paginationGetCurrentPage && api.paginationGetCurrentPage() > 0) { api.paginationGoToFirstPage(); }
+        api.setGridOption("datasource", {
+            getRows(params) {
+                const current = api.__her2Source || {};
+                const first = current.first || [];
+                const plain = !(params.sortModel || []).length && !Object.keys(params.filterModel || {}).length;
+                if (plain && params.startRow === 0 && (params.endRow <= first.length || first.length === current.rowCount)) {
+                    params.successCallback(first.slice(0, params.endRow), current.rowCount);
+                    return;
+                }
+                original.getRows(params);
+            },
+        });
+        return true;
+    }
+    /* The "Download CSV" button of a server-paged table: the server writes the file from the sort and filter
+       shown (dashboard/callbacks/table_pages.py, through the table's export-request store). */
+    function requestServerExport(info, clicks) {
+        const grids = window.dash_ag_grid;
+        const api = grids && grids.getApi ? grids.getApi(info.target) : null;
+        if (!api || !window.dash_clientside || !window.dash_clientside.set_props) { return false; }
+        const sortModel = api.getColumnState().filter((c) => c.sort)
+            .sort((a, b) => (a.sortIndex || 0) - (b.sortIndex || 0)).map((c) => ({colId: c.colId, sort: c.sort}));
+        window.dash_clientside.set_props({type: "table-export-request", table: info.target},
+            {data: {sortModel: sortModel, filterModel: api.getFilterModel() || {}, clicks: clicks}});
+        return true;
+    }
+    /* Wrapped text in a server-paged table (fixed row height): line height and the cell's top and bottom padding. */
+    const WRAPPED_LINE_PX = 20;
+    const WRAPPED_PADDING_PX = 8;
     /* Narrowest a wrapping text column is made to avoid scrolling sideways inside the grid (px). */
     const NARROWEST_WRAPPED_PX = 160;
     /* The columns' widths: as their content (text capped), then widened in proportion to fill the grid, or,
@@ -91,7 +147,10 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
         if (!columns.length) { return; }
         const cap = (api.getGridOption("context") || {}).maxTextColumnPx || 320;
         const measure = textMeasurer(params.element);
+        const context = api.getGridOption("context") || {};
+        const serverRows = !!context.serverRows;
         const rows = rowsOnPage(api);
+        const measured = rows.concat((context.sampleRows || []).map((data) => ({data: data, __sample: true})));
         const natural = {};
         const isText = {};
         const minimum = {};
@@ -100,7 +159,8 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
             const definition = column.getColDef();
             let widest = 0;
             let word = 0;
-            rows.forEach((node) => {
+            measured.forEach((node) => {
+                if (!node.data) { return; }  // a row of a block not loaded yet
                 const text = cellText(api, node, column);
                 if (!text) { return; }
                 const width = measure.width(text);
@@ -119,7 +179,30 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
         const widths = columnWidths(natural, isText, minimum, cap, body ? body.clientWidth : 0, longestWord);
         const wraps = {};
         Object.keys(widths).forEach((key) => { wraps[key] = isText[key] && natural[key] > widths[key]; });
-        if (columns.some((column) => !!column.getColDef().wrapText !== wraps[column.getColId()])) {
+        if (serverRows) {
+            // The infinite row model has one row height for all rows: as tall as the longest wrapped text needs.
+            let lines = 1;
+            columns.forEach((column) => {
+                const key = column.getColId();
+                if (!wraps[key]) { return; }
+                measured.forEach((node) => {
+                    if (!node.data) { return; }
+                    lines = Math.max(lines, linesAt(cellText(api, node, column), widths[key] - measure.padding, measure));
+                });
+            });
+            const height = lines > 1 ? lines * WRAPPED_LINE_PX + 2 * WRAPPED_PADDING_PX : null;
+            if (columns.some((column) => !!column.getColDef().wrapText !== wraps[column.getColId()])) {
+                const style = {lineHeight: WRAPPED_LINE_PX + "px", paddingTop: WRAPPED_PADDING_PX + "px",
+                               paddingBottom: WRAPPED_PADDING_PX + "px"};
+                api.setGridOption("columnDefs", api.getColumnDefs().map((definition) => {
+                    const key = definition.colId || definition.field;
+                    if (!(key in wraps)) { return definition; }
+                    return Object.assign({}, definition, {wrapText: wraps[key], autoHeight: false,
+                                                          cellStyle: wraps[key] ? style : undefined});
+                }));
+            }
+            if ((api.getGridOption("rowHeight") || null) !== height) { api.setGridOption("rowHeight", height); }
+        } else if (columns.some((column) => !!column.getColDef().wrapText !== wraps[column.getColId()])) {
             // Only the wrapping columns' rows are measured for their height (autoHeight).
             const definitions = api.getColumnDefs().map((definition) => {
                 const key = definition.colId || definition.field;
@@ -128,8 +211,12 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
             });
             api.setGridOption("columnDefs", definitions);
         }
-        // One layout of the columns (sizeColumnsToFit after setting widths would lay them out twice).
-        api.setColumnWidths(Object.keys(widths).map((key) => ({key: key, newWidth: widths[key]})), true);
+        // One layout of the columns (sizeColumnsToFit after setting widths would lay them out twice), and none
+        // when every column already has its width (a server-paged table refits on every block it receives).
+        const changed = columns.some((column) => Math.abs(column.getActualWidth() - widths[column.getColId()]) >= 1);
+        if (changed) {
+            api.setColumnWidths(Object.keys(widths).map((key) => ({key: key, newWidth: widths[key]})), true);
+        }
         return measure.fromCell || !rows.length;  // false: measured before any cell was drawn (font guessed)
     }
     /* Tab and Shift+Tab leave the grid for the next or previous control on the page. */
@@ -165,7 +252,9 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
                     else if (retries < 20) { retries += 1; fit(); }  // again once cells are drawn (a hidden grid: 20 tries)
                 }, 0));
             };
-            FIT_EVENTS.forEach((name) => api.addEventListener(name, fit));
+            // a server-paged table's rows arrive block by block (modelUpdated)
+            const serverRows = !!(api.getGridOption("context") || {}).serverRows;
+            FIT_EVENTS.concat(serverRows ? ["modelUpdated"] : []).forEach((name) => api.addEventListener(name, fit));
             // The grid's height changes with its rows (autoHeight layout): refit on a change of width only.
             let width = element.clientWidth;
             api.addEventListener("gridSizeChanged", () => {
@@ -186,5 +275,6 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
     }
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
     else { start(); }
-    return {formatNumber: formatNumber, markdownText: markdownText, fitColumns: fitColumns, leaveGrid: leaveGrid};
+    return {formatNumber: formatNumber, markdownText: markdownText, fitColumns: fitColumns, leaveGrid: leaveGrid,
+            useRowSource: useRowSource, requestServerExport: requestServerExport};
 })());

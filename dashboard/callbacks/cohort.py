@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.callbacks.concordance import caveat_list
-from dashboard.components.tables import stat_card
+from dashboard.callbacks.table_pages import PagedTable, register_table, source_of
+from dashboard.components.tables import PAGES_PER_BLOCK, TABLE_SOURCE, stat_card
 from dashboard.figures.swimmer import swimmer_figure
 from dashboard.parameters import params_from_store, query_string
 from dashboard.views.cohort import (
+    TABLE_LABELS,
+    TABLE_NUMERIC,
     CohortFilters,
     cohort_caveats,
     cohort_counts,
@@ -82,14 +86,33 @@ def cohort_page_view(ready: dict, filters) -> dict:
     }
 
 
-def render_cohort(ready, her2, resistance_class, pathway, followed, unit):
-    """Counts, matching line, swimmer plot, note, table rows and pathway choices for the filters."""
+#: Rows per page of the patient table.
+TABLE_PAGE_SIZE = 20
+
+
+def _cohort_content(ready, filters) -> dict:
+    return get_analysis_service().view("cohort-page", params_from_store(ready),
+                                       lambda: cohort_page_view(ready, filters), filters_to_query(filters), ready)
+
+
+def table_frame(records: list[dict]) -> pd.DataFrame:
+    """The patient table of :func:`cohort_page_view`'s records, as a frame (the server-paged table's rows)."""
+    return pd.DataFrame.from_records(records, columns=list(TABLE_LABELS))
+
+
+def patient_table_rows(key: dict) -> pd.DataFrame:
+    """The patient table for a server-paged table's source key (``ready``, ``filters``), from the cached view."""
+    filters = filters_from_query(key.get("filters"))[0]
+    return table_frame(_cohort_content(key.get("ready"), filters)["records"])
+
+
+def render_cohort(ready, her2, resistance_class, pathway, followed, unit, row_model=None):
+    """Counts, matching line, swimmer plot, note, table rows (or, for a table paged on the server, the rows'
+    source) and pathway choices for the filters."""
     if ready is None:
         raise PreventUpdate  # the cohort analysis is still being computed (progress bar shown)
     filters = filters_from_controls(her2, resistance_class, pathway, followed, unit)
-    service = get_analysis_service()
-    content = service.view("cohort-page", params_from_store(ready), lambda: cohort_page_view(ready, filters),
-                           filters_to_query(filters), ready)
+    content = _cohort_content(ready, filters)
     cards = [
         stat_card(label, int(n), percent_text(int(n), int(d), of) if key != "patients" else "in the study",
                   card_id=f"cohort-count-{key}")
@@ -97,8 +120,13 @@ def render_cohort(ready, her2, resistance_class, pathway, followed, unit):
     ]
     matching_text = html.Span([html.Strong(f"{content['n_matching']} of {content['n_rows']} patients"),
                                " match the filters."])
-    return (cards, matching_text, content["figure"], content["note"], content["records"], content["options"],
-            caveat_list(content["caveats"]))
+    records, source = content["records"], dash.no_update
+    if row_model == "infinite":
+        key = {"ready": ready, "filters": filters_to_query(filters)}
+        records = dash.no_update
+        source = source_of(ids.COHORT_TABLE, key, table_frame(content["records"]), TABLE_PAGE_SIZE * PAGES_PER_BLOCK)
+    return (cards, matching_text, content["figure"], content["note"], records, content["options"],
+            caveat_list(content["caveats"]), source)
 
 
 def open_patient(click_data, params_query, page_state=None):
@@ -124,9 +152,13 @@ def register(app) -> None:
         Output(ids.COHORT_TABLE, "rowData"),
         Output(ids.COHORT_FILTER_PATHWAY, "options"),
         Output(ids.COHORT_CAVEATS, "children"),
+        Output({"type": TABLE_SOURCE, "table": ids.COHORT_TABLE}, "data"),
         Input(ids.COHORT_READY, "data"),
         *[Input(control, "value") for control in FILTER_INPUTS],
+        State(ids.COHORT_TABLE, "rowModelType"),
     )(render_cohort)
+    register_table(app, PagedTable(ids.COHORT_TABLE, patient_table_rows, TABLE_LABELS, TABLE_NUMERIC,
+                                   frozenset({next(iter(TABLE_LABELS))})))
     app.callback(
         Output(ids.COHORT_NAVIGATE, "href"),
         Input(ids.COHORT_SWIMMER, "clickData"),

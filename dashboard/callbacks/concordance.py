@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, State, ctx, dcc, html
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analysis.export import statistics_table
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
-from dashboard.components.tables import export_filename, stat_card
+from dashboard.callbacks.table_pages import PagedTable, register_table, source_of
+from dashboard.components.tables import PAGES_PER_BLOCK, TABLE_SOURCE, export_filename, stat_card
 from dashboard.parameters import params_from_store
-from dashboard.views.concordance import cutoff_view, slider_value_for, static_view
+from dashboard.views.concordance import (
+    PER_PATIENT_LABELS,
+    PER_PATIENT_NUMERIC,
+    cutoff_view,
+    slider_value_for,
+    static_view,
+)
+
+#: Rows per page of the per-patient table.
+PATIENT_PAGE_SIZE = 15
 
 EN_DASH = "\u2013"
 
@@ -143,19 +154,40 @@ def _concordance(ready):
     return service, params, service.cohort(params).concordance
 
 
-def fill_static(ready):
-    """The slider-independent parts: headline cards, per-gene / per-patient / detection tables, caveats."""
+def _static_view(ready) -> tuple:
     service, params, concordance = _concordance(ready)
-    view = service.view("concordance-static", params, lambda: static_view(concordance))
+    return params, service.view("concordance-static", params, lambda: static_view(concordance))
+
+
+def per_patient_frame(records: list[dict]) -> pd.DataFrame:
+    """The per-patient table of :func:`static_view`'s records, as a frame (the server-paged table's rows)."""
+    return pd.DataFrame.from_records(records, columns=list(PER_PATIENT_LABELS))
+
+
+def per_patient_rows(key: dict) -> pd.DataFrame:
+    """The per-patient table for a server-paged table's source key (``ready``), from the cached view."""
+    return per_patient_frame(_static_view(key.get("ready"))[1]["per_patient"])
+
+
+def fill_static(ready, patient_row_model=None):
+    """The slider-independent parts: headline cards, per-gene / per-patient / detection tables, caveats; the
+    per-patient table's rows, or its rows' source when it is paged on the server."""
+    params, view = _static_view(ready)
     cards = [stat_card(label, value, detail) for value, label, detail in view["headline"]]
+    per_patient, source = view["per_patient"], no_update
+    if patient_row_model == "infinite":
+        per_patient = no_update
+        source = source_of(ids.CONCORDANCE_PATIENT_TABLE, {"ready": ready}, per_patient_frame(view["per_patient"]),
+                           PATIENT_PAGE_SIZE * PAGES_PER_BLOCK)
     return (
         cards,
         view["per_gene"],
-        view["per_patient"],
+        per_patient,
         view["detection"],
         view["detection_figure"],
         caveat_list(view["caveats"]),
         f"Analysis cutoff ({params.plasma_amplification_cn:g})",
+        source,
     )
 
 
@@ -219,8 +251,12 @@ def register(app) -> None:
         Output(ids.CONCORDANCE_DETECTION_BAR, "figure"),
         Output(ids.CONCORDANCE_CAVEATS, "children"),
         Output(ids.CONCORDANCE_SLIDER_ANALYSIS, "children"),
+        Output({"type": TABLE_SOURCE, "table": ids.CONCORDANCE_PATIENT_TABLE}, "data"),
         Input(ids.COHORT_READY, "data"),
+        State(ids.CONCORDANCE_PATIENT_TABLE, "rowModelType"),
     )(fill_static)
+    register_table(app, PagedTable(ids.CONCORDANCE_PATIENT_TABLE, per_patient_rows, PER_PATIENT_LABELS,
+                                   PER_PATIENT_NUMERIC))
     app.callback(
         Output(ids.CONCORDANCE_STATS_DOWNLOAD, "data"),
         Input(ids.CONCORDANCE_STATS_BUTTON, "n_clicks"),

@@ -40,6 +40,19 @@ D3_FORMATS = {**dict.fromkeys(VAF_PERCENT_COLUMNS, ".3r"), **dict.fromkeys(EXACT
 
 TABLE_EXPORT = "table-export"  # pattern-matching type: {"type": TABLE_EXPORT, "table": table id} (the button)
 TABLE_DOWNLOAD = "table-download"  # pattern-matching type: {"type": TABLE_DOWNLOAD, "table": table id}
+#: A table paged on the server: its rows' source ({"type": TABLE_SOURCE, "table": table id}, written by the page's
+#: callback: what the server needs to find the cached table, the row count, the longest values, the first block)
+#: and the browser's acknowledgement of it (TABLE_SOURCE_SEEN). dashboard/callbacks/table_pages.py.
+TABLE_SOURCE = "table-source"
+TABLE_SOURCE_SEEN = "table-source-seen"
+#: The sort and filter shown when the "Download CSV" button of a server-paged table is pressed (written in the
+#: browser, assets/grid_functions.js requestServerExport; the server then writes the file).
+TABLE_EXPORT_REQUEST = "table-export-request"
+#: Tables that may hold more rows than this are paged on the server (AG Grid's infinite row model): the browser
+#: gets one block of rows at a time, sorted and filtered by the server (dashboard/views/table_pages.py).
+SERVER_ROWS_ABOVE = 1000
+#: Pages of rows per block asked of the server.
+PAGES_PER_BLOCK = 5
 #: Page (first word of a component id) -> the component whose ``data`` is the patient the page shows.
 PATIENT_SOURCES = {"patient": "patient-id"}
 #: Table ids whose file name says more than the id does.
@@ -157,9 +170,12 @@ def column_def(column: str, label: str, *, numeric: bool, markdown: bool = False
     return definition
 
 
-def grid_options(page_size: int) -> dict:
-    """Options shared by every table (``dashGridOptions``)."""
+def grid_options(page_size: int, server_rows: bool = False) -> dict:
+    """Options shared by every table (``dashGridOptions``); *server_rows*: rows asked of the server block by
+    block (infinite row model, one row height for all rows: that model cannot vary it)."""
+    paged = {"cacheBlockSize": page_size * PAGES_PER_BLOCK, "infiniteInitialRowCount": page_size} if server_rows else {}
     return {
+        **paged,
         "pagination": True,
         "paginationPageSize": page_size,
         "paginationPageSizeSelector": False,
@@ -179,7 +195,7 @@ def grid_options(page_size: int) -> dict:
         "tabToNextHeader": {"function": "leaveGrid(params)"},
         "localeText": {"noRowsToShow": "No rows"},
         # Read by fitColumns (assets/grid_functions.js): text wider than this wraps.
-        "context": {"maxTextColumnPx": MAX_TEXT_COLUMN_PX},
+        "context": {"maxTextColumnPx": MAX_TEXT_COLUMN_PX, "serverRows": server_rows},
     }
 
 
@@ -189,11 +205,18 @@ class ExportableTable(html.Div):
     The grid keeps the table id, so callbacks write its ``rowData``.
     """
 
-    def __init__(self, grid: dag.AgGrid, name: str | None = None) -> None:
+    def __init__(self, grid: dag.AgGrid, name: str | None = None, server_rows: bool = False,
+                 pageable: bool = False) -> None:
         table_id = str(grid.id)
-        info = export_info(table_id, name)
+        info: dict = export_info(table_id, name)
         info["markdown"] = [c["field"] for c in grid.columnDefs if c.get("cellRenderer") == "markdown"]
+        if server_rows:
+            info["server"] = True  # the server writes the CSV (dashboard/callbacks/table_pages.py)
+        stores = [dcc.Store(id={"type": TABLE_SOURCE, "table": table_id}, data={}),
+                  dcc.Store(id={"type": TABLE_SOURCE_SEEN, "table": table_id}),
+                  dcc.Store(id={"type": TABLE_EXPORT_REQUEST, "table": table_id})] if server_rows or pageable else []
         super().__init__(className="table-with-export", children=[
+            *stores,
             html.Div(className="table-export-row", children=[
                 html.Button("Download CSV", id={"type": TABLE_EXPORT, "table": table_id},
                             className="button-secondary button-small", n_clicks=0, value=json.dumps(info),
@@ -207,7 +230,8 @@ class ExportableTable(html.Div):
 
 def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None = None,
                page_size: int = 20, export_name: str | None = None, *, numeric: Iterable[str] = (),
-               markdown_columns: Iterable[str] = ()) -> ExportableTable:
+               markdown_columns: Iterable[str] = (), server_rows: bool = False,
+               pageable: bool = False) -> ExportableTable:
     """A sortable, filterable table with a "Download CSV" button (file named by :func:`export_filename`).
 
     Parameters
@@ -226,6 +250,14 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         columns of a filled *frame* are typed from its values.
     markdown_columns
         Columns holding Markdown links (e.g. the patient id linking to its page).
+    server_rows
+        Page the rows on the server (for tables that may hold more than :data:`SERVER_ROWS_ABOVE` rows): the
+        grid uses AG Grid's infinite row model and asks for blocks of rows, which the server sorts and
+        filters; the page's callback writes the rows' source (``{"type": TABLE_SOURCE, "table": table_id}``,
+        :func:`dashboard.callbacks.table_pages.source_of`) instead of ``rowData``.
+    pageable
+        The table is paged on the server on large studies: its source stores are in the layout either way (the
+        page's callback writes them, or leaves them, whatever the study's size).
     """
     labels = labels or {}
     numeric = set(numeric)
@@ -236,24 +268,31 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
                    markdown=c in markdown, pinned=i == 0 and len(columns) > 2)
         for i, c in enumerate(columns)
     ]
+    rows = {"rowModelType": "infinite"} if server_rows else {"rowModelType": "clientSide",
+                                                             "rowData": table_records(frame)}
     grid = dag.AgGrid(
         id=table_id,
         columnDefs=column_defs,
-        rowData=table_records(frame),
+        **rows,
         defaultColDef={"sortable": True, "resizable": True, "filter": True, "suppressMovable": True,
                        "wrapHeaderText": True, "autoHeaderHeight": True},
-        dashGridOptions=grid_options(page_size),
+        dashGridOptions=grid_options(page_size, server_rows),
         className="her2-grid",
         style={"width": "100%"},
     )
-    return ExportableTable(grid, export_name)
+    return ExportableTable(grid, export_name, server_rows, pageable)
 
 
 #: Clientside: the button writes its table as CSV into the dcc.Download beside it (assets/exports.js).
 TABLE_EXPORT_JS = """
 function(clicks, info) {
     if (!clicks || !info || !window.her2Exports) { return window.dash_clientside.no_update; }
-    return window.her2Exports.tableDownload(JSON.parse(info));
+    const parsed = JSON.parse(info);
+    if (parsed.server) {  // the server writes the file (dashboard/callbacks/table_pages.py)
+        window.dashAgGridFunctions.requestServerExport(parsed, clicks);
+        return window.dash_clientside.no_update;
+    }
+    return window.her2Exports.tableDownload(parsed);
 }
 """
 

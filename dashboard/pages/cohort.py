@@ -38,12 +38,15 @@ def _fieldset(legend: str, control) -> html.Fieldset:
 
 
 def patient_table_component():
-    """The (initially empty) patient table; its ids are Markdown links to the patient pages."""
+    """The (initially empty) patient table; its ids are Markdown links to the patient pages. On a study of more
+    than SERVER_ROWS_ABOVE patients its rows are paged on the server (dashboard/callbacks/table_pages.py)."""
     import pandas as pd
+
+    from dashboard.callbacks.table_pages import study_needs_server_rows
 
     table = data_table(pd.DataFrame(columns=list(TABLE_LABELS)), ids.COHORT_TABLE, TABLE_LABELS, page_size=20,
                        export_name="cohort-patients", markdown_columns=(next(iter(TABLE_LABELS)),),
-                       numeric=TABLE_NUMERIC)
+                       numeric=TABLE_NUMERIC, pageable=True, server_rows=study_needs_server_rows())
     return table
 
 

@@ -6,6 +6,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.callbacks.table_pages import study_needs_server_rows
 from dashboard.components.graphs import graph
 from dashboard.components.tables import data_table
 from dashboard.page_frame import page_frame, parse_page_query
@@ -190,6 +191,8 @@ def layout(**query) -> html.Div:
                     PER_PATIENT_LABELS,
                     page_size=15,
                     numeric=PER_PATIENT_NUMERIC,
+                    # one row per paired patient: paged on the server for large studies
+                    pageable=True, server_rows=study_needs_server_rows(),
                 ),
             ]
         ),
