@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.roc import AucResult, YoudenCutoff
+from analysis.roc import AucResult, YoudenCutoff, roc_corners
 from dashboard.figures.palette import AGREEMENT, NEUTRAL, ROC_MARK, SERIES, SOURCE
 from dashboard.figures.plotly_text import escape_all
 from dashboard.figures.style import base_layout, chance_diagonal, empty_figure
@@ -30,6 +30,8 @@ AGREEMENT_GROUPS = {
 
 #: Above this many points a scatter is drawn with WebGL (SVG slows the browser at 10,000 patients).
 WEBGL_ABOVE = 2000
+#: A ROC curve with more cutoffs than this is drawn as a line without a marker per cutoff.
+ROC_MARKERS_MAX = 300
 
 #: Log-axis ticks in copies.
 CN_TICKS = [1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
@@ -179,6 +181,10 @@ def roc_figure(
             "No ROC: plasma ERBB2 CN vs tissue NGS status needs both tissue-amplified and "
             "tissue-non-amplified patients with a plasma ERBB2 CN."
         )
+    # A curve of many cutoffs is drawn through those where it turns (the same line, thousands fewer points on a
+    # large cohort) and without a marker per cutoff; a short one keeps every cutoff to hover. The AUC uses all.
+    if len(roc) > ROC_MARKERS_MAX:
+        roc = roc_corners(roc)
     threshold = roc["threshold"].astype(float)
     rule = [
         f"plasma CN {GE} {t:.2f} copies" if np.isfinite(t) else "no plasma call positive" for t in threshold
@@ -192,7 +198,7 @@ def roc_figure(
         go.Scatter(
             x=roc["fpr"],
             y=roc["tpr"],
-            mode="lines+markers",
+            mode="lines+markers" if len(roc) <= ROC_MARKERS_MAX else "lines",  # (after the thinning)
             name=f"plasma ERBB2 CN: {auc_text}",
             line=dict(color=SERIES["erbb2_cn"], shape="hv", width=2),
             marker=dict(size=4),

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from analysis.roc import DeLongTestResult, roc_corners, roc_curve_table
 from analysis.trajectory import ACQUIRED, INNATE
-from dashboard.figures.concordance import WEBGL_ABOVE, with_subtitle
+from dashboard.figures.concordance import ROC_MARKERS_MAX, WEBGL_ABOVE, with_subtitle
 from dashboard.figures.palette import DIRECTION, NEUTRAL, NO_PROGRESSION, PROGRESSION, SERIES
 from dashboard.figures.plotly_text import escape, escape_all
 from dashboard.figures.style import (
@@ -176,9 +176,10 @@ def progression_roc(pairs: pd.DataFrame, auc: pd.DataFrame, delong: DeLongTestRe
             if pd.isna(rec["ci_low"])
             else f" (95% CI {_fmt(rec['ci_low'])}{EN_DASH}{_fmt(rec['ci_high'])})"
         )
-        # Drawn through the cutoffs where the curve turns (the same line; thousands fewer points at 10,000
-        # patients); the AUC and the DeLong test use every cutoff.
-        roc = roc_corners(roc)
+        # A curve of many cutoffs is drawn through those where it turns (the same line; thousands fewer points
+        # at 10,000 patients); a short one keeps every cutoff to hover. The AUC and DeLong test use every cutoff.
+        if len(roc) > ROC_MARKERS_MAX:
+            roc = roc_corners(roc)
         rule = [
             f"change {GE_TEXT} {t:+.1f}%" if np.isfinite(t) else "no scan flagged" for t in roc["threshold"]
         ]

@@ -325,3 +325,19 @@ def test_a_large_cohort_is_drawn_with_webgl():
     fig = cn_scatter(calls, 2.4, 4.0, {"estimate": math.nan, "n": n})
     assert {t.type for t in fig.data} == {"scattergl"}
     assert sum(len(t.x) for t in fig.data) == n
+
+
+def test_a_roc_of_thousands_of_cutoffs_is_drawn_through_its_corners_without_markers(concordance):
+    from analysis.roc import roc_curve_table
+    from dashboard.figures.concordance import ROC_MARKERS_MAX
+
+    rng = np.random.default_rng(5)
+    tissue = rng.random(4000) < 0.4
+    roc = roc_curve_table(rng.normal(3 + tissue, 1.0), tissue)
+    fig = roc_figure(roc, concordance.auc, concordance.youden, 3.0, {"tpr": 0.4, "fpr": 0.0})
+    curve = next(t for t in fig.data if t.name.startswith("plasma ERBB2 CN"))
+    assert curve.mode == "lines" and ROC_MARKERS_MAX < len(curve.x) < len(roc)
+    assert (curve.x[0], curve.y[0]) == (0.0, 0.0) and (curve.x[-1], curve.y[-1]) == (1.0, 1.0)
+    small = roc_figure(concordance.roc, concordance.auc, concordance.youden, 3.0, {"tpr": 0.4, "fpr": 0.0})
+    kept = next(t for t in small.data if t.name.startswith("plasma ERBB2 CN"))
+    assert kept.mode == "lines+markers" and len(kept.x) == len(concordance.roc)  # every cutoff to hover
