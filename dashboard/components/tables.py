@@ -298,10 +298,11 @@ function(clicks, info) {
 
 
 def stat_card(label: str, value: str | int, detail: str = "", card_id: str | None = None) -> html.Div:
-    """A headline number with its label (and an optional detail line)."""
+    """A headline number with its label (and an optional detail line); a count reads "10,000", not "10000"."""
     props = {"id": card_id} if card_id else {}
+    shown = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
     return html.Div(className="stat-card", **props, children=[
-        html.Div(str(value), className="stat-value"),
+        html.Div(shown, className="stat-value"),
         html.Div(label, className="stat-label"),
         html.Div(detail, className="stat-detail") if detail else None,
     ])

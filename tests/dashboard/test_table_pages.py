@@ -152,3 +152,11 @@ def test_small_tables_stay_in_the_browser_and_large_ones_page_on_the_server():
     from dashboard.callbacks.table_pages import server_rows_for
 
     assert not server_rows_for(78) and not server_rows_for(SERVER_ROWS_ABOVE) and server_rows_for(10_000)
+
+
+def test_a_headline_count_has_thousands_separators():
+    from dashboard.components.tables import stat_card
+
+    assert stat_card("patients", 10000).children[0].children == "10,000"
+    assert stat_card("patients", 78).children[0].children == "78"
+    assert stat_card("share", "76.5% (1666/2179)").children[0].children == "76.5% (1666/2179)"  # text as given
