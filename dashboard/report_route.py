@@ -19,9 +19,7 @@ carries the patient id.
 from __future__ import annotations
 
 import html
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from flask import Response, request
@@ -31,7 +29,8 @@ from analysis.resistance import load_knowledge_base
 from dashboard import audit
 from dashboard.analysis_service import AnalysisService, get_analysis_service
 from dashboard.parameters import URL_KEYS, params_from_query, params_to_query
-from dashboard.report import ReportError, ReportPage, build_report, html_to_pdf, report_file_name, report_page
+from dashboard.report import ReportError, ReportPage, build_report, report_file_name, report_page
+from dashboard.report.pdf import page_to_pdf
 
 REPORT_PREFIX = "/_her2/report/"
 #: Suffix -> MIME type of the two formats.
@@ -95,10 +94,7 @@ def serve_report(name: str) -> Response:
         if suffix == ".html":
             body: bytes = page.encode("utf-8")
         else:
-            with tempfile.TemporaryDirectory(prefix="her2-report-") as folder:
-                source = Path(folder) / "report.html"
-                source.write_text(page, encoding="utf-8")
-                body = html_to_pdf(source, Path(folder) / "report.pdf").read_bytes()
+            body = page_to_pdf(page)
     except ReportError as exc:
         return error_page(503, "The report could not be made", str(exc))
     response = Response(body, status=200, mimetype=FORMATS[suffix].split(";")[0])

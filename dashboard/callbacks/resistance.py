@@ -205,10 +205,8 @@ def genes_and_oncoprint(ready, reset_clicks, sort, show, genes, previous_default
     triggered = set(ctx.triggered_prop_ids.values())
     if not triggered or triggered & picker_triggers:
         options, value, default, note = fill_gene_picker(ready, reset_clicks, genes, previous_default)
-        if value is no_update:  # the picker failed: its alert is in the note, the oncoprint says why too
-            figure, onco_note = draw_oncoprint(ready, sort, show, genes)
-            return options, value, default, note, figure, onco_note
-        figure, onco_note = draw_oncoprint(ready, sort, show, value)
+        # the picker failed (its alert is in the note): the oncoprint keeps the genes shown and says why too
+        figure, onco_note = draw_oncoprint(ready, sort, show, genes if value is no_update else value)
         return options, value, default, note, figure, onco_note
     figure, onco_note = draw_oncoprint(ready, sort, show, genes)
     return no_update, no_update, no_update, no_update, figure, onco_note

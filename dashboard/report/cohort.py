@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +41,7 @@ from dashboard.report.html import (
     _text,
     table_html,
 )
-from dashboard.report.pdf import html_to_pdf
+from dashboard.report.pdf import page_to_pdf
 from dashboard.views.data import knowledge_base_table, parameter_table, provenance_table, study_identity
 from dashboard.views.survival import Y_LABELS
 
@@ -298,10 +297,7 @@ def cohort_report_file_name(study_id: str, suffix: str = ".html") -> str:
 
 def cohort_report_pdf(report: CohortReport, paper: str = "a4") -> bytes:
     """The report printed to PDF by headless Chromium."""
-    with tempfile.TemporaryDirectory(prefix="her2-cohort-report-") as folder:
-        source = Path(folder) / "report.html"
-        source.write_text(render_cohort_html(report, paper), encoding="utf-8")
-        return html_to_pdf(source, Path(folder) / "report.pdf").read_bytes()
+    return page_to_pdf(render_cohort_html(report, paper))
 
 
 def write_cohort_report(study: Study, out: str | Path, params: AnalysisParameters = AnalysisParameters(),

@@ -50,3 +50,11 @@ def html_to_pdf(html_file: str | Path, pdf_file: str | Path, *, chromium: str | 
         raise ReportError(f"Chromium could not print {source} to {target} (exit status {done.returncode}): "
                           + " / ".join(tail))
     return target
+
+
+def page_to_pdf(page: str) -> bytes:
+    """A rendered report page (HTML text) printed to PDF bytes (:func:`html_to_pdf` in a scratch folder)."""
+    with tempfile.TemporaryDirectory(prefix="her2-report-") as folder:
+        source = Path(folder) / "report.html"
+        source.write_text(page, encoding="utf-8")
+        return html_to_pdf(source, Path(folder) / "report.pdf").read_bytes()

@@ -242,16 +242,18 @@ def _timepoint_in_text(code: str) -> str:
 
 def _sample_label(sid: str, stype: object, timepoint: object, day: object) -> str:
     """"P001-B0 - plasma, baseline, day -3"; what a study did not record is said, never "?" or "nan"."""
-    known = [str(stype)] if pd.notna(stype) and str(stype) else []
-    if pd.notna(timepoint) and str(timepoint):
-        known.append(_timepoint_in_text(str(timepoint)))
-    if pd.notna(day):
-        known.append(f"day {float(day):g}")  # type: ignore[arg-type]
-    missing = [name for name, value in (("sample type", stype), ("timepoint", timepoint), ("day", day))
-               if not (pd.notna(value) and str(value))]
+    known: list[str] = []
+    missing: list[str] = []
+    for name, value, text in (("sample type", stype, str),
+                              ("timepoint", timepoint, lambda t: _timepoint_in_text(str(t))),
+                              ("day", day, lambda d: f"day {float(d):g}")):
+        if pd.notna(value) and str(value):
+            known.append(text(value))
+        else:
+            missing.append(name)
     if missing:
-        known.append((" and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing))
-                     + " not recorded")
+        named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+        known.append(f"{named} not recorded")
     return f"{sid} - {', '.join(known)}"
 
 
