@@ -248,7 +248,11 @@ window.dashAgGridFunctions = Object.assign(window.dashAgGridFunctions || {}, (fu
                 pending = true;
                 window.requestAnimationFrame(() => window.setTimeout(() => {
                     pending = false;
-                    if (fitColumns({api: api, element: element})) { retries = 0; }
+                    if (fitColumns({api: api, element: element})) {
+                        retries = 0;
+                        // The rows the columns were last sized for: tests wait for it instead of sleeping.
+                        element.dataset.her2Sized = String(api.getDisplayedRowCount());
+                    }
                     else if (retries < 20) { retries += 1; fit(); }  // again once cells are drawn (a hidden grid: 20 tries)
                 }, 0));
             };

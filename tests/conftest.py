@@ -109,6 +109,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         (pytest.fail if tools_required() else pytest.skip)("; ".join(problems))
 
 
+#: Modules whose tests each take tens of seconds without a browser (every demo patient, analysed twice).
+LONG_MODULES = ("test_patient_from_cohort.py", "test_answers.py", "test_status_words.py", "test_patient_figure.py")
+
+
+def _long_first(item: pytest.Item) -> int:
+    """0 for browser tests (5-110 s each), 1 for the long analysis modules, 2 for the rest."""
+    if "dash_duo" in getattr(item, "fixturenames", ()) or item.get_closest_marker("browser"):
+        return 0
+    return 1 if item.path.name in LONG_MODULES else 2
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long tests first (a stable sort: the order within each group is kept), so that pytest-xdist hands
+    them out first and the workers finish together on short tests, instead of one worker running a
+    100-second browser test after the others are done."""
+    items.sort(key=_long_first)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Under pytest-xdist each worker starts its dash_duo servers on its own block of ports.
 

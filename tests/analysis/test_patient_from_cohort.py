@@ -18,13 +18,22 @@ from tests.dashboard.test_hostile_ids import hostile_study_dir
 def assert_same(left, right, where: str = "") -> None:
     """Field by field: tables with pandas testing (dtypes, index, order), tuples and scalars with ==."""
     if isinstance(left, pd.DataFrame):
-        pd.testing.assert_frame_equal(left, right, obj=where)
+        if not _identical(left, right):  # pandas' own check only where they differ (it names the difference)
+            pd.testing.assert_frame_equal(left, right, obj=where)
+            raise AssertionError(f"{where}: frames differ")
     elif dataclasses.is_dataclass(left) and not isinstance(left, type):
         assert type(left) is type(right), where
         for field in dataclasses.fields(left):
             assert_same(getattr(left, field.name), getattr(right, field.name), f"{where}.{field.name}")
     else:
         assert left == right, where
+
+
+def _identical(left: pd.DataFrame, right: pd.DataFrame) -> bool:
+    """Same columns, index, dtypes and values (missing where missing): a fast form of assert_frame_equal."""
+    return (isinstance(right, pd.DataFrame) and list(left.columns) == list(right.columns)
+            and left.index.equals(right.index) and type(left.index) is type(right.index)
+            and list(left.dtypes) == list(right.dtypes) and left.equals(right))
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,11 @@ box, never the page; rows of count cards wrap evenly (issue 11.4)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
-from tests.dashboard.pages import PAGES, open_drawn
+from tests.dashboard.pages import PAGES, open_drawn, wait_tables_sized
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +45,7 @@ def test_no_page_scrolls_sideways_at_800_1280_or_1920_px(dash_duo, demo_study_di
         dash_duo.driver.set_window_size(width, 900)
         for path in PAGES:
             open_drawn(dash_duo.driver, dash_duo.server_url, path)
-            time.sleep(1.0)  # tables size their columns after their rows arrive
+            wait_tables_sized(dash_duo.driver)
             overflow, culprits = dash_duo.driver.execute_script(OVERFLOW_JS)
             if overflow > 0:
                 problems[f"{path} at {width} px"] = f"{overflow} px too wide; {culprits}"

@@ -3,14 +3,12 @@ need less than the table's width are widened to fill it, on every page at 800 an
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from dashboard.components.tables import MAX_TEXT_COLUMN_PX
 from dashboard.server import create_app
 from dashboard.settings import Settings
-from tests.dashboard.pages import PAGES, open_drawn
+from tests.dashboard.pages import PAGES, open_drawn, wait_tables_sized
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +39,7 @@ def test_tables_fit_their_content_and_their_width(dash_duo, demo_study_dir, tmp_
         dash_duo.driver.set_window_size(width, 900)
         for path in PAGES:
             open_drawn(dash_duo.driver, dash_duo.server_url, path)
-            time.sleep(1.0)  # tables size their columns after their rows arrive
+            wait_tables_sized(dash_duo.driver)
             for grid in dash_duo.driver.execute_script(GRID_FIT_JS):
                 where = f"{path} {grid['id']} at {width} px"
                 if grid["cut"]:
