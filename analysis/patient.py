@@ -29,7 +29,7 @@ from analysis.resistance import (
 )
 from analysis.schema import STRUCTURAL_VARIANTS
 from analysis.study import Study
-from analysis.trajectory import TrajectoryResult, analyse_trajectories
+from analysis.trajectory import TrajectoryResult, analyse_trajectories, patient_trajectories
 from analysis.tumour_fraction import tumour_fraction, tumour_fraction_notes
 
 if TYPE_CHECKING:
@@ -128,14 +128,13 @@ def patient_from_cohort(study: Study, patient_id: str, cohort: CohortAnalysis) -
       patient) are the patient's rows of the cohort's; the resistance summary, enrichment and caveats,
       which are counts over the patients analysed, are computed again from those rows by the same code
       as :func:`analysis.resistance.call_mechanisms` (cheap).
-    - The trajectories are recomputed on the patient alone: their caveats are counts over the patients
-      analysed, made while the tables are built, and the cohort result holds them for the whole cohort
-      only.
+    - The trajectories are the patient's rows of the cohort's too, with their summary and caveats counted
+      again from those rows (:func:`analysis.trajectory.patient_trajectories`).
     """
     own = subset_study(study, [patient_id])
     # Both sorted by sample id (analysis.tumour_fraction.tumour_fraction).
     fractions = _rows(cohort.tumour_fractions, "sample_id", own.samples["sample_id"])
-    trajectories = analyse_trajectories(own, cohort.params, tumour_fractions=fractions)
+    trajectories = patient_trajectories(cohort.trajectories, patient_id, own.samples, cohort.params)
     resistance = _resistance_of(cohort.resistance, patient_id)
     return _patient_analysis(own, patient_id, fractions, trajectories, resistance)
 

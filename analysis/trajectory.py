@@ -187,6 +187,11 @@ class TrajectoryResult:
     caveat_topics
         The same caveats as ``(topic, text)`` pairs (:mod:`analysis.caveats`), so that each page
         shows the caveats of the numbers it shows.
+    censored_with_progression
+        Patients censored for PFS who have a progression event or a PD scan (PFS_STATUS is trusted),
+        in the order the caveat names them.  Every caveat is counted from the tables above and this
+        (:func:`trajectory_caveats`), so that one patient's result is the patient's rows of the cohort's
+        (:func:`patient_trajectories`).
     """
 
     draws: pd.DataFrame
@@ -197,6 +202,7 @@ class TrajectoryResult:
     summary: pd.DataFrame
     caveats: tuple[str, ...] = ()
     caveat_topics: tuple[tuple[str, str], ...] = ()
+    censored_with_progression: tuple[str, ...] = ()
 
     def caveats_about(self, *topics: str) -> list[str]:
         """Caveats on these topics (:mod:`analysis.caveats`)."""
@@ -309,10 +315,7 @@ def derive_recist(
     base = base.rename(columns={"day": "baseline_imaging_day", "target_lesion_sum_mm": "baseline_sum"})
     early = base[base["baseline_imaging_day"] < low]
     if len(early):
-        caveats.append(
-            f"{len(early)} patient(s) have their last pre-treatment scan before day {low}; "
-            "it is used as RECIST baseline."
-        )
+        caveats.append(_early_baseline_scan_caveat(len(early), low))
     img = img.merge(base, on="patient_id", how="left")
     img["is_baseline"] = img["day"] == img["baseline_imaging_day"]
     after = img["day"] > img["baseline_imaging_day"]
@@ -367,33 +370,20 @@ def analyse_trajectories(
     """
     from analysis.tumour_fraction import tumour_fraction
 
-    caveats: list[str] = []
-    topics: list[str] = []
     if tumour_fractions is None:
         tumour_fractions = tumour_fraction(study.variants)
-    draws = _plasma_draws(study, tumour_fractions, params, caveats)
-    tag(caveats, topics, C.DRAWS)
+    draws = _plasma_draws(study, tumour_fractions, params)
     baseline = _baseline_draws(draws, params.baseline_window_days)
     draws = _changes_from_baseline(draws, baseline)
 
     timeline = study.timeline
     cea = aggregate_cea(timeline)
-    n_averaged = int(cea["averaged"].sum())
-    if n_averaged:
-        caveats.append(
-            f"{n_averaged} patient-day(s) had several CEA values; they were averaged (flag 'averaged')."
-        )
-    tag(caveats, topics, C.CEA)
-    imaging, img_caveats = derive_recist(
-        timeline[timeline["event_type"] == "IMAGING"], params.baseline_window_days
-    )
-    caveats.extend(img_caveats)
-    tag(caveats, topics, C.IMAGING)
+    # derive_recist's caveat (early baseline scans) is counted again from the table by trajectory_caveats.
+    imaging, _ = derive_recist(timeline[timeline["event_type"] == "IMAGING"], params.baseline_window_days)
 
     patients = _patient_table(study, draws, imaging, baseline, cea, params.baseline_window_days)
     patients, post = _first_evaluation(patients, imaging)
-    patients = _progression(patients, timeline, post, caveats)
-    tag(caveats, topics, C.FOLLOW_UP)
+    patients, censored_with_progression = _progression(patients, timeline, post)
     prog_draw = _progression_draws(draws, patients, params.progression_window_days)
     patients = patients.merge(prog_draw, on="patient_id", how="left")
     draws["is_progression"] = draws["sample_id"].isin(prog_draw["progression_sample_id"])
@@ -403,6 +393,65 @@ def analyse_trajectories(
     patients["follow_up"] = _follow_up(patients)
     patients["resistance_class"] = _resistance_class(patients, params.innate_pfs_months)
     patients = typed_frame(patients.sort_values("patient_id", kind="stable"), PATIENT_COLUMNS)
+    draws = typed_frame(draws, DRAW_COLUMNS)
+    return _trajectory_result(study.samples, draws, cea, imaging, patients, _aligned(draws, cea, imaging),
+                              censored_with_progression, params)
+
+
+def _trajectory_result(samples: pd.DataFrame, draws: pd.DataFrame, cea: pd.DataFrame, imaging: pd.DataFrame,
+                       patients: pd.DataFrame, aligned: pd.DataFrame, censored_with_progression: tuple[str, ...],
+                       params: AnalysisParameters) -> TrajectoryResult:
+    """The result from its tables: summary counts and caveats counted from them."""
+    caveats, topics = trajectory_caveats(samples, draws, cea, imaging, patients, censored_with_progression, params)
+    return TrajectoryResult(
+        draws=draws,
+        cea=cea,
+        imaging=imaging,
+        patients=patients,
+        aligned=aligned,
+        summary=_summary(patients, draws, cea, imaging),
+        caveats=tuple(caveats),
+        caveat_topics=tuple(zip(topics, caveats, strict=True)),
+        censored_with_progression=censored_with_progression,
+    )
+
+
+def trajectory_caveats(samples: pd.DataFrame, draws: pd.DataFrame, cea: pd.DataFrame, imaging: pd.DataFrame,
+                       patients: pd.DataFrame, censored_with_progression: tuple[str, ...],
+                       params: AnalysisParameters) -> tuple[list[str], list[str]]:
+    """The caveats of a trajectory result and their topics (:mod:`analysis.caveats`), in the order the
+    analysis meets them, counted from the study's samples and the result's tables only."""
+    caveats: list[str] = []
+    topics: list[str] = []
+    is_plasma = samples["sample_type"].str.lower() == "plasma"
+    n_undated = int((is_plasma & samples["collection_day"].isna()).sum())
+    if n_undated:
+        caveats.append(f"{n_undated} plasma sample(s) without a collection day are left out of trajectories.")
+    evaluable = draws["tumour_fraction"].astype("float64") >= params.min_tumour_fraction
+    n_not_eval = int((draws["erbb2_cn"].notna() & ~evaluable).sum())
+    if n_not_eval:
+        caveats.append(
+            f"{n_not_eval} draw(s) have tumour fraction below {params.min_tumour_fraction:g} or "
+            "unknown: purity-adjusted ERBB2 CN not evaluable there."
+        )
+    tag(caveats, topics, C.DRAWS)
+    n_averaged = int(cea["averaged"].sum())
+    if n_averaged:
+        caveats.append(
+            f"{n_averaged} patient-day(s) had several CEA values; they were averaged (flag 'averaged')."
+        )
+    tag(caveats, topics, C.CEA)
+    low, high = params.baseline_window_days
+    n_early = int(imaging.loc[imaging["is_baseline"] & (imaging["day"] < low), "patient_id"].nunique())
+    if n_early:
+        caveats.append(_early_baseline_scan_caveat(n_early, low))
+    tag(caveats, topics, C.IMAGING)
+    if censored_with_progression:
+        caveats.append(
+            f"{len(censored_with_progression)} patient(s) censored for PFS have a progression event or PD scan; "
+            "PFS_STATUS is trusted: " + ", ".join(censored_with_progression[:10])
+        )
+    tag(caveats, topics, C.FOLLOW_UP)
     if patients["pfs_months"].notna().any() and not patients["progressed"].any():
         caveats.append("No patient progressed (all censored): resistance classes are all 'none'.")
     tag(caveats, topics, C.COHORT)
@@ -415,42 +464,49 @@ def analyse_trajectories(
     tag(caveats, topics, C.FOLLOW_UP)
     no_base = int(patients["baseline_sample_id"].isna().sum())
     if no_base and len(draws):
-        low, high = params.baseline_window_days
         caveats.append(
             f"{no_base} patient(s) have no plasma draw in the baseline window "
             f"[{low}, +{high}] days: changes from baseline are missing."
         )
     tag(caveats, topics, C.BASELINE)
-
-    draws = typed_frame(draws, DRAW_COLUMNS)
-    aligned = _aligned(draws, cea, imaging)
     if patients.empty:
         caveats.append("The study has no patients.")
     tag(caveats, topics, C.COHORT)
-    return TrajectoryResult(
-        draws=draws,
-        cea=cea,
-        imaging=imaging,
-        patients=patients,
-        aligned=aligned,
-        summary=_summary(patients, draws, cea, imaging),
-        caveats=tuple(caveats),
-        caveat_topics=tuple(zip(topics, caveats, strict=True)),
-    )
+    return caveats, topics
 
 
-def _plasma_draws(
-    study: Study, tumour_fractions: pd.DataFrame, params: AnalysisParameters, caveats: list[str]
-) -> pd.DataFrame:
+def patient_trajectories(cohort: TrajectoryResult, patient_id: str, samples: pd.DataFrame,
+                         params: AnalysisParameters) -> TrajectoryResult:
+    """:func:`analyse_trajectories` of one patient, from the whole-cohort result *cohort* (computed under
+    *params*): the patient's rows of each table, with the summary and caveats counted again from them.
+
+    *samples* are the patient's samples (the undated plasma samples are counted from them).  Every table
+    is computed patient by patient, so the rows are those the patient alone would give
+    (tests/analysis/test_patient_from_cohort.py checks it field by field on every demo patient).
+    """
+    def rows(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+        mine = frame[(frame["patient_id"] == patient_id).fillna(False).to_numpy(dtype=bool)]
+        return empty_frame(columns) if mine.empty else mine.reset_index(drop=True)
+
+    draws, cea, imaging = rows(cohort.draws, DRAW_COLUMNS), rows(cohort.cea, CEA_COLUMNS), rows(
+        cohort.imaging, IMAGING_COLUMNS)
+    patients, aligned = rows(cohort.patients, PATIENT_COLUMNS), rows(cohort.aligned, ALIGNED_COLUMNS)
+    censored = tuple(p for p in cohort.censored_with_progression if p == patient_id)
+    return _trajectory_result(samples, draws, cea, imaging, patients, aligned, censored, params)
+
+
+def _early_baseline_scan_caveat(n_patients: int, low: int) -> str:
+    return (f"{n_patients} patient(s) have their last pre-treatment scan before day {low}; "
+            "it is used as RECIST baseline.")
+
+
+def _plasma_draws(study: Study, tumour_fractions: pd.DataFrame, params: AnalysisParameters) -> pd.DataFrame:
     """Step 1: dated plasma draws with observed ERBB2 CN, tumour fraction and purity-adjusted CN."""
     from analysis.copy_number import purity_adjusted_cn
 
     samples = study.samples
     is_plasma = samples["sample_type"].str.lower() == "plasma"
-    plasma = samples[is_plasma & samples["collection_day"].notna()]
-    n_undated = int((is_plasma & samples["collection_day"].isna()).sum())
-    if n_undated:
-        caveats.append(f"{n_undated} plasma sample(s) without a collection day are left out of trajectories.")
+    plasma = samples[is_plasma & samples["collection_day"].notna()]  # undated ones: trajectory_caveats
     draws = pd.DataFrame(
         {
             "patient_id": plasma["patient_id"].astype("string"),
@@ -488,12 +544,6 @@ def _plasma_draws(
     draws["erbb2_amplified"] = pd.array(
         (cn >= params.plasma_amplification_cn).where(cn.notna(), other=pd.NA), dtype="boolean"
     )
-    n_not_eval = int((cn.notna() & ~evaluable).sum())
-    if n_not_eval:
-        caveats.append(
-            f"{n_not_eval} draw(s) have tumour fraction below {params.min_tumour_fraction:g} or "
-            "unknown: purity-adjusted ERBB2 CN not evaluable there."
-        )
     return draws
 
 
@@ -596,9 +646,10 @@ def _first_evaluation(patients: pd.DataFrame, imaging: pd.DataFrame) -> tuple[pd
 
 
 def _progression(
-    patients: pd.DataFrame, timeline: pd.DataFrame, post: pd.DataFrame, caveats: list[str]
-) -> pd.DataFrame:
-    """Step 6: progression day (first STATUS PROGRESSION, else first PD scan, else PFS time) and status."""
+    patients: pd.DataFrame, timeline: pd.DataFrame, post: pd.DataFrame
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Step 6: progression day (first STATUS PROGRESSION, else first PD scan, else PFS time) and status;
+    also the patients censored for PFS who have a progression event or PD scan (PFS_STATUS is trusted)."""
     status = timeline[
         (timeline["event_type"] == "STATUS")
         & (timeline["status"].str.upper() == "PROGRESSION")
@@ -619,18 +670,14 @@ def _progression(
     )
     event = patients["pfs_event"]
     conflict = event.notna() & ~event.fillna(False).astype(bool) & prog_day.notna()
-    if conflict.any():
-        caveats.append(
-            f"{int(conflict.sum())} patient(s) censored for PFS have a progression event or PD scan; "
-            "PFS_STATUS is trusted: " + ", ".join(patients.loc[conflict, "patient_id"].astype(str)[:10])
-        )
+    censored_with_progression = tuple(patients.loc[conflict, "patient_id"].astype(str))
     progressed = event.fillna(prog_day.notna()).astype(bool)
     patients["progressed"] = progressed
     patients["progression_day"] = prog_day.where(progressed)
     patients["progression_source"] = pd.Series(source, index=patients.index).where(progressed, "")
     missing_pfs = patients["pfs_months"].isna() & progressed
     patients.loc[missing_pfs, "pfs_months"] = patients.loc[missing_pfs, "progression_day"] / P.DAYS_PER_MONTH
-    return patients
+    return patients, censored_with_progression
 
 
 def _progression_draws(
