@@ -62,11 +62,13 @@ worker: $(VENV)/.installed demo
 	  --loglevel=INFO --concurrency="$${HER2DASH_CELERY_CONCURRENCY:-2}"
 
 # Under make test a test whose system tool is missing fails instead of skipping (tests/system_tools.py).
+# --maxschedchunk 2: pytest-xdist hands out tests two at a time in collection order (long ones first,
+# tests/conftest.py), instead of a first chunk of a quarter of the suite per worker.
 test: system-test $(VENV)/.installed-test demo $(AXE_JS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy analysis
 	HER2_REQUIRE_SYSTEM_TOOLS=1 DASH_TEST_CHROMEPATH="$${DASH_TEST_CHROMEPATH:-$$(command -v chromium)}" \
-	  $(BIN)/python -m pytest --headless -n $${TEST_WORKERS:-3}
+	  $(BIN)/python -m pytest --headless -n $${TEST_WORKERS:-3} --maxschedchunk 2
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -22,9 +22,15 @@ Then a long request: the whole-cohort analysis under new parameters (cold: nothi
 the browser starts it (a background callback) while the users keep sending the quick kinds; the quick
 requests' p95 while it runs is printed, with its duration.
 
+Users send without pause by default (a stress test; with 20 users on 2 cores the mean latency is then
+20 / throughput by Little's law, whatever the server does). ``--think LOW HIGH`` makes each user pause a
+time drawn uniformly from LOW-HIGH seconds before each request, as Locust's ``between(LOW, HIGH)``: a
+clinician reading each page before the next click.
+
 Usage::
 
     python benchmarks/bench_load.py                          # demo + 10,000 patients, 4 workers
+    python benchmarks/bench_load.py --sizes 10000 --requests 500 --think 1 5   # users who read each page
     python benchmarks/bench_load.py --sizes 78 --requests 500 --workers 2
 """
 
@@ -112,8 +118,13 @@ class Requests:
 
 
 def run_users(base: str, requests_: Requests, n_users: int, n_requests: int | None, kinds: tuple[str, ...],
-              stop: threading.Event | None = None, seed: int = 12) -> list[tuple[str, float, float, bool]]:
-    """(kind, start, seconds, ok) of every request sent by *n_users* users, until *n_requests* or *stop*."""
+              stop: threading.Event | None = None, seed: int = 12,
+              think: tuple[float, float] = (0.0, 0.0)) -> list[tuple[str, float, float, bool]]:
+    """(kind, start, seconds, ok) of every request sent by *n_users* users, until *n_requests* or *stop*.
+
+    Each user waits a time drawn uniformly from *think* (seconds) before each request, as Locust's
+    ``wait_time = between(low, high)``: (0, 0) sends without pause (a stress test: then the mean latency is
+    users / throughput, whatever the server does)."""
     counter = itertools.count()
     results: list[tuple[str, float, float, bool]] = []
     lock = threading.Lock()
@@ -128,6 +139,8 @@ def run_users(base: str, requests_: Requests, n_users: int, n_requests: int | No
                 return
             kind = kinds[step % len(kinds)]
             payload = requests_.payload(kind, i, rng)
+            if think[1] > 0:
+                time.sleep(rng.uniform(*think))
             start = time.perf_counter()
             try:
                 if isinstance(payload, str):  # a download link
@@ -206,7 +219,7 @@ def bench_size(size: int, args) -> None:
                   f"{time.perf_counter() - start:.1f} s", flush=True)
 
             start, server_cpu, client_cpu = time.perf_counter(), server_cpu_seconds(base), time.process_time()
-            results = run_users(base, kinds, args.users, args.requests, KINDS)
+            results = run_users(base, kinds, args.users, args.requests, KINDS, think=tuple(args.think))
             wall = time.perf_counter() - start
             print_table(size, results, wall)
             print_cpu(size, len(results), wall, server_cpu_seconds(base) - server_cpu, time.process_time() - client_cpu)
@@ -228,7 +241,7 @@ def bench_size(size: int, args) -> None:
 
             analysis = threading.Thread(target=cold_analysis)
             analysis.start()
-            during = run_users(base, kinds, args.users, None, QUICK_KINDS, stop=stop, seed=99)
+            during = run_users(base, kinds, args.users, None, QUICK_KINDS, stop=stop, seed=99, think=tuple(args.think))
             analysis.join()
             inside = [r for r in during if window["start"] <= r[1] <= window["end"]]
             seconds = [s for _, _, s, _ in inside]
@@ -251,10 +264,14 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--think", type=float, nargs=2, default=[0.0, 0.0], metavar=("LOW", "HIGH"),
+                        help="each user pauses a time drawn uniformly from LOW-HIGH seconds before each request "
+                             "(Locust's between(LOW, HIGH)); default 0 0: no pause (a stress test)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench_serving")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"gunicorn, {args.workers} workers x {args.threads} threads; {args.users} users; machine: "
+    pause = f"pause {args.think[0]:g}-{args.think[1]:g} s before each request" if args.think[1] else "no pause"
+    print(f"gunicorn, {args.workers} workers x {args.threads} threads; {args.users} users ({pause}); machine: "
           f"{psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.1f} GiB; "
           f"load average {psutil.getloadavg()[0]:.1f}", flush=True)
     for size in args.sizes:
