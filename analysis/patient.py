@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analysis.caveats import COHORT, caveats_except, tag
+from analysis.cohort_rows import CohortRows, rows_of
 from analysis.params import AnalysisParameters
 from analysis.resistance import (
     KnowledgeBase,
@@ -132,25 +133,20 @@ def patient_from_cohort(study: Study, patient_id: str, cohort: CohortAnalysis) -
       again from those rows (:func:`analysis.trajectory.patient_trajectories`).
     """
     own = subset_study(study, [patient_id])
+    index = rows_of(cohort)
     # Both sorted by sample id (analysis.tumour_fraction.tumour_fraction).
-    fractions = _rows(cohort.tumour_fractions, "sample_id", own.samples["sample_id"])
-    trajectories = patient_trajectories(cohort.trajectories, patient_id, own.samples, cohort.params)
-    resistance = _resistance_of(cohort.resistance, patient_id)
+    fractions = index.of_any(cohort.tumour_fractions, "sample_id", own.samples["sample_id"].astype(str))
+    trajectories = patient_trajectories(cohort.trajectories, patient_id, own.samples, cohort.params,
+                                        own_rows=lambda frame: index.of(frame, "patient_id", patient_id))
+    resistance = _resistance_of(cohort.resistance, patient_id, index)
     return _patient_analysis(own, patient_id, fractions, trajectories, resistance)
 
 
-def _rows(frame: pd.DataFrame, column: str, values: pd.Series | str) -> pd.DataFrame:
-    """The rows of *frame* whose *column* is *values* (one key) or in *values* (keys), in *frame*'s order."""
-    keys = frame[column].astype(str)
-    mask = keys.isin(values.astype(str)) if isinstance(values, pd.Series) else keys == str(values)
-    return frame[mask.to_numpy()].reset_index(drop=True)
-
-
-def _resistance_of(cohort: ResistanceResult, patient_id: str) -> ResistanceResult:
+def _resistance_of(cohort: ResistanceResult, patient_id: str, index: CohortRows) -> ResistanceResult:
     """The cohort's resistance result restricted to one patient (summary, enrichment, caveats recounted)."""
-    evidence = _rows(cohort.evidence, "patient_id", patient_id)
-    calls = _rows(cohort.calls, "patient_id", patient_id)
-    patients = _rows(cohort.patients, "patient_id", patient_id)
+    evidence = index.of(cohort.evidence, "patient_id", patient_id)
+    calls = index.of(cohort.calls, "patient_id", patient_id)
+    patients = index.of(cohort.patients, "patient_id", patient_id)
     caveats: list[str] = []
     topics: list[str] = []
     enrichment = mechanism_enrichment(patients, evidence[evidence["evidence_direction"] == "resistance"], caveats)
