@@ -12,12 +12,12 @@ tick text as HTML (:mod:`dashboard.figures.plotly_text`).
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from _plotly_utils.utils import to_typed_array_spec
 
 from analysis.her2_marks import Her2Marks, her2_marks
 from analysis.params import AnalysisParameters
@@ -56,6 +56,10 @@ INK, SUBTLE = NEUTRAL["ink"], NEUTRAL["subtle"]
 #: VAF axis tick candidates (percent): fine steps on a narrow range, decades and 50% on a wide one.
 VAF_TICKS_FINE = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 VAF_TICKS_WIDE = (0.01, 0.1, 1, 10, 50, 100)
+
+#: numpy dtype -> plotly.js typed-array dtype (plotly's ``plotlyjsShortTypes``).
+_TYPED_ARRAYS = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+                 "float32": "f4", "float64": "f8"}
 
 
 @dataclass
@@ -214,12 +218,23 @@ def _axis_name(letter: str, row: int) -> str:
 
 
 def _array(values) -> dict | list:
-    """A numeric column as plotly.js's typed array (base64), as graph_objects' ``to_dict`` writes it;
-    other values as a list."""
+    """A numeric column as a plotly.js typed array (``{"dtype": "f8", "bdata": <base64>}``), exactly as
+    graph_objects' ``to_dict`` writes it (``_plotly_utils.utils.to_typed_array_spec``: 64-bit integers in
+    the narrowest type that holds them); other values, and empty columns, as a list."""
     array = np.asarray(values)
-    if array.dtype.kind in "fiu" and array.size:
-        return to_typed_array_spec(array)
-    return array.tolist()
+    if not array.size:
+        return array.tolist()
+    if array.dtype in (np.int64, np.uint64):
+        low, high = array.min(), array.max()
+        narrower = ("int8", "int16", "int32") if array.dtype == np.int64 else ("uint8", "uint16", "uint32")
+        fits = [name for name in narrower if np.iinfo(name).min <= low and high <= np.iinfo(name).max]
+        if not fits:
+            return array.tolist()
+        array = array.astype(fits[0])
+    short = _TYPED_ARRAYS.get(str(array.dtype))
+    if short is None:
+        return array.tolist()
+    return {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
 
 
 # --------------------------------------------------------------------------- layout in pixels

@@ -16,9 +16,11 @@ import base64
 import json
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from _plotly_utils.utils import to_typed_array_spec
 from plotly.io.json import to_json_plotly
 
 from analysis.io.cbioportal import read_study
@@ -31,6 +33,7 @@ from dashboard.figures.patient import (
     OBSERVED_NAME,
     PANEL_TITLES,
     SIZE_NAME,
+    _array,
     patient_timeline,
 )
 from dashboard.figures.style import empty_figure, empty_figure_dict
@@ -201,3 +204,13 @@ def test_print_copy_is_a_restyled_dict_and_leaves_the_page_figure_alone(figures)
     shown = [k for k in printed["layout"] if k.startswith("xaxis") and printed["layout"][k]["showticklabels"]]
     assert shown == ["xaxis6"]
     assert printed["data"][0]["x"] == figure["data"][0]["x"] and printed["data"][0] is not figure["data"][0]
+
+
+@pytest.mark.parametrize("values", [np.array([1.0, np.nan, -3.5]), pd.Series([1, 2, 300]), np.array([1, 2, -70000]),
+                                    np.array([2**40]), np.array([], float), np.array(["a", "b"], object),
+                                    np.array([1, 2], np.uint64), np.array([True, False]), np.array([1.5], np.float32)])
+def test_numeric_columns_are_written_as_graph_objects_write_them(values):
+    expected = to_typed_array_spec(np.asarray(values))
+    expected = expected.tolist() if isinstance(expected, np.ndarray) else expected
+    assert _array(values) == expected
+    assert np.array_equal(decoded(_array(values)), np.asarray(values), equal_nan=values.dtype.kind == "f")
