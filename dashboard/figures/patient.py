@@ -7,7 +7,8 @@ the one palette of :mod:`dashboard.figures.palette`.  CEA has its own panel with
 panel.  The copy-number panel marks the nadir, the rise that counts for lead time and the
 progression scan (:func:`analysis.her2_marks.her2_marks`, the numbers of the answer sentence).
 Text that comes from the study (sample ids, genes, agents) is escaped: plotly reads hover, legend and
-tick text as HTML (:mod:`dashboard.figures.plotly_text`).
+tick text as HTML (:mod:`dashboard.figures.plotly_text`).  The figure is plain plotly JSON, the schema
+plotly.js reads, built without graph_objects (:class:`_Figure`).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class _Panels:
 def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: AnalysisParameters) -> dict:
     """The patient page's main figure, as a plain plotly figure dict (``{"data": [...], "layout": {...}}``).
 
-    Built without graph_objects (their validation and copies cost 150-200 ms per figure; this takes a few):
+    Built without graph_objects (their validation and copies cost 140-200 ms of server CPU per figure, to
+    20-30 ms now, most of it :func:`analysis.her2_marks.her2_marks`; benchmarks/bench_patient_figure.py):
     the subplot axes are laid out here as ``make_subplots(shared_xaxes=True)`` would (every day axis
     ``matches`` the bottom one), and the layout carries the app's template itself
     (:func:`dashboard.figures.style.base_layout_dict`).  ``go.Figure(figure)`` accepts it (the tests check
