@@ -45,7 +45,7 @@ def fill_patient(query, patient_id, page_state):
     followed = is_followed(patient)
     if followed:
         figure = service.view("patient-timeline", params,
-                              lambda: patient_timeline(patient, vaf_tracks(patient), params).to_dict(), patient_id)
+                              lambda: patient_timeline(patient, vaf_tracks(patient), params), patient_id)
     else:
         figure = no_update  # the compact page has no figure to fill
     evidence = _records(evidence_table(patient))

@@ -7,18 +7,18 @@ the one palette of :mod:`dashboard.figures.palette`.  CEA has its own panel with
 panel.  The copy-number panel marks the nadir, the rise that counts for lead time and the
 progression scan (:func:`analysis.her2_marks.her2_marks`, the numbers of the answer sentence).
 Text that comes from the study (sample ids, genes, agents) is escaped: plotly reads hover, legend and
-tick text as HTML (:mod:`dashboard.figures.plotly_text`).
+tick text as HTML (:mod:`dashboard.figures.plotly_text`).  The figure is plain plotly JSON, the schema
+plotly.js reads, built without graph_objects (:class:`_Figure`).
 """
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from analysis.her2_marks import Her2Marks, her2_marks
 from analysis.params import AnalysisParameters
@@ -26,7 +26,7 @@ from analysis.patient import PatientAnalysis
 from analysis.wording import copies_text, day_text
 from dashboard.figures.palette import CLEAR, LABEL_BACKGROUND, MUTED, NEUTRAL, SERIES, gene_colours
 from dashboard.figures.plotly_text import escape
-from dashboard.figures.style import base_layout, empty_figure, vaf_text
+from dashboard.figures.style import base_layout_dict, empty_figure_dict, vaf_text
 
 #: Panel key -> title shown above the panel (units in the title).
 PANEL_TITLES = {
@@ -58,6 +58,10 @@ INK, SUBTLE = NEUTRAL["ink"], NEUTRAL["subtle"]
 VAF_TICKS_FINE = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 VAF_TICKS_WIDE = (0.01, 0.1, 1, 10, 50, 100)
 
+#: numpy dtype -> plotly.js typed-array dtype (plotly's ``plotlyjsShortTypes``).
+_TYPED_ARRAYS = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+                 "float32": "f4", "float64": "f8"}
+
 
 @dataclass
 class _Panels:
@@ -74,8 +78,15 @@ class _Panels:
         return "legend" if key == "vaf" else f"legend{self.keys.index(key) + 2}"
 
 
-def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: AnalysisParameters) -> go.Figure:
-    """The patient page's main figure.
+def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: AnalysisParameters) -> dict:
+    """The patient page's main figure, as a plain plotly figure dict (``{"data": [...], "layout": {...}}``).
+
+    Built without graph_objects (their validation and copies cost 140-200 ms of server CPU per figure, to
+    20-30 ms now, most of it :func:`analysis.her2_marks.her2_marks`; benchmarks/bench_patient_figure.py):
+    the subplot axes are laid out here as ``make_subplots(shared_xaxes=True)`` would (every day axis
+    ``matches`` the bottom one), and the layout carries the app's template itself
+    (:func:`dashboard.figures.style.base_layout_dict`).  ``go.Figure(figure)`` accepts it (the tests check
+    that on every demo patient).
 
     Parameters
     ----------
@@ -90,7 +101,7 @@ def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: Ana
     cea = patient.trajectories.cea.sort_values("day")
     imaging = patient.trajectories.imaging.sort_values("day")
     if draws.empty and cea.empty and imaging.empty:
-        return empty_figure("No plasma draws, CEA values or imaging for this patient.")
+        return empty_figure_dict("No plasma draws, CEA values or imaging for this patient.")
     treatments = patient.treatments.dropna(subset=["start_day"])
     keys = ["cn", "cea", "adjusted", "size", "treatment", "vaf"]
     if not params.purity_adjustment:
@@ -105,8 +116,7 @@ def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: Ana
     plot_px = sum(heights[k] for k in keys) + sum(gaps[k] for k in keys[1:])
     top_px = gaps[keys[0]] - TICKS_PX + MARGIN_TOP_EXTRA
     bottom_px = MARGIN_BOTTOM + LEGEND_ROW_PX * vaf_rows
-    fig = make_subplots(rows=len(keys), cols=1, shared_xaxes=True, row_heights=[heights[k] for k in keys],
-                        vertical_spacing=float(np.mean([gaps[k] for k in keys[1:]])) / plot_px)
+    fig = _Figure.subplots(len(keys), height=plot_px + top_px + bottom_px)
     _fix_domains(fig, keys, heights, gaps, plot_px)
 
     marks = her2_marks(patient, params)
@@ -119,12 +129,114 @@ def patient_timeline(patient: PatientAnalysis, tracks: pd.DataFrame, params: Ana
     _vaf_panel(fig, panels, tracks)
     _progression(fig, panels, marks)
 
-    base_layout(fig, height=plot_px + top_px + bottom_px, legend_below=False)
-    fig.update_layout(hovermode="closest", margin=dict(t=top_px, b=bottom_px, l=72, r=24), showlegend=True)
+    fig.layout.update(hovermode="closest", margin=dict(t=top_px, b=bottom_px, l=72, r=24), showlegend=True)
     _titles_and_legends(fig, panels, legend_rows, plot_px)
-    fig.update_xaxes(title_text="Days from first trastuzumab dose", row=len(keys), col=1)
-    fig.update_xaxes(showticklabels=True)
-    return fig
+    fig.xaxis(len(keys))["title"] = {"text": "Days from first trastuzumab dose"}
+    for row in range(1, len(keys) + 1):
+        fig.xaxis(row)["showticklabels"] = True
+    return fig.to_dict()
+
+
+# --------------------------------------------------------------------------- the figure as plotly JSON
+
+class _Figure:
+    """A plotly figure as plain JSON (the schema plotly.js reads), built like graph_objects' subplots.
+
+    Rows are numbered from 1, as in ``make_subplots``; row *n*'s axes are ``xaxis{n}`` / ``yaxis{n}``
+    (``xaxis`` / ``yaxis`` for row 1), and traces, shapes and annotations refer to them as ``x{n}`` / ``y{n}``.
+    """
+
+    def __init__(self, layout: dict) -> None:
+        self.data: list[dict] = []
+        self.layout = layout
+        self.layout.setdefault("annotations", [])
+        self.layout.setdefault("shapes", [])
+
+    @classmethod
+    def subplots(cls, rows: int, *, height: int) -> _Figure:
+        """One column of *rows* panels sharing the day axis, as ``make_subplots(rows, 1, shared_xaxes=True)``:
+        every x axis spans the width and matches the bottom one; each axis anchored on its row's other axis.
+        (The vertical domains are set by :func:`_fix_domains`.)"""
+        names = [_axis_name(letter, row) for row in range(1, rows + 1) for letter in "xy"]
+        fig = cls(base_layout_dict(height=height, legend_below=False, xaxes=tuple(names[0::2]),
+                                   yaxes=tuple(names[1::2])))
+        for row in range(1, rows + 1):
+            fig.xaxis(row).update(anchor=_axis("y", row), domain=[0.0, 1.0])
+            fig.yaxis(row)["anchor"] = _axis("x", row)
+            if row < rows:
+                fig.xaxis(row)["matches"] = _axis("x", rows)
+        return fig
+
+    def xaxis(self, row: int) -> dict:
+        return self.layout[_axis_name("x", row)]
+
+    def yaxis(self, row: int) -> dict:
+        return self.layout[_axis_name("y", row)]
+
+    def add_trace(self, trace: dict, row: int) -> None:
+        trace.update(xaxis=_axis("x", row), yaxis=_axis("y", row))
+        self.data.append(trace)
+
+    def add_annotation(self, annotation: dict, row: int | None = None) -> None:
+        """An annotation; with *row*, in that panel's data coordinates (``x{row}`` / ``y{row}``)."""
+        if row is not None:
+            annotation.update(xref=_axis("x", row), yref=_axis("y", row))
+        self.layout["annotations"].append(annotation)
+
+    def has_content(self, row: int) -> bool:
+        """Whether the panel holds a trace, or a shape or annotation in its data coordinates: graph_objects'
+        ``add_hline`` / ``add_vline`` leave out panels without (their ``exclude_empty_subplots``)."""
+        refs = (_axis("x", row), _axis("y", row))
+        return (any((t.get("xaxis", "x"), t.get("yaxis", "y")) == refs for t in self.data)
+                or any((item.get("xref", "x"), item.get("yref", "y")) == refs
+                       for kind in ("shapes", "annotations") for item in self.layout[kind]))
+
+    def add_hline(self, y: float, row: int, line: dict, annotation: dict) -> None:
+        """A horizontal line across the panel with its label at the bottom right, as graph_objects'
+        ``add_hline(..., annotation_position="bottom right")``; nothing on an empty panel."""
+        if not self.has_content(row):
+            return
+        x, yref = f"{_axis('x', row)} domain", _axis("y", row)
+        self.layout["shapes"].append(dict(type="line", x0=0, x1=1, xref=x, y0=y, y1=y, yref=yref, line=line))
+        self.layout["annotations"].append(dict(annotation, showarrow=False, x=1, xanchor="right", xref=x, y=y,
+                                               yanchor="top", yref=yref))
+
+    def add_vline(self, x: float, row: int, line: dict) -> None:
+        """A vertical line the panel's height, as graph_objects' ``add_vline``; nothing on an empty panel."""
+        if self.has_content(row):
+            self.layout["shapes"].append(dict(type="line", x0=x, x1=x, xref=_axis("x", row), y0=0, y1=1,
+                                              yref=f"{_axis('y', row)} domain", line=line))
+
+    def to_dict(self) -> dict:
+        for kind in ("shapes", "annotations"):
+            if not self.layout[kind]:
+                del self.layout[kind]
+        return {"data": self.data, "layout": self.layout}
+
+
+def _axis_name(letter: str, row: int) -> str:
+    """The layout key of row *row*'s axis: ``xaxis``, ``xaxis2``, ..."""
+    return f"{letter}axis{row if row > 1 else ''}"
+
+
+def _array(values) -> dict | list:
+    """A numeric column as a plotly.js typed array (``{"dtype": "f8", "bdata": <base64>}``), exactly as
+    graph_objects' ``to_dict`` writes it (``_plotly_utils.utils.to_typed_array_spec``: 64-bit integers in
+    the narrowest type that holds them); other values, and empty columns, as a list."""
+    array = np.asarray(values)
+    if not array.size:
+        return array.tolist()
+    if array.dtype in (np.int64, np.uint64):
+        low, high = array.min(), array.max()
+        narrower = ("int8", "int16", "int32") if array.dtype == np.int64 else ("uint8", "uint16", "uint32")
+        fits = [name for name in narrower if np.iinfo(name).min <= low and high <= np.iinfo(name).max]
+        if not fits:
+            return array.tolist()
+        array = array.astype(fits[0])
+    short = _TYPED_ARRAYS.get(str(array.dtype))
+    if short is None:
+        return array.tolist()
+    return {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
 
 
 # --------------------------------------------------------------------------- layout in pixels
@@ -142,18 +254,18 @@ def _legend_rows(names: list[str]) -> int:
     return rows
 
 
-def _fix_domains(fig: go.Figure, keys: list[str], heights: dict, gaps: dict, plot_px: float) -> None:
+def _fix_domains(fig: _Figure, keys: list[str], heights: dict, gaps: dict, plot_px: float) -> None:
     """Each panel's vertical domain from its height and the gap (ticks, title, legend) above it."""
     top = float(plot_px)
     for i, key in enumerate(keys):
         if i:
             top -= gaps[key]
         bottom = top - heights[key]
-        fig.layout[f"yaxis{i + 1 if i else ''}"].domain = (max(0.0, bottom / plot_px), min(1.0, top / plot_px))
+        fig.yaxis(i + 1)["domain"] = [max(0.0, bottom / plot_px), min(1.0, top / plot_px)]
         top = bottom
 
 
-def _titles_and_legends(fig: go.Figure, panels: _Panels, legend_rows: dict, plot_px: float) -> None:
+def _titles_and_legends(fig: _Figure, panels: _Panels, legend_rows: dict, plot_px: float) -> None:
     """Each panel's title, with its legend between the title and the panel.
 
     Legends sit on the panel's top edge (paper coordinates) and titles a fixed number of pixels above
@@ -161,23 +273,21 @@ def _titles_and_legends(fig: go.Figure, panels: _Panels, legend_rows: dict, plot
     prints it smaller).  The VAF panel, the bottom one, has its legend under its day axis.
     """
     for i, key in enumerate(panels.keys):
-        domain_top = fig.layout[f"yaxis{i + 1 if i else ''}"].domain[1]
-        fig.add_annotation(text=f"<b>{PANEL_TITLES[key]}</b>", name=f"title-{key}", x=0, xref="paper",
-                           y=domain_top, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
-                           yshift=LEGEND_ROW_PX * legend_rows[key] + 3, font=dict(size=13, color=INK))
+        domain_bottom, domain_top = fig.yaxis(i + 1)["domain"]
+        fig.add_annotation(dict(text=f"<b>{PANEL_TITLES[key]}</b>", name=f"title-{key}", x=0, xref="paper",
+                                y=domain_top, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
+                                yshift=LEGEND_ROW_PX * legend_rows[key] + 3, font=dict(size=13, color=INK)))
         if key == "vaf":
-            domain_bottom = fig.layout[f"yaxis{i + 1 if i else ''}"].domain[0]
-            fig.layout.legend = dict(orientation="h", x=0, xanchor="left", yanchor="top", font=LEGEND_FONT,
-                                     y=domain_bottom - (TICKS_PX + TITLE_PX + 10) / plot_px,
-                                     bgcolor=CLEAR, title=None)
+            fig.layout["legend"] = dict(orientation="h", x=0, xanchor="left", yanchor="top", font=dict(LEGEND_FONT),
+                                        y=domain_bottom - (TICKS_PX + TITLE_PX + 10) / plot_px, bgcolor=CLEAR)
             continue
-        fig.layout[panels.legend(key)] = dict(orientation="h", x=0, xanchor="left", y=domain_top, yanchor="bottom",
-                                             font=LEGEND_FONT, bgcolor=CLEAR, title=None)
+        fig.layout[panels.legend(key)] = dict(orientation="h", x=0, xanchor="left", y=domain_top,
+                                              yanchor="bottom", font=dict(LEGEND_FONT), bgcolor=CLEAR)
 
 
 # --------------------------------------------------------------------------- panels
 
-def _copy_number_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, marks: Her2Marks,
+def _copy_number_panel(fig: _Figure, panels: _Panels, draws: pd.DataFrame, marks: Her2Marks,
                        params: AnalysisParameters) -> None:
     """Observed plasma ERBB2 CN, the amplification cutoff, and the nadir, rise and lead time."""
     row, legend = panels.row("cn"), panels.legend("cn")
@@ -187,16 +297,16 @@ def _copy_number_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, mar
         hover = [f"{_esc(sid)}<br>day {day:g}<br>ERBB2 {cn:.2f} copies<br>tumour fraction {_pct(tf)}"
                  for sid, day, cn, tf in zip(draws["sample_id"], draws["draw_day"], draws["erbb2_cn"],
                                              draws["tumour_fraction"], strict=True)]
-        fig.add_trace(go.Scatter(x=draws["draw_day"], y=draws["erbb2_cn"], mode="lines+markers", name=OBSERVED_NAME,
-                                 line=dict(color=SERIES["erbb2_cn"], width=3), marker=dict(size=9),
-                                 hovertext=hover, hoverinfo="text", legend=legend), row=row, col=1)
+        fig.add_trace(dict(type="scatter", x=_array(draws["draw_day"]), y=_array(draws["erbb2_cn"]),
+                           mode="lines+markers", name=OBSERVED_NAME, line=dict(color=SERIES["erbb2_cn"], width=3),
+                           marker=dict(size=9), hovertext=hover, hoverinfo="text", legend=legend), row)
     else:
         _note(fig, row, "No plasma ERBB2 copy number")
-    fig.add_hline(y=params.plasma_amplification_cn, line=dict(color=SERIES["cutoff"], dash="dash", width=1.5),
-                  annotation_text=f"amplification cutoff {params.plasma_amplification_cn:g} copies",
-                  annotation_position="bottom right", annotation_font_color=SUBTLE, row=row, col=1)
+    fig.add_hline(params.plasma_amplification_cn, row, line=dict(color=SERIES["cutoff"], dash="dash", width=1.5),
+                  annotation=dict(text=f"amplification cutoff {params.plasma_amplification_cn:g} copies",
+                                  font=dict(color=SUBTLE)))
     top = float(np.nanmax([draws["erbb2_cn"].max() if len(draws) else 0, params.plasma_amplification_cn]))
-    fig.update_yaxes(title_text="copies", row=row, col=1, range=[0, top * 1.3 + 0.3])
+    fig.yaxis(row).update(title={"text": "copies"}, range=[0, top * 1.3 + 0.3])
     if marks.nadir_day is not None and marks.nadir_cn is not None:
         _mark(fig, row, marks.nadir_day, marks.nadir_cn, "nadir",
               f"nadir {copies_text(marks.nadir_cn)} copies, day {day_text(marks.nadir_day)}", "triangle-down", 34)
@@ -209,46 +319,47 @@ def _copy_number_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, mar
         _lead_time(fig, row, marks.rise_day, marks.progression_day, marks.lead_time_days, top * 1.22 + 0.2)
 
 
-def _mark(fig: go.Figure, row: int, day: float, cn: float, name: str, text: str, symbol: str, ay: int,
+def _mark(fig: _Figure, row: int, day: float, cn: float, name: str, text: str, symbol: str, ay: int,
           hover: str = "") -> None:
-    fig.add_trace(go.Scatter(x=[day], y=[cn], mode="markers", name=name, showlegend=False,
-                             marker=dict(symbol=symbol, size=15, color=SERIES["erbb2_cn"],
-                                         line=dict(color=NEUTRAL["white"], width=1.5)),
-                             hovertext=[f"{text}<br>{hover}" if hover else text], hoverinfo="text"), row=row, col=1)
+    fig.add_trace(dict(type="scatter", x=[day], y=[cn], mode="markers", name=name, showlegend=False,
+                       marker=dict(symbol=symbol, size=15, color=SERIES["erbb2_cn"],
+                                   line=dict(color=NEUTRAL["white"], width=1.5)),
+                       hovertext=[f"{text}<br>{hover}" if hover else text], hoverinfo="text"), row)
     # The nadir's label below the point, the rise's above and to its left (the lead-time bracket is above).
-    fig.add_annotation(x=day, y=cn, text=text, name=name, showarrow=True, arrowhead=0, arrowcolor=SUBTLE,
-                       ax=-16 if name == "rise" else 0, ay=ay, xanchor="right" if name == "rise" else "center",
-                       font=dict(size=12, color=INK), bgcolor=LABEL_BACKGROUND, row=row, col=1)
+    fig.add_annotation(dict(x=day, y=cn, text=text, name=name, showarrow=True, arrowhead=0, arrowcolor=SUBTLE,
+                            ax=-16 if name == "rise" else 0, ay=ay, xanchor="right" if name == "rise" else "center",
+                            font=dict(size=12, color=INK), bgcolor=LABEL_BACKGROUND), row)
 
 
-def _lead_time(fig: go.Figure, row: int, rise_day: float, progression_day: float, days: float, y: float) -> None:
+def _lead_time(fig: _Figure, row: int, rise_day: float, progression_day: float, days: float, y: float) -> None:
     """A bracket from the rise to the progression scan, labelled with the lead time (days)."""
     label = (f"lead time {day_text(days)} days" if days > 0 else "rise on the day of progression" if days == 0
              else f"rise {day_text(-days)} days after progression")
-    fig.add_annotation(x=progression_day, y=y, ax=rise_day, ay=y, axref=_axis("x", row),
-                       ayref=_axis("y", row), xref=_axis("x", row), yref=_axis("y", row), showarrow=True,
-                       arrowhead=2, arrowside="end+start", arrowcolor=SERIES["progression"], arrowwidth=1.5,
-                       text="", name="lead-time-bracket")
-    fig.add_annotation(x=(rise_day + progression_day) / 2, y=y, text=label, name="lead time",
-                       showarrow=False, yanchor="bottom", font=dict(size=12, color=SERIES["progression"]),
-                       row=row, col=1)
+    fig.add_annotation(dict(x=progression_day, y=y, ax=rise_day, ay=y, axref=_axis("x", row),
+                            ayref=_axis("y", row), xref=_axis("x", row), yref=_axis("y", row), showarrow=True,
+                            arrowhead=2, arrowside="end+start", arrowcolor=SERIES["progression"], arrowwidth=1.5,
+                            text="", name="lead-time-bracket"))
+    fig.add_annotation(dict(x=(rise_day + progression_day) / 2, y=y, text=label, name="lead time",
+                            showarrow=False, yanchor="bottom", font=dict(size=12, color=SERIES["progression"])), row)
 
 
-def _cea_panel(fig: go.Figure, panels: _Panels, cea: pd.DataFrame) -> None:
+def _cea_panel(fig: _Figure, panels: _Panels, cea: pd.DataFrame) -> None:
     """Serum CEA on its own axis with nice ticks (0, 50, 100, ...)."""
     row = panels.row("cea")
+    assert row is not None  # the CEA panel is always drawn
     if cea.empty:
         _note(fig, row, "No CEA values recorded")
-        fig.update_yaxes(showticklabels=False, row=row, col=1)
+        fig.yaxis(row)["showticklabels"] = False
         return
-    marker_symbol = np.where(cea["averaged"], "diamond", "circle")
+    marker_symbol = np.where(cea["averaged"], "diamond", "circle").tolist()
     hover = [f"day {day:g}<br>CEA {value:.3g} ng/mL" + (f" (mean of {n} same-day values)" if avg else "")
              for day, value, n, avg in zip(cea["day"], cea["cea"], cea["n_values"], cea["averaged"], strict=True)]
-    fig.add_trace(go.Scatter(x=cea["day"], y=cea["cea"], mode="lines+markers", name=CEA_NAME,
-                             line=dict(color=SERIES["cea"], width=2.5), marker=dict(size=8, symbol=marker_symbol),
-                             hovertext=hover, hoverinfo="text", legend=panels.legend("cea")), row=row, col=1)
+    fig.add_trace(dict(type="scatter", x=_array(cea["day"]), y=_array(cea["cea"]), mode="lines+markers",
+                       name=CEA_NAME, line=dict(color=SERIES["cea"], width=2.5),
+                       marker=dict(size=8, symbol=marker_symbol), hovertext=hover, hoverinfo="text",
+                       legend=panels.legend("cea")), row)
     step, top = nice_ticks(float(cea["cea"].max()))
-    fig.update_yaxes(title_text="ng/mL", row=row, col=1, range=[0, top], tick0=0, dtick=step, tickmode="linear")
+    fig.yaxis(row).update(title={"text": "ng/mL"}, range=[0, top], tick0=0, dtick=step, tickmode="linear")
 
 
 def nice_ticks(largest: float, intervals: int = 4) -> tuple[float, float]:
@@ -269,9 +380,10 @@ def nice_ticks(largest: float, intervals: int = 4) -> tuple[float, float]:
     return float(step), float(top)
 
 
-def _adjusted_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, params: AnalysisParameters) -> None:
+def _adjusted_panel(fig: _Figure, panels: _Panels, draws: pd.DataFrame, params: AnalysisParameters) -> None:
     """Purity-adjusted CN; draws whose tumour fraction is too low are marked, not plotted."""
     row, legend = panels.row("adjusted"), panels.legend("adjusted")
+    assert row is not None  # drawn only when the panel is shown
     if draws.empty:
         _note(fig, row, "No plasma draws")
         return
@@ -279,25 +391,27 @@ def _adjusted_panel(fig: go.Figure, panels: _Panels, draws: pd.DataFrame, params
     hover = [f"{_esc(sid)}<br>day {day:g}<br>{adj:.1f} copies per tumour cell<br>tumour fraction {_pct(tf)}"
              for sid, day, adj, tf in zip(evaluable["sample_id"], evaluable["draw_day"],
                                           evaluable["erbb2_cn_adjusted"], evaluable["tumour_fraction"], strict=True)]
-    fig.add_trace(go.Scatter(x=evaluable["draw_day"], y=evaluable["erbb2_cn_adjusted"], mode="lines+markers",
-                             name=ADJUSTED_NAME, line=dict(color=SERIES["erbb2_cn_adjusted"], width=2.5),
-                             marker=dict(size=8, symbol="square"), hovertext=hover, hoverinfo="text",
-                             legend=legend), row=row, col=1)
+    fig.add_trace(dict(type="scatter", x=_array(evaluable["draw_day"]), y=_array(evaluable["erbb2_cn_adjusted"]),
+                       mode="lines+markers", name=ADJUSTED_NAME,
+                       line=dict(color=SERIES["erbb2_cn_adjusted"], width=2.5), marker=dict(size=8, symbol="square"),
+                       hovertext=hover, hoverinfo="text", legend=legend), row)
     not_evaluable = draws[draws["erbb2_cn_adjusted"].isna()]
     if len(not_evaluable):
-        fig.add_trace(go.Scatter(x=not_evaluable["draw_day"], y=np.zeros(len(not_evaluable)), mode="markers",
-                                 name=f"not evaluable (tumour fraction < {100 * params.min_tumour_fraction:g}%)",
-                                 marker=dict(symbol="x-thin-open", size=10, color=SUBTLE, line_width=2),
-                                 hovertext=[f"{_esc(s)}: tumour fraction {_pct(t)}, too low to adjust"
-                                            for s, t in zip(not_evaluable["sample_id"],
-                                                            not_evaluable["tumour_fraction"], strict=True)],
-                                 hoverinfo="text", legend=legend), row=row, col=1)
-    fig.update_yaxes(title_text="copies", row=row, col=1, rangemode="tozero")
+        fig.add_trace(dict(type="scatter", x=_array(not_evaluable["draw_day"]),
+                           y=_array(np.zeros(len(not_evaluable))), mode="markers",
+                           name=f"not evaluable (tumour fraction < {100 * params.min_tumour_fraction:g}%)",
+                           marker=dict(symbol="x-thin-open", size=10, color=SUBTLE, line=dict(width=2)),
+                           hovertext=[f"{_esc(s)}: tumour fraction {_pct(t)}, too low to adjust"
+                                      for s, t in zip(not_evaluable["sample_id"], not_evaluable["tumour_fraction"],
+                                                      strict=True)],
+                           hoverinfo="text", legend=legend), row)
+    fig.yaxis(row).update(title={"text": "copies"}, rangemode="tozero")
 
 
-def _size_panel(fig: go.Figure, panels: _Panels, imaging: pd.DataFrame) -> None:
+def _size_panel(fig: _Figure, panels: _Panels, imaging: pd.DataFrame) -> None:
     """Tumour size with the RECIST call of each assessment."""
     row = panels.row("size")
+    assert row is not None  # the size panel is always drawn
     if imaging.empty:
         _note(fig, row, "No imaging assessments")
         return
@@ -308,32 +422,34 @@ def _size_panel(fig: go.Figure, panels: _Panels, imaging: pd.DataFrame) -> None:
              + (" (derived from lesion sums)" if src == "derived" else "")
              for day, size, pct, call, src in zip(imaging["day"], imaging["target_lesion_sum_mm"],
                                                   imaging["pct_change_from_baseline"], labels, source, strict=True)]
-    fig.add_trace(go.Scatter(x=imaging["day"], y=imaging["target_lesion_sum_mm"], mode="lines+markers+text",
-                             name=SIZE_NAME, text=text, textposition="top center", cliponaxis=False,
-                             textfont=dict(size=12, color=INK), line=dict(color=SERIES["tumour_size"], width=2.5),
-                             marker=dict(size=9), hovertext=hover, hoverinfo="text", legend=panels.legend("size")),
-                  row=row, col=1)
+    fig.add_trace(dict(type="scatter", x=_array(imaging["day"]), y=_array(imaging["target_lesion_sum_mm"]),
+                       mode="lines+markers+text", name=SIZE_NAME, text=text, textposition="top center",
+                       cliponaxis=False, textfont=dict(size=12, color=INK),
+                       line=dict(color=SERIES["tumour_size"], width=2.5), marker=dict(size=9), hovertext=hover,
+                       hoverinfo="text", legend=panels.legend("size")), row)
     top = float(imaging["target_lesion_sum_mm"].max())
-    fig.update_yaxes(title_text="mm", row=row, col=1, range=[0, (top if top > 0 else 1) * 1.3])
+    fig.yaxis(row).update(title={"text": "mm"}, range=[0, (top if top > 0 else 1) * 1.3])
 
 
-def _treatment_panel(fig: go.Figure, panels: _Panels, treatments: pd.DataFrame, draws: pd.DataFrame,
+def _treatment_panel(fig: _Figure, panels: _Panels, treatments: pd.DataFrame, draws: pd.DataFrame,
                      imaging: pd.DataFrame) -> None:
     """One bar per agent (its name on the axis)."""
     row = panels.row("treatment")
+    assert row is not None  # the treatment panel is always drawn
     if treatments.empty:
         _note(fig, row, "No treatment recorded")
-        fig.update_yaxes(showticklabels=False, row=row, col=1)
+        fig.yaxis(row)["showticklabels"] = False
         return
     last_day = float(np.nanmax([draws["draw_day"].max() if len(draws) else 0,
                                 imaging["day"].max() if len(imaging) else 0]))
     stop = treatments["stop_day"].fillna(last_day)
     agents = treatments["agent"].astype(str).map(_esc)
-    fig.add_trace(go.Bar(y=agents, x=stop - treatments["start_day"], base=treatments["start_day"], orientation="h",
-                         marker_color=SERIES["treatment"], name="Treatment", showlegend=False,
-                         hovertext=[f"{a}: day {s:g} to {e:g}" for a, s, e in
-                                    zip(agents, treatments["start_day"], stop, strict=True)],
-                         hoverinfo="text", legend=panels.legend("treatment")), row=row, col=1)
+    fig.add_trace(dict(type="bar", y=agents.tolist(), x=_array(stop - treatments["start_day"]),
+                       base=treatments["start_day"].tolist(), orientation="h", marker=dict(color=SERIES["treatment"]),
+                       name="Treatment", showlegend=False,
+                       hovertext=[f"{a}: day {s:g} to {e:g}" for a, s, e in
+                                  zip(agents, treatments["start_day"], stop, strict=True)],
+                       hoverinfo="text", legend=panels.legend("treatment")), row)
 
 
 def _vaf_name(label: str, track: pd.DataFrame) -> str:
@@ -344,9 +460,10 @@ def _vaf_name(label: str, track: pd.DataFrame) -> str:
     return _esc(f"{label}{' (mechanism)' if mechanism else ''}{mark}")
 
 
-def _vaf_panel(fig: go.Figure, panels: _Panels, tracks: pd.DataFrame) -> None:
+def _vaf_panel(fig: _Figure, panels: _Panels, tracks: pd.DataFrame) -> None:
     """VAF tracks on a log scale: mechanism variants in their gene's colour and bold, the rest muted grey."""
     row, legend = panels.row("vaf"), panels.legend("vaf")
+    assert row is not None  # the VAF panel is always drawn
     if tracks.empty:
         _note(fig, row, "No plasma variants detected")
         return
@@ -368,16 +485,16 @@ def _vaf_panel(fig: go.Figure, panels: _Panels, tracks: pd.DataFrame) -> None:
             style = dict(line=dict(color=MUTED, width=1.3, dash="dot" if excluded else "solid"),
                          marker=dict(size=6, symbol="circle-open" if excluded else "circle", color=MUTED),
                          opacity=0.9)
-        fig.add_trace(go.Scatter(x=track["day"], y=100 * track["vaf"], mode="lines+markers",
-                                 name=_vaf_name(label, track), hovertext=hover, hoverinfo="text", legend=legend,
-                                 **style), row=row, col=1)
+        fig.add_trace(dict(type="scatter", x=_array(track["day"]), y=_array(100 * track["vaf"]), mode="lines+markers",
+                           name=_vaf_name(label, track), hovertext=hover, hoverinfo="text", legend=legend, **style),
+                      row)
     values = 100 * tracks["vaf"].astype(float)
     values = values[values > 0]
     low, high = (float(values.min()), float(values.max())) if len(values) else (0.1, 10.0)
     ticks = vaf_ticks(low, high)
-    fig.update_yaxes(type="log", title_text="VAF", row=row, col=1, tickmode="array", tickvals=list(ticks),
-                     ticktext=[f"{v:g}%" for v in ticks],
-                     range=[math.log10(min(low * 0.7, ticks[0])), math.log10(max(high * 1.4, ticks[-1]))])
+    fig.yaxis(row).update(type="log", title={"text": "VAF"}, tickmode="array", tickvals=list(ticks),
+                          ticktext=[f"{v:g}%" for v in ticks],
+                          range=[math.log10(min(low * 0.7, ticks[0])), math.log10(max(high * 1.4, ticks[-1]))])
 
 
 def vaf_ticks(low: float, high: float) -> tuple[float, ...]:
@@ -402,24 +519,25 @@ def vaf_ticks(low: float, high: float) -> tuple[float, ...]:
     return ticks
 
 
-def _progression(fig: go.Figure, panels: _Panels, marks: Her2Marks) -> None:
+def _progression(fig: _Figure, panels: _Panels, marks: Her2Marks) -> None:
     """Radiological progression: a dashed line through every panel, labelled on the copy-number panel."""
     if marks.progression_day is None:
         return
     day = marks.progression_day
-    for key in panels.keys:
-        fig.add_vline(x=day, line=dict(color=SERIES["progression"], width=2, dash="dash"), row=panels.row(key), col=1)
-    fig.add_annotation(x=day, y=1, yref=f"{_axis('y', panels.row('cn'))} domain", xref=_axis("x", panels.row("cn")),
-                       text=f"progression scan, day {day_text(day)}", name="progression", showarrow=False,
-                       xanchor="left", yanchor="top", xshift=4, font=dict(size=12, color=SERIES["progression"]),
-                       bgcolor=LABEL_BACKGROUND)
+    for row in range(1, len(panels.keys) + 1):
+        fig.add_vline(day, row, line=dict(color=SERIES["progression"], width=2, dash="dash"))
+    cn_row = panels.row("cn")
+    fig.add_annotation(dict(x=day, y=1, yref=f"{_axis('y', cn_row)} domain", xref=_axis("x", cn_row),
+                            text=f"progression scan, day {day_text(day)}", name="progression", showarrow=False,
+                            xanchor="left", yanchor="top", xshift=4, font=dict(size=12, color=SERIES["progression"]),
+                            bgcolor=LABEL_BACKGROUND))
 
 
 # --------------------------------------------------------------------------- helpers
 
-def _note(fig: go.Figure, row: int | None, text: str) -> None:
-    fig.add_annotation(text=text, xref=f"{_axis('x', row)} domain", yref=f"{_axis('y', row)} domain", x=0.5, y=0.5,
-                       showarrow=False, font=dict(color=SUBTLE))
+def _note(fig: _Figure, row: int, text: str) -> None:
+    fig.add_annotation(dict(text=text, xref=f"{_axis('x', row)} domain", yref=f"{_axis('y', row)} domain", x=0.5,
+                            y=0.5, showarrow=False, font=dict(color=SUBTLE)))
 
 
 def _axis(letter: str, row: int | None) -> str:

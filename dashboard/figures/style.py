@@ -67,6 +67,46 @@ def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 420, 
     return fig
 
 
+#: The app's template as plotly JSON, made once per process for figures built as plain dicts (a dict figure
+#: carries its template itself; plotly's default applies only to graph_objects figures).  Shared by every
+#: dict figure: read it, never change it.
+TEMPLATE_JSON: dict = pio.templates[TEMPLATE].to_plotly_json()
+
+
+def base_layout_dict(*, height: int = 420, title: str | None = None, legend_below: bool = True,
+                     xaxes: tuple[str, ...] = ("xaxis",), yaxes: tuple[str, ...] = ("yaxis",)) -> dict:
+    """:func:`base_layout` as a plain plotly layout dict, for figures built without graph_objects.
+
+    The same values :func:`base_layout` sets (and the template it relies on, :data:`TEMPLATE_JSON`), with
+    the axis look on each axis named in *xaxes* and *yaxes* (``"xaxis"``, ``"xaxis2"``, ...).  Every part
+    is a new dict but the template, so the caller may change them.
+    """
+    layout: dict = {
+        "template": TEMPLATE_JSON,
+        "font": dict(FONT),
+        "colorway": list(SEQUENCE),
+        "height": height,
+        "margin": dict(l=64, r=24, t=48 if title else 16, b=56),
+        "hoverlabel": {"font": {"size": 13}},
+    }
+    if title:
+        layout["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}}
+    if legend_below:
+        layout["legend"] = dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0)
+    for name in (*xaxes, *yaxes):
+        layout[name] = dict(showline=True, linecolor=NEUTRAL["axis"], ticks="outside", zeroline=False)
+    return layout
+
+
+def empty_figure_dict(message: str, height: int = 320) -> dict:
+    """:func:`empty_figure` as a plain plotly figure dict."""
+    layout = base_layout_dict(height=height)
+    layout["xaxis"]["visible"] = layout["yaxis"]["visible"] = False
+    layout["annotations"] = [dict(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                                  font=dict(size=15, color=NEUTRAL["subtle"]))]
+    return {"data": [], "layout": layout}
+
+
 def empty_figure(message: str, height: int = 320) -> go.Figure:
     """A figure that explains why it is empty (e.g. "no plasma draw within 14 days of this scan")."""
     fig = go.Figure()

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from analysis import ANALYSIS_VERSION
 from analysis.answers import PatientAnswers, patient_answers
@@ -69,7 +68,7 @@ class TumourBoardReport:
     study_name: str
     answers: PatientAnswers
     summary: pd.DataFrame
-    figure: go.Figure
+    figure: dict
     draws: pd.DataFrame
     alterations: pd.DataFrame
     calls: pd.DataFrame

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
 from dashboard.figures.palette import NEUTRAL, PRINT
 
 #: Printable width of an A4 or Letter page with the report's margins, in CSS pixels (96 per inch):
@@ -17,38 +15,57 @@ _SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "triangle-down", 
 _DASHES = ("solid", "dash", "dashdot", "longdash", "longdashdot", "dot", "solid", "dash")
 
 
-def print_figure(figure: go.Figure) -> go.Figure:
-    """A copy of *figure* for print: fixed size, black text and axes, and the VAF tracks told apart by
-    marker symbol and dash pattern as well as colour (the page's colours are kept for screens).
+def print_figure(figure: dict) -> dict:
+    """A copy of *figure* (a plotly figure dict, :func:`dashboard.figures.patient.patient_timeline`) for print:
+    fixed size, black text and axes, and the VAF tracks told apart by marker symbol and dash pattern as
+    well as colour (the page's colours are kept for screens).
 
     Traces other than the VAF tracks already differ in line style (ERBB2 solid, CEA dotted, adjusted
-    CN with square markers); their colours are kept.
+    CN with square markers); their colours are kept.  *figure* is left as it is; the copy shares only
+    the (read-only) template with it.
     """
-    fig = go.Figure(figure)
-    vaf_traces = [t for t in fig.data if t.type == "scatter" and _is_vaf_track(t)]
+    layout = {key: value if key == "template" else _copy(value) for key, value in figure.get("layout", {}).items()}
+    fig = {"data": _copy(list(figure.get("data", []))), "layout": layout}
+    vaf_traces = [t for t in fig["data"] if t.get("type", "scatter") == "scatter" and _is_vaf_track(t)]
     for i, trace in enumerate(vaf_traces):
-        dash = "dot" if trace.line.dash == "dot" else _DASHES[i % len(_DASHES)]
-        trace.update(marker=dict(symbol=_SYMBOLS[i % len(_SYMBOLS)], size=8,
-                                 line=dict(width=1, color=NEUTRAL["ink"])), line=dict(dash=dash))
-    fig.update_layout(width=PRINT_WIDTH_PX, height=PRINT_HEIGHT_PX, autosize=False, paper_bgcolor=PRINT["paper"],
-                      plot_bgcolor=PRINT["paper"], font=dict(color=PRINT["ink"], size=11),
-                      margin=dict(l=60, r=50, t=50, b=40), legend=dict(font=dict(size=10), y=-0.085))
-    fig.update_xaxes(linecolor=PRINT["ink"], gridcolor=PRINT["grid"], tickfont=dict(color=PRINT["ink"]))
-    fig.update_yaxes(linecolor=PRINT["ink"], gridcolor=PRINT["grid"], tickfont=dict(color=PRINT["ink"]))
-    # Log-scale VAF axis: at print size every minor digit would be labelled, on top of each other.
-    # A VAF axis keeps its own ticks (1%, 10%, 50%), which are few enough for print.
-    for name in [key for key in fig.layout if key.startswith("yaxis")]:
-        if fig.layout[name].type == "log" and fig.layout[name].tickvals is None:
-            fig.layout[name].update(dtick="D2")
-    # At print size the day ticks of the upper panels run into the next panel's title: days are read
-    # on the bottom axis (the one with the title) and on the vertical grid lines shared by every panel.
-    for name in [key for key in fig.layout if key.startswith("xaxis")]:
-        axis = fig.layout[name]
-        if not (axis.title and axis.title.text):
-            axis.update(showticklabels=False)
+        line = trace.setdefault("line", {})
+        line["dash"] = "dot" if line.get("dash") == "dot" else _DASHES[i % len(_DASHES)]
+        marker = trace.setdefault("marker", {})
+        marker.update(symbol=_SYMBOLS[i % len(_SYMBOLS)], size=8)
+        marker.setdefault("line", {}).update(width=1, color=NEUTRAL["ink"])
+    layout.update(width=PRINT_WIDTH_PX, height=PRINT_HEIGHT_PX, autosize=False, paper_bgcolor=PRINT["paper"],
+                  plot_bgcolor=PRINT["paper"])
+    layout.setdefault("font", {}).update(color=PRINT["ink"], size=11)
+    layout.setdefault("margin", {}).update(l=60, r=50, t=50, b=40)
+    legend = layout.setdefault("legend", {})
+    legend.setdefault("font", {})["size"] = 10
+    legend["y"] = -0.085
+    axes = [key for key in layout if key.startswith(("xaxis", "yaxis"))]
+    for name in axes:
+        axis = layout[name]
+        axis.update(linecolor=PRINT["ink"], gridcolor=PRINT["grid"])
+        axis.setdefault("tickfont", {})["color"] = PRINT["ink"]
+        # Log-scale VAF axis: at print size every minor digit would be labelled, on top of each other.
+        # A VAF axis keeps its own ticks (1%, 10%, 50%), which are few enough for print.
+        if name.startswith("yaxis") and axis.get("type") == "log" and axis.get("tickvals") is None:
+            axis["dtick"] = "D2"
+        # At print size the day ticks of the upper panels run into the next panel's title: days are read
+        # on the bottom axis (the one with the title) and on the vertical grid lines shared by every panel.
+        if name.startswith("xaxis") and not (axis.get("title") or {}).get("text"):
+            axis["showticklabels"] = False
     return fig
 
 
-def _is_vaf_track(trace) -> bool:
+def _copy(value):
+    """A copy of plotly JSON: new dicts and lists all the way down (strings and numbers are immutable)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _is_vaf_track(trace: dict) -> bool:
     """VAF tracks are the traces of the log-scale VAF panel: their hover text gives the VAF."""
-    return trace.hovertext is not None and len(trace.hovertext) > 0 and "VAF" in str(trace.hovertext[0])
+    hovertext = trace.get("hovertext")
+    return isinstance(hovertext, list | tuple) and len(hovertext) > 0 and "VAF" in str(hovertext[0])

@@ -87,8 +87,12 @@ def _css_string(value: str) -> str:
 
 
 def figure_html(report: TumourBoardReport) -> str:
-    """The timeline with plotly.js inline, static (no toolbar, no hover: it is printed)."""
-    return pio.to_html(report.figure, include_plotlyjs=True, full_html=False, div_id=FIGURE_ID,
+    """The timeline with plotly.js inline, static (no toolbar, no hover: it is printed).
+
+    The figure is plotly JSON built for plotly.js (:func:`dashboard.report.figure.print_figure`), written as
+    it is: plotly's validation of a dict (``validate=True`` builds a graph_objects figure from it) would cost
+    more than building it (tests/dashboard/test_patient_figure_dict.py validates the figures instead)."""
+    return pio.to_html(report.figure, include_plotlyjs=True, full_html=False, div_id=FIGURE_ID, validate=False,
                        config={"staticPlot": True, "displayModeBar": False, "responsive": False})
 
 

@@ -49,6 +49,7 @@ from dashboard.views.survival import SurvivalChoice, survival_view
 from tests.conftest import PROJECT_ROOT
 from tests.dashboard.colour_distance import delta_e
 from tests.dashboard.test_patient_figure import acquired_with_lead
+from tests.dashboard.test_patient_figure_dict import graph_figure
 
 PARAMS = AnalysisParameters()
 
@@ -253,8 +254,8 @@ def every_figure(demo, oncoprint, swimmer, survival, demo_study_dir):
     truth = json.loads((demo_study_dir.parent / "demo.truth.json").read_text())["patients"]
     pid = acquired_with_lead(truth)
     patient = analyse_patient(study, pid, PARAMS)
-    figures["patient timeline"] = patient_timeline(patient, vaf_tracks(patient), PARAMS)
-    figures["patient report"] = build_report(study, pid, patient=patient).figure
+    figures["patient timeline"] = graph_figure(patient_timeline(patient, vaf_tracks(patient), PARAMS))
+    figures["patient report"] = graph_figure(build_report(study, pid, patient=patient).figure)
     figures |= {f"cohort report {k}": fig for k, (_, fig) in cohort_figures(cohort).items()}
     return figures
 

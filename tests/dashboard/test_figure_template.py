@@ -67,6 +67,6 @@ def test_the_patient_timeline_keeps_the_look(demo_study_dir):
     params = AnalysisParameters()
     patient = next(p for p in (analyse_patient(study, pid, params) for pid in study.patients["patient_id"].astype(str))
                    if is_followed(p))
-    layout = patient_timeline(patient, vaf_tracks(patient), params).to_dict()["layout"]
+    layout = patient_timeline(patient, vaf_tracks(patient), params)["layout"]
     assert layout["template"]["layout"]["xaxis"]["gridcolor"] == "#EBF0F8"
     assert layout["template"]["data"]["scatter"][0]["type"] == "scatter"

@@ -29,6 +29,7 @@ from dashboard.report import build_report
 from dashboard.views.patient import vaf_tracks
 from tests.conftest import PROJECT_ROOT, make_tiny_study
 from tests.dashboard.colour_distance import delta_e
+from tests.dashboard.test_patient_figure_dict import graph_figure
 
 PARAMS = AnalysisParameters()
 
@@ -50,7 +51,7 @@ def acquired_with_lead(truth: dict) -> str:
 
 def _figure(study: Study, pid: str, params: AnalysisParameters = PARAMS):
     patient = analyse_patient(study, pid, params)
-    return patient, patient_timeline(patient, vaf_tracks(patient), params)
+    return patient, graph_figure(patient_timeline(patient, vaf_tracks(patient), params))
 
 
 def _colour(trace) -> str:
@@ -103,7 +104,7 @@ def test_series_keep_their_colour_in_every_panel_and_in_the_report_figure(demo):
         assert trace.line.color == MUTED and trace.line.width < 2
     # The report prints the same figure: every series in the same colour.
     report = build_report(study, pid, patient=patient)
-    printed = {t.name: t for t in report.figure.data if t.type == "scatter"}
+    printed = {t.name: t for t in graph_figure(report.figure).data if t.type == "scatter"}
     assert {OBSERVED_NAME, CEA_NAME, ADJUSTED_NAME, SIZE_NAME} <= set(printed)
     for name, trace in traces.items():
         if trace.type == "scatter" and trace.line.color:
@@ -237,4 +238,4 @@ def test_figure_without_cea_or_variants_says_so_per_panel():
     _, fig = _figure(study, "P1")
     notes = {a.text for a in fig.layout.annotations}
     assert "No CEA values recorded" in notes and "No plasma variants detected" in notes
-    assert not any(pd.isna(t.y).all() for t in fig.data if t.y is not None and len(t.y))
+    assert not any(pd.isna(list(t.y)).all() for t in fig.data if t.y is not None and len(t.y))

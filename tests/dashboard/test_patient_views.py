@@ -20,6 +20,7 @@ from dashboard.views.patient import (
     neighbours,
     vaf_tracks,
 )
+from tests.dashboard.test_patient_figure_dict import graph_figure
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_timeline_has_observed_and_adjusted_cn_and_cutoff(demo):
     study, truth = demo
     pid = _innate_with_mechanism(truth)
     patient = analyse_patient(study, pid)
-    figure = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters())
+    figure = graph_figure(patient_timeline(patient, vaf_tracks(patient), AnalysisParameters()))
     names = [trace.name for trace in figure.data]
     assert "Plasma ERBB2 CN (observed, copies)" in names
     assert "ERBB2 CN purity-adjusted (copies per tumour cell)" in names
@@ -88,7 +89,7 @@ def test_timeline_has_observed_and_adjusted_cn_and_cutoff(demo):
     observed = next(t for t in figure.data if t.name == "Plasma ERBB2 CN (observed, copies)")
     assert observed.y[-1] > observed.y[0], "innate resistance: ERBB2 CN higher at progression"
     without = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters(purity_adjustment=False))
-    assert "ERBB2 CN purity-adjusted (copies per tumour cell)" not in [t.name for t in without.data]
+    assert "ERBB2 CN purity-adjusted (copies per tumour cell)" not in [t["name"] for t in without["data"]]
 
 
 def test_neighbours():
@@ -106,7 +107,7 @@ def test_patient_without_follow_up_or_clinical_values(demo):
     # Never followed: unknown, not "No progression" (issue 9.4).
     assert any(label == "resistance class" and value == "Not followed" for value, label, _ in facts)
     figure = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters())
-    assert len(figure.data) >= 1
+    assert len(figure["data"]) >= 1
     assert mechanism_summary(patient).startswith("Not followed")
 
 

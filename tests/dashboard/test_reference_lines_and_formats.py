@@ -19,6 +19,7 @@ from dashboard.figures.style import format_p, p_phrase, vaf_text
 from dashboard.views.patient import alteration_table, vaf_tracks
 from dashboard.views.response import correlation_of, correlation_table, delong_text, headline_facts
 from tests.analysis.test_trajectory import _variant, make_study
+from tests.dashboard.test_patient_figure_dict import graph_figure
 
 
 def test_no_pd_line_on_the_change_from_baseline_axis():
@@ -82,7 +83,7 @@ def test_chip_and_germline_variants_are_marked_in_tables_and_vaf_tracks():
     tracks = vaf_tracks(patient).drop_duplicates("label").set_index("gene")
     assert tracks.loc["TP53", "excluded"] == "" and tracks.loc["DNMT3A", "excluded"].startswith("CHIP")
     assert tracks.loc["TP53", "priority"] < tracks.loc["APC", "priority"]  # somatic before excluded
-    fig = patient_timeline(patient, vaf_tracks(patient), AnalysisParameters())
+    fig = graph_figure(patient_timeline(patient, vaf_tracks(patient), AnalysisParameters()))
     names = {t.name: t for t in fig.data}
     chip = names["DNMT3A R882H (CHIP gene: not in tumour fraction)"]
     assert chip.line.dash == "dot" and "left out of the tumour fraction" in chip.hovertext[0]
