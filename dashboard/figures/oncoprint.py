@@ -316,16 +316,20 @@ def _hover_matrix(patient_ids, rows: pd.DataFrame, drawn: pd.DataFrame, tracks: 
             unprofiled_at[(r, c)] = text
             hover[r, c] = f"<b>{escape(patient_ids[c])}</b> · {escape(rec.gene)} ({escape(rec.source)}): {text}"
     if len(drawn):
-        grouped = drawn.sort_values("alteration_type").groupby(["row", "col"], sort=False)
-        for (r, c), sub in grouped:
-            gene, source = str(sub["gene"].iloc[0]), str(sub["source"].iloc[0])
+        # One pass over the cells' alterations, grouped by cell in order of first appearance (as a groupby
+        # with sort=False, without its per-group frames: 1.7 s of 2.4 s at 10,000 patients).
+        by_cell: dict[tuple[int, int], list] = {}
+        for rec in drawn.sort_values("alteration_type").itertuples(index=False):
+            by_cell.setdefault((int(rec.row), int(rec.col)), []).append(rec)
+        for (r, c), records in by_cell.items():
+            gene, source = str(records[0].gene), str(records[0].source)
             parts = []
-            for rec in sub.itertuples(index=False):
+            for rec in records:
                 when = _when(rec.source, rec.timepoints, getattr(rec, "status", None))
                 kind = GLYPHS.get(rec.alteration_type, (rec.alteration_type,))[0]
                 parts.append(f"{escape(kind)}: {escape(rec.label)} ({escape(when)})")
             extra = detail_map.get((patient_ids[c], gene, source))
-            unprofiled_note = unprofiled_at.get((int(r), int(c)))
+            unprofiled_note = unprofiled_at.get((r, c))
             # *extra* (cell_details) is markup already: its lines were escaped where they were written.
             hover[r, c] = (f"{summary[c]}<br><b>{escape(gene)}</b> ({escape(source)})<br>" + "<br>".join(parts)
                            + (f"<br>{extra}" if extra else "")
