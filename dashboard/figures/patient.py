@@ -236,7 +236,7 @@ def _array(values) -> dict | list:
     short = _TYPED_ARRAYS.get(str(array.dtype))
     if short is None:
         return array.tolist()
-    return {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
+    return {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")}
 
 
 # --------------------------------------------------------------------------- layout in pixels
