@@ -187,3 +187,5 @@ PATIENT_SEARCH = "patient-search"
 PATIENT_SEARCH_GO = "patient-search-go"
 PATIENT_SEARCH_RESULTS = "patient-search-results"
 PATIENT_SEARCH_NAVIGATE = "patient-search-navigate"
+#: What was in the search box when Enter or "Go" was pressed (read from the box itself, clientside).
+PATIENT_SEARCH_SUBMITTED = "patient-search-submitted"

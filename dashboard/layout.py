@@ -43,4 +43,5 @@ def patient_search() -> html.Div:
         html.Button("Go", id=ids.PATIENT_SEARCH_GO, className="button-small"),
         html.Div(id=ids.PATIENT_SEARCH_RESULTS, className="search-results", **{"aria-live": "polite"}),
         dcc.Location(id=ids.PATIENT_SEARCH_NAVIGATE, refresh="callback-nav"),
+        dcc.Store(id=ids.PATIENT_SEARCH_SUBMITTED),
     ])
