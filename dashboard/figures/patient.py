@@ -13,7 +13,6 @@ plotly.js reads, built without graph_objects (:class:`_Figure`).
 
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis
 from analysis.wording import copies_text, day_text
 from dashboard.figures.palette import CLEAR, LABEL_BACKGROUND, MUTED, NEUTRAL, SERIES, gene_colours
+from dashboard.figures.plotly_json import typed_array as _array
 from dashboard.figures.plotly_text import escape
 from dashboard.figures.style import base_layout_dict, empty_figure_dict, vaf_text
 
@@ -57,11 +57,6 @@ INK, SUBTLE = NEUTRAL["ink"], NEUTRAL["subtle"]
 #: VAF axis tick candidates (percent): fine steps on a narrow range, decades and 50% on a wide one.
 VAF_TICKS_FINE = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 VAF_TICKS_WIDE = (0.01, 0.1, 1, 10, 50, 100)
-
-#: numpy dtype -> plotly.js typed-array dtype (plotly's ``plotlyjsShortTypes``).
-_TYPED_ARRAYS = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
-                 "float32": "f4", "float64": "f8"}
-
 
 @dataclass
 class _Panels:
@@ -217,26 +212,6 @@ class _Figure:
 def _axis_name(letter: str, row: int) -> str:
     """The layout key of row *row*'s axis: ``xaxis``, ``xaxis2``, ..."""
     return f"{letter}axis{row if row > 1 else ''}"
-
-
-def _array(values) -> dict | list:
-    """A numeric column as a plotly.js typed array (``{"dtype": "f8", "bdata": <base64>}``), exactly as
-    graph_objects' ``to_dict`` writes it (``_plotly_utils.utils.to_typed_array_spec``: 64-bit integers in
-    the narrowest type that holds them); other values, and empty columns, as a list."""
-    array = np.asarray(values)
-    if not array.size:
-        return array.tolist()
-    if array.dtype in (np.int64, np.uint64):
-        low, high = array.min(), array.max()
-        narrower = ("int8", "int16", "int32") if array.dtype == np.int64 else ("uint8", "uint16", "uint32")
-        fits = [name for name in narrower if np.iinfo(name).min <= low and high <= np.iinfo(name).max]
-        if not fits:
-            return array.tolist()
-        array = array.astype(fits[0])
-    short = _TYPED_ARRAYS.get(str(array.dtype))
-    if short is None:
-        return array.tolist()
-    return {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")}
 
 
 # --------------------------------------------------------------------------- layout in pixels

@@ -117,6 +117,12 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
     return base_layout(fig, height=height)
 
 
+def chance_diagonal_dict(name: str = "chance") -> dict:
+    """:func:`chance_diagonal` as a plain plotly trace dict."""
+    return {"hoverinfo": "skip", "line": {"color": SERIES["cutoff"], "dash": "dot", "width": 1}, "mode": "lines",
+            "name": name, "x": [0, 1], "y": [0, 1], "type": "scatter"}
+
+
 def chance_diagonal(name: str = "chance") -> go.Scatter:
     """The dotted diagonal of a ROC plot (an uninformative score)."""
     return go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=name, hoverinfo="skip",

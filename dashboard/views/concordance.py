@@ -334,8 +334,8 @@ def cutoff_view(concordance: ConcordanceResult, cutoff: float) -> dict:
             "Pathology",
         ),
         "point": point,
-        "scatter": scatter.to_dict(),
-        "roc": roc.to_dict(),
+        "scatter": scatter,
+        "roc": roc,
         "note": note,
     }
 

@@ -35,6 +35,7 @@ from dashboard.views.concordance import (
     static_view,
     statistics_table,
 )
+from tests.dashboard.test_patient_figure_dict import graph_figure
 
 # Eight patients, baseline plasma and tissue each.  Tissue NGS amplified (>= 4 copies): P3, P4, P6, P7, P8.
 # Pathology: HER2_STATUS given for all but P8 (IHC 2+ with FISH 2.5 -> positive).
@@ -229,7 +230,7 @@ def test_cutoff_view_is_json_and_says_agreement_not_sensitivity(concordance):
 
 def test_scatter_draws_the_slider_cutoff_on_log_axes(concordance):
     rho = {"estimate": 0.8, "ci_low": 0.2, "ci_high": 0.96, "n": 8}
-    fig = cn_scatter(concordance.her2_calls, 3.0, 4.0, rho, analysis_cutoff=2.4)
+    fig = graph_figure(cn_scatter(concordance.her2_calls, 3.0, 4.0, rho, analysis_cutoff=2.4))
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
     lines = {
         (round(s.y0, 3) if s.y0 == s.y1 else None, round(s.x0, 3) if s.x0 == s.x1 else None)
@@ -244,7 +245,7 @@ def test_scatter_draws_the_slider_cutoff_on_log_axes(concordance):
 
 def test_roc_marks_youden_and_slider_points(concordance):
     point = {"tpr": 0.4, "fpr": 0.0}
-    fig = roc_figure(concordance.roc, concordance.auc, concordance.youden, 3.0, point)
+    fig = graph_figure(roc_figure(concordance.roc, concordance.auc, concordance.youden, 3.0, point))
     names = [t.name for t in fig.data]
     youden = next(t for t in fig.data if t.name.startswith("Youden"))
     assert youden.x[0] == pytest.approx(concordance.youden.fpr) and youden.y[0] == pytest.approx(
@@ -322,7 +323,7 @@ def test_a_large_cohort_is_drawn_with_webgl():
             "pathology_her2_positive": pd.array(rng.random(n) > 0.5, dtype="boolean"),
         }
     )
-    fig = cn_scatter(calls, 2.4, 4.0, {"estimate": math.nan, "n": n})
+    fig = graph_figure(cn_scatter(calls, 2.4, 4.0, {"estimate": math.nan, "n": n}))
     assert {t.type for t in fig.data} == {"scattergl"}
     assert sum(len(t.x) for t in fig.data) == n
 
@@ -334,10 +335,11 @@ def test_a_roc_of_thousands_of_cutoffs_is_drawn_through_its_corners_without_mark
     rng = np.random.default_rng(5)
     tissue = rng.random(4000) < 0.4
     roc = roc_curve_table(rng.normal(3 + tissue, 1.0), tissue)
-    fig = roc_figure(roc, concordance.auc, concordance.youden, 3.0, {"tpr": 0.4, "fpr": 0.0})
+    fig = graph_figure(roc_figure(roc, concordance.auc, concordance.youden, 3.0, {"tpr": 0.4, "fpr": 0.0}))
     curve = next(t for t in fig.data if t.name.startswith("plasma ERBB2 CN"))
     assert curve.mode == "lines" and ROC_MARKERS_MAX < len(curve.x) < len(roc)
     assert (curve.x[0], curve.y[0]) == (0.0, 0.0) and (curve.x[-1], curve.y[-1]) == (1.0, 1.0)
-    small = roc_figure(concordance.roc, concordance.auc, concordance.youden, 3.0, {"tpr": 0.4, "fpr": 0.0})
+    small = graph_figure(roc_figure(concordance.roc, concordance.auc, concordance.youden, 3.0,
+                                    {"tpr": 0.4, "fpr": 0.0}))
     kept = next(t for t in small.data if t.name.startswith("plasma ERBB2 CN"))
     assert kept.mode == "lines+markers" and len(kept.x) == len(concordance.roc)  # every cutoff to hover
