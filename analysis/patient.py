@@ -142,6 +142,17 @@ def patient_from_cohort(study: Study, patient_id: str, cohort: CohortAnalysis) -
     return _patient_analysis(own, patient_id, fractions, trajectories, resistance)
 
 
+def index_cohort(cohort: CohortAnalysis) -> None:
+    """Build the index of each patient's rows in *cohort* that :func:`patient_from_cohort` uses (else built
+    on its first call), e.g. in a server worker before any patient page asks."""
+    index = rows_of(cohort)
+    trajectories, resistance = cohort.trajectories, cohort.resistance
+    for frame in (trajectories.draws, trajectories.cea, trajectories.imaging, trajectories.patients,
+                  trajectories.aligned, resistance.evidence, resistance.calls, resistance.patients):
+        index.of(frame, "patient_id", "")
+    index.of(cohort.tumour_fractions, "sample_id", "")
+
+
 def _resistance_of(cohort: ResistanceResult, patient_id: str, index: CohortRows) -> ResistanceResult:
     """The cohort's resistance result restricted to one patient (summary, enrichment, caveats recounted)."""
     evidence = index.of(cohort.evidence, "patient_id", patient_id)

@@ -55,8 +55,10 @@ def on_starting(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Each worker, once started: import the statistics libraries in the background (left out of start-up)."""
-    from dashboard.production import warm_up_later
+    """Each worker, once started: import the statistics libraries in the background (left out of start-up), and
+    load the whole-cohort analysis into memory once it is cached (dashboard.production.keep_cohort_loaded)."""
+    from dashboard.production import keep_cohort_loaded, warm_up_later
 
     warm_up_later()
+    keep_cohort_loaded()
 
