@@ -478,21 +478,18 @@ def trajectory_caveats(samples: pd.DataFrame, draws: pd.DataFrame, cea: pd.DataF
 
 def patient_trajectories(cohort: TrajectoryResult, patient_id: str, samples: pd.DataFrame,
                          params: AnalysisParameters,
-                         own_rows: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> TrajectoryResult:
+                         own_rows: Callable[[pd.DataFrame], pd.DataFrame]) -> TrajectoryResult:
     """:func:`analyse_trajectories` of one patient, from the whole-cohort result *cohort* (computed under
     *params*): the patient's rows of each table, with the summary and caveats counted again from them.
 
     *samples* are the patient's samples (the undated plasma samples are counted from them).  Every table
     is computed patient by patient, so the rows are those the patient alone would give
     (tests/analysis/test_patient_from_cohort.py checks it field by field on every demo patient).
-    *own_rows* gives the patient's rows of one of *cohort*'s tables (e.g. from an index,
-    :mod:`analysis.cohort_rows`); by default the tables' ``patient_id`` is compared with *patient_id*.
+    *own_rows* gives the patient's rows of one of *cohort*'s tables, in the table's order (e.g. from an
+    index of the rows by patient, :mod:`analysis.cohort_rows`).
     """
     def rows(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-        if own_rows is not None:
-            mine = own_rows(frame)
-        else:
-            mine = frame[(frame["patient_id"] == patient_id).fillna(False).to_numpy(dtype=bool)]
+        mine = own_rows(frame)
         return empty_frame(columns) if mine.empty else mine.reset_index(drop=True)
 
     draws, cea, imaging = rows(cohort.draws, DRAW_COLUMNS), rows(cohort.cea, CEA_COLUMNS), rows(

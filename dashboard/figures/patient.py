@@ -24,7 +24,7 @@ from analysis.params import AnalysisParameters
 from analysis.patient import PatientAnalysis
 from analysis.wording import copies_text, day_text
 from dashboard.figures.palette import CLEAR, LABEL_BACKGROUND, MUTED, NEUTRAL, SERIES, gene_colours
-from dashboard.figures.plotly_json import typed_array as _array
+from dashboard.figures.plotly_json import typed_array
 from dashboard.figures.plotly_text import escape
 from dashboard.figures.style import base_layout_dict, empty_figure_dict, vaf_text
 
@@ -272,7 +272,7 @@ def _copy_number_panel(fig: _Figure, panels: _Panels, draws: pd.DataFrame, marks
         hover = [f"{_esc(sid)}<br>day {day:g}<br>ERBB2 {cn:.2f} copies<br>tumour fraction {_pct(tf)}"
                  for sid, day, cn, tf in zip(draws["sample_id"], draws["draw_day"], draws["erbb2_cn"],
                                              draws["tumour_fraction"], strict=True)]
-        fig.add_trace(dict(type="scatter", x=_array(draws["draw_day"]), y=_array(draws["erbb2_cn"]),
+        fig.add_trace(dict(type="scatter", x=typed_array(draws["draw_day"]), y=typed_array(draws["erbb2_cn"]),
                            mode="lines+markers", name=OBSERVED_NAME, line=dict(color=SERIES["erbb2_cn"], width=3),
                            marker=dict(size=9), hovertext=hover, hoverinfo="text", legend=legend), row)
     else:
@@ -329,7 +329,7 @@ def _cea_panel(fig: _Figure, panels: _Panels, cea: pd.DataFrame) -> None:
     marker_symbol = np.where(cea["averaged"], "diamond", "circle").tolist()
     hover = [f"day {day:g}<br>CEA {value:.3g} ng/mL" + (f" (mean of {n} same-day values)" if avg else "")
              for day, value, n, avg in zip(cea["day"], cea["cea"], cea["n_values"], cea["averaged"], strict=True)]
-    fig.add_trace(dict(type="scatter", x=_array(cea["day"]), y=_array(cea["cea"]), mode="lines+markers",
+    fig.add_trace(dict(type="scatter", x=typed_array(cea["day"]), y=typed_array(cea["cea"]), mode="lines+markers",
                        name=CEA_NAME, line=dict(color=SERIES["cea"], width=2.5),
                        marker=dict(size=8, symbol=marker_symbol), hovertext=hover, hoverinfo="text",
                        legend=panels.legend("cea")), row)
@@ -366,14 +366,14 @@ def _adjusted_panel(fig: _Figure, panels: _Panels, draws: pd.DataFrame, params: 
     hover = [f"{_esc(sid)}<br>day {day:g}<br>{adj:.1f} copies per tumour cell<br>tumour fraction {_pct(tf)}"
              for sid, day, adj, tf in zip(evaluable["sample_id"], evaluable["draw_day"],
                                           evaluable["erbb2_cn_adjusted"], evaluable["tumour_fraction"], strict=True)]
-    fig.add_trace(dict(type="scatter", x=_array(evaluable["draw_day"]), y=_array(evaluable["erbb2_cn_adjusted"]),
-                       mode="lines+markers", name=ADJUSTED_NAME,
+    fig.add_trace(dict(type="scatter", x=typed_array(evaluable["draw_day"]),
+                       y=typed_array(evaluable["erbb2_cn_adjusted"]), mode="lines+markers", name=ADJUSTED_NAME,
                        line=dict(color=SERIES["erbb2_cn_adjusted"], width=2.5), marker=dict(size=8, symbol="square"),
                        hovertext=hover, hoverinfo="text", legend=legend), row)
     not_evaluable = draws[draws["erbb2_cn_adjusted"].isna()]
     if len(not_evaluable):
-        fig.add_trace(dict(type="scatter", x=_array(not_evaluable["draw_day"]),
-                           y=_array(np.zeros(len(not_evaluable))), mode="markers",
+        fig.add_trace(dict(type="scatter", x=typed_array(not_evaluable["draw_day"]),
+                           y=typed_array(np.zeros(len(not_evaluable))), mode="markers",
                            name=f"not evaluable (tumour fraction < {100 * params.min_tumour_fraction:g}%)",
                            marker=dict(symbol="x-thin-open", size=10, color=SUBTLE, line=dict(width=2)),
                            hovertext=[f"{_esc(s)}: tumour fraction {_pct(t)}, too low to adjust"
@@ -397,7 +397,7 @@ def _size_panel(fig: _Figure, panels: _Panels, imaging: pd.DataFrame) -> None:
              + (" (derived from lesion sums)" if src == "derived" else "")
              for day, size, pct, call, src in zip(imaging["day"], imaging["target_lesion_sum_mm"],
                                                   imaging["pct_change_from_baseline"], labels, source, strict=True)]
-    fig.add_trace(dict(type="scatter", x=_array(imaging["day"]), y=_array(imaging["target_lesion_sum_mm"]),
+    fig.add_trace(dict(type="scatter", x=typed_array(imaging["day"]), y=typed_array(imaging["target_lesion_sum_mm"]),
                        mode="lines+markers+text", name=SIZE_NAME, text=text, textposition="top center",
                        cliponaxis=False, textfont=dict(size=12, color=INK),
                        line=dict(color=SERIES["tumour_size"], width=2.5), marker=dict(size=9), hovertext=hover,
@@ -419,7 +419,7 @@ def _treatment_panel(fig: _Figure, panels: _Panels, treatments: pd.DataFrame, dr
                                 imaging["day"].max() if len(imaging) else 0]))
     stop = treatments["stop_day"].fillna(last_day)
     agents = treatments["agent"].astype(str).map(_esc)
-    fig.add_trace(dict(type="bar", y=agents.tolist(), x=_array(stop - treatments["start_day"]),
+    fig.add_trace(dict(type="bar", y=agents.tolist(), x=typed_array(stop - treatments["start_day"]),
                        base=treatments["start_day"].tolist(), orientation="h", marker=dict(color=SERIES["treatment"]),
                        name="Treatment", showlegend=False,
                        hovertext=[f"{a}: day {s:g} to {e:g}" for a, s, e in
@@ -460,8 +460,9 @@ def _vaf_panel(fig: _Figure, panels: _Panels, tracks: pd.DataFrame) -> None:
             style = dict(line=dict(color=MUTED, width=1.3, dash="dot" if excluded else "solid"),
                          marker=dict(size=6, symbol="circle-open" if excluded else "circle", color=MUTED),
                          opacity=0.9)
-        fig.add_trace(dict(type="scatter", x=_array(track["day"]), y=_array(100 * track["vaf"]), mode="lines+markers",
-                           name=_vaf_name(label, track), hovertext=hover, hoverinfo="text", legend=legend, **style),
+        fig.add_trace(dict(type="scatter", x=typed_array(track["day"]), y=typed_array(100 * track["vaf"]),
+                           mode="lines+markers", name=_vaf_name(label, track), hovertext=hover, hoverinfo="text",
+                           legend=legend, **style),
                       row)
     values = 100 * tracks["vaf"].astype(float)
     values = values[values > 0]

@@ -118,12 +118,11 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 
 
 def chance_diagonal_dict(name: str = "chance") -> dict:
-    """:func:`chance_diagonal` as a plain plotly trace dict."""
+    """The dotted diagonal of a ROC plot (an uninformative score), as a plain plotly trace dict."""
     return {"hoverinfo": "skip", "line": {"color": SERIES["cutoff"], "dash": "dot", "width": 1}, "mode": "lines",
             "name": name, "x": [0, 1], "y": [0, 1], "type": "scatter"}
 
 
 def chance_diagonal(name: str = "chance") -> go.Scatter:
-    """The dotted diagonal of a ROC plot (an uninformative score)."""
-    return go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=name, hoverinfo="skip",
-                      line=dict(color=SERIES["cutoff"], dash="dot", width=1))
+    """:func:`chance_diagonal_dict` as a graph_objects trace."""
+    return go.Scatter(chance_diagonal_dict(name))

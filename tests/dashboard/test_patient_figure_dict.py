@@ -33,9 +33,9 @@ from dashboard.figures.patient import (
     OBSERVED_NAME,
     PANEL_TITLES,
     SIZE_NAME,
-    _array,
     patient_timeline,
 )
+from dashboard.figures.plotly_json import typed_array
 from dashboard.figures.style import empty_figure, empty_figure_dict
 from dashboard.report.figure import PRINT_WIDTH_PX, print_figure
 from dashboard.views.patient import is_followed, vaf_tracks
@@ -212,5 +212,5 @@ def test_print_copy_is_a_restyled_dict_and_leaves_the_page_figure_alone(figures)
 def test_numeric_columns_are_written_as_graph_objects_write_them(values):
     expected = to_typed_array_spec(np.asarray(values))
     expected = expected.tolist() if isinstance(expected, np.ndarray) else expected
-    assert _array(values) == expected
-    assert np.array_equal(decoded(_array(values)), np.asarray(values), equal_nan=values.dtype.kind == "f")
+    assert typed_array(values) == expected
+    assert np.array_equal(decoded(typed_array(values)), np.asarray(values), equal_nan=values.dtype.kind == "f")
