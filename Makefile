@@ -26,7 +26,7 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-# axe-core for the accessibility browser test (tests/dashboard/test_accessibility.py), pinned.
+# axe-core for the accessibility check of every page (tests/dashboard/test_page_walk.py), pinned.
 AXE_VERSION := 4.10.3
 AXE_JS := .cache/npm/node_modules/axe-core/axe.min.js
 $(AXE_JS):

@@ -189,12 +189,19 @@ def browser(chromium: str, width: int = 1280, height: int = 800):
                               options=options)
     driver.set_script_timeout(180)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_JS})
+    driver.execute_cdp_cmd("Performance.enable", {"timeDomain": "threadTicks"})
     return driver
 
 
 def visit(driver, url: str, timeout_ms: int) -> dict:
+    """One visit: the figures of :data:`WAIT_JS`, and ``cpuMs``: the main thread's CPU time for this document
+    up to then (Chrome's ``Performance.getMetrics`` "TaskDuration", thread ticks: the browser's work on the
+    page, less sensitive than the wall-clock time to other programs' load, which only delays it)."""
     driver.get(url)
-    return driver.execute_async_script(WAIT_JS, timeout_ms)
+    result = driver.execute_async_script(WAIT_JS, timeout_ms)
+    metrics = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
+    result["cpuMs"] = metrics.get("TaskDuration", float("nan")) * 1000
+    return result
 
 
 def bench_size(size: int, workdir: Path, visits: int, chromium: str, pages: list[str]) -> list[dict]:
@@ -211,10 +218,12 @@ def bench_size(size: int, workdir: Path, visits: int, chromium: str, pages: list
             cold = visit(driver, url + path, 150_000)
             warm = [visit(driver, url + path, 60_000) for _ in range(visits)]
             times = [w["ms"] for w in warm if w["ms"] is not None]
+            cpu = [w["cpuMs"] for w in warm if w["ms"] is not None]
             page = "/patient/<id>" if path.startswith("/patient/") else path
             rows.append({"size": size, "page": page, "cold": cold["ms"],
                          "p50": statistics.median(times) if times else None,
                          "max": max(times) if times else None, "timeouts": len(warm) - len(times),
+                         "cpu": statistics.median(cpu) if cpu else None,
                          **{k: warm[-1][k] for k in ("graphs", "grids", "callbacks", "callbackBytes",
                                                      "resourceBytes", "longtasks", "longtaskMs")}})
     finally:
@@ -248,7 +257,7 @@ def main() -> int:
     print(f"headless Chromium 1280x800, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"warm = median of {args.visits} visits", flush=True)
     print(f"{'patients':>8}  {'page':<14} {'cold':>8} {'warm p50':>9} {'warm max':>9} {'graphs':>6} {'grids':>5} "
-          f"{'callbacks':>9} {'cb KiB':>7} {'all KiB':>8} {'long tasks':>14}")
+          f"{'CPU p50':>8} {'callbacks':>9} {'cb KiB':>7} {'all KiB':>8} {'long tasks':>14}")
     for size in args.sizes:
         for row in bench_size(size, args.workdir, args.visits, args.chromium, args.pages):
             def ms(value):
@@ -257,7 +266,8 @@ def main() -> int:
                      else f"{row['longtasks']} / {row['longtaskMs']:.0f}ms")
             note = f"  ({row['timeouts']} visits timed out)" if row["timeouts"] else ""
             print(f"{row['size']:>8}  {row['page']:<14} {ms(row['cold'])} {ms(row['p50'])} {ms(row['max'])} "
-                  f"{row['graphs']:>6} {row['grids']:>5} {row['callbacks']:>9} {row['callbackBytes'] / 1024:7.0f} "
+                  f"{row['graphs']:>6} {row['grids']:>5} {ms(row['cpu']):>8} {row['callbacks']:>9} "
+                  f"{row['callbackBytes'] / 1024:7.0f} "
                   f"{row['resourceBytes'] / 1024:8.0f} {tasks:>14}{note}", flush=True)
     return 0
 

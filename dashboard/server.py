@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import dash
@@ -21,6 +22,8 @@ from dashboard.settings import PROJECT_ROOT, Settings, set_settings
 from dashboard.study_service import StudyService, set_service
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
+#: The asset that keeps the browser's own parseInt/trim before Dash's polyfill loads (loaded in the head).
+NATIVE_BUILTINS_JS = "native_builtins.js"
 
 
 def callback_modules() -> list:
@@ -56,9 +59,14 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
         suppress_callback_exceptions=True,
         serve_locally=True,
         background_callback_manager=jobs,
+        # Loaded in the head, before Dash's own scripts (below), not in the automatic asset list.
+        assets_ignore=re.escape(NATIVE_BUILTINS_JS) + "$",
     )
     # The page language, for screen readers and hyphenation (axe-core: html-has-lang).
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
+    # The browser's own parseInt/trim, kept before Dash's polyfill replaces them (assets/native_builtins.js).
+    builtins_js = f"{app.get_asset_url(NATIVE_BUILTINS_JS)}?m={_asset_version(NATIVE_BUILTINS_JS)}"
+    app.index_string = app.index_string.replace("{%css%}", f'<script src="{builtins_js}"></script>{{%css%}}', 1)
     app.layout = shell
     for module in callback_modules():
         module.register(app)
@@ -69,6 +77,12 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
     auth.install(app, settings, on_event=audit.login_events(log))
     http_errors.install(app, settings)
     return app
+
+
+def _asset_version(name: str) -> int:
+    """The asset's modification time, in its URL as Dash does for the assets it adds (a changed file is fetched
+    again, not taken from the browser's cache)."""
+    return int((PROJECT_ROOT / "assets" / name).stat().st_mtime)
 
 
 def snapshot_dir(settings: Settings) -> Path:

@@ -25,6 +25,14 @@ _LAYOUT_PARTS = ("autotypenumbers", "colorway", "font", "hovermode", "hoverlabel
                  "coloraxis", "colorscale", "xaxis", "yaxis", "shapedefaults", "annotationdefaults", "title")
 
 
+#: The app's own additions to plotly_white, on every x and y axis.  ``ticklabeloverflow="allow"``: plotly's
+#: default for a numeric axis ("hide past div") measures every tick label's box after drawing it, to hide
+#: labels that stick out of the figure; the app's margins leave room for its labels (``automargin``), so
+#: the check never hides one, and it cost 0.2-0.4 s per draw of the 150-row swimmer plot (a link per
+#: label).  docs/performance-browser.md, "Session 10".
+APP_AXIS_DEFAULTS = {"ticklabeloverflow": "allow"}
+
+
 def _app_template() -> go.layout.Template:
     """plotly_white cut down to what the app's figures use: the same look, a fraction of the cost.
 
@@ -35,7 +43,9 @@ def _app_template() -> go.layout.Template:
     white = pio.templates["plotly_white"]
     layout = {key: white.layout[key] for key in _LAYOUT_PARTS}
     data = {kind: white.data[kind] for kind in _TRACE_TYPES}
-    return go.layout.Template(layout=layout, data=data)
+    template = go.layout.Template(layout=layout, data=data)
+    template.layout.update({axis: APP_AXIS_DEFAULTS for axis in ("xaxis", "yaxis")})
+    return template
 
 
 #: The app's template, registered under this name and made plotly's default in this process.

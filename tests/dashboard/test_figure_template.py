@@ -19,14 +19,29 @@ def test_the_app_template_is_plotlys_default_once_the_figures_are_imported():
     assert layout["template"]["layout"]["plot_bgcolor"] == "white"
 
 
+def _json(value):
+    return value.to_plotly_json() if hasattr(value, "to_plotly_json") else value
+
+
 @pytest.mark.parametrize("part", style._LAYOUT_PARTS)
 def test_each_layout_part_kept_is_plotly_whites(part):
-    white = pio.templates["plotly_white"].layout[part].to_plotly_json() \
-        if hasattr(pio.templates["plotly_white"].layout[part], "to_plotly_json") \
-        else pio.templates["plotly_white"].layout[part]
-    ours = pio.templates[style.TEMPLATE].layout[part]
-    ours = ours.to_plotly_json() if hasattr(ours, "to_plotly_json") else ours
+    """The same as plotly_white's, apart from the app's own axis defaults (next test)."""
+    white = _json(pio.templates["plotly_white"].layout[part])
+    ours = _json(pio.templates[style.TEMPLATE].layout[part])
+    if part in ("xaxis", "yaxis"):
+        ours = {key: value for key, value in ours.items() if key not in style.APP_AXIS_DEFAULTS}
     assert ours == white
+
+
+@pytest.mark.parametrize("axis", ["xaxis", "yaxis"])
+def test_every_axis_lets_its_tick_labels_be_without_measuring_them(axis):
+    """plotly's default for a numeric axis measures each tick label after drawing it ("hide past div");
+    the app's axes say "allow", in the template (graph_objects figures) and in its JSON (dict figures)."""
+    assert "ticklabeloverflow" not in _json(pio.templates["plotly_white"].layout[axis])
+    assert pio.templates[style.TEMPLATE].layout[axis].ticklabeloverflow == "allow"
+    assert style.TEMPLATE_JSON["layout"][axis]["ticklabeloverflow"] == "allow"
+    sent = go.Figure(go.Scatter(x=[1, 2], y=[3, 4])).to_dict()["layout"]["template"]["layout"][axis]
+    assert sent["ticklabeloverflow"] == "allow"
 
 
 @pytest.mark.parametrize("kind", style._TRACE_TYPES)

@@ -1,6 +1,7 @@
 """Clinical words, not codes: no internal code or raw non-number reaches a reader on any page.
 
-Each page of the demo study is opened in headless Chromium; its visible text and every text drawn
+Each page of the demo study is opened in headless Chromium (``tests/dashboard/test_page_walk.py``, one walk
+for this and the other per-page checks); its visible text and every text drawn
 in its figures (SVG: axis ticks, legends, annotations) is scanned for the codes the analysis uses
 internally (pathway codes, timepoints, column names), for raw non-numbers ("nan", "inf", "None") and
 for programmers' comparison signs.  File names and study ids (``data_mutations.txt``,
@@ -12,13 +13,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from analysis.resistance import PATHWAYS
-from dashboard.server import create_app
-from dashboard.settings import Settings
-
-pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/cohort", "/patient/P033", "/patient/P009", "/patient/P001", "/concordance", "/response",
          "/resistance", "/survival", "/data"]
@@ -56,19 +51,3 @@ def test_the_scan_finds_what_it_looks_for():
     assert findings("cutoff >= 2.4") and findings("1 resistance mechanisms")
     assert not findings("HER family: ERBB4\nOn treatment\nOR 1.12 (0.158-7.99)\n\u2265 1 (any)\n11 patients")
     assert not findings("data_clinical_patient.txt\t7959\tbaseline_window_days")
-
-
-def test_no_page_shows_a_code_or_a_raw_non_number(dash_duo, demo_study_dir, tmp_path):
-    app = create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache"))
-    dash_duo.start_server(app)
-    problems: dict[str, list[str]] = {}
-    for path in PAGES:
-        dash_duo.driver.get(dash_duo.server_url + path)
-        dash_duo.wait_for_element("#page-content, main, .page", timeout=15)
-        dash_duo.wait_for_no_elements("._dash-loading", timeout=30)
-        dash_duo.wait_for_no_elements("[data-dash-is-loading=true]", timeout=30)
-        text = dash_duo.driver.execute_script(TEXT_JS) + "\n" + dash_duo.driver.execute_script(SVG_JS)
-        found = findings(text)
-        if found:
-            problems[path] = found
-    assert problems == {}
