@@ -19,13 +19,21 @@ and that state then holds for 300 ms (a figure redrawn by a chained callback is 
 
 - **cold**: the first visit of a page after the server started on an empty cache (the first
   cohort page also waits for the whole-cohort analysis);
-- **warm**: the median (and worst) of ``--visits`` later visits (server caches filled; the
-  browser's HTTP cache kept, as for a user moving between pages).
+- **warm**: the median (and worst) of ``--visits`` later page loads (server caches filled; the
+  browser's HTTP cache kept): opening the page's address, or reloading it;
+- **in-app**: the median of ``--visits`` visits the way a reader moves between pages, by the app's own
+  links (no page load: the scripts are running): the Overview (for the Overview itself, the Data page)
+  is loaded, then an app link to the page is followed (``dcc.Link``'s ``pushState`` and Dash's location
+  event); the time runs from following the link, and the page counts as drawn once its heading is the
+  new page's.
 
-Per page it also prints, for the last warm visit up to the drawn time: callback requests
-(``/_dash-update-component``, Resource Timing) and their response payload (KiB, as sent), all
-resources' KiB (decoded, from the network or the browser cache: the plotly bundle is most of it),
-and JS long tasks (``PerformanceObserver('longtask')``: count and total ms).  No assertions.
+Per page it also prints the main thread's CPU time (median of the warm loads, and of the in-app visits:
+Chrome's ``Performance.getMetrics`` "TaskDuration", up to the end of the 300 ms hold: the browser's work,
+which other programs' load delays but does not add to, unlike the wall-clock times) and, for the last warm
+visit up to the drawn time: callback requests (``/_dash-update-component``, Resource Timing) and their
+response payload (KiB, as sent), all resources' KiB (decoded, from the network or the browser cache: the
+plotly bundle is most of it), and JS long tasks (``PerformanceObserver('longtask')``: count and total ms).
+No assertions.
 
 Usage (hold the browser-test lock so other browser runs do not disturb the numbers)::
 
@@ -57,7 +65,17 @@ from tests.dashboard.pages import PAGES  # noqa: E402
 WATCH_JS = """
 (function () {
     performance.setResourceTimingBufferSize(2000);
-    window.__her2 = {drawnSince: null, longtasks: [], inFlight: 0};
+    window.__her2 = {drawnSince: null, longtasks: [], inFlight: 0, navStart: 0, fromHeading: null};
+    // In-app navigation, as the app's own links do it (dcc.Link: pushState and Dash's location event).
+    window.__her2.navigate = function (path) {
+        const heading = document.querySelector('#_pages_content h1');
+        window.__her2.fromHeading = heading ? heading.textContent : null;
+        window.__her2.drawnSince = null;
+        window.__her2.navStart = performance.now();
+        window.history.pushState({}, '', path);
+        window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+        window.scrollTo(0, 0);
+    };
     const fetch = window.fetch;
     window.fetch = function (url) {
         const callback = String(url).includes('_dash-update-component');
@@ -80,7 +98,9 @@ WATCH_JS = """
                                     + '.ag-overlay-no-rows-center');
     }
     function ready() {
-        if (!document.querySelector('#_pages_content h1') || window.__her2.inFlight > 0) { return false; }
+        const heading = document.querySelector('#_pages_content h1');
+        if (!heading || window.__her2.inFlight > 0) { return false; }
+        if (window.__her2.fromHeading !== null && heading.textContent === window.__her2.fromHeading) { return false; }
         if (document.querySelector('._dash-loading, [data-dash-is-loading="true"]')) { return false; }
         const graphs = document.querySelectorAll('#_pages_content .dash-graph');
         for (const holder of graphs) {
@@ -115,11 +135,13 @@ function check() {
     if ((since !== null && since !== undefined && now - since >= 300) || now > limit) {
         const ms = (since !== null && since !== undefined && now - since >= 300) ? since : null;
         const upTo = ms === null ? now : ms;
-        const entries = performance.getEntriesByType('resource').filter((e) => e.startTime <= upTo);
+        const start = window.__her2.navStart;
+        const entries = performance.getEntriesByType('resource').filter((e) => e.startTime >= start
+                                                                        && e.startTime <= upTo);
         const callbacks = entries.filter((e) => e.name.includes('_dash-update-component'));
         const tasks = window.__her2.longtasks;
-        const early = tasks === null ? null : tasks.filter((t) => t[0] <= upTo);
-        done({ms: ms,
+        const early = tasks === null ? null : tasks.filter((t) => t[0] >= start && t[0] <= upTo);
+        done({ms: ms === null ? null : ms - start,
               graphs: document.querySelectorAll('#_pages_content .dash-graph').length,
               grids: document.querySelectorAll('#_pages_content .her2-grid').length,
               callbacks: callbacks.length,
@@ -193,14 +215,31 @@ def browser(chromium: str, width: int = 1280, height: int = 800):
     return driver
 
 
+def _main_thread_ms(driver) -> float:
+    """The main thread's CPU time for the current document so far (Chrome's ``Performance.getMetrics``
+    "TaskDuration", thread ticks: the browser's work on the page, which other programs' load delays but
+    does not add to, unlike the wall-clock time)."""
+    metrics = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
+    return metrics.get("TaskDuration", float("nan")) * 1000
+
+
 def visit(driver, url: str, timeout_ms: int) -> dict:
-    """One visit: the figures of :data:`WAIT_JS`, and ``cpuMs``: the main thread's CPU time for this document
-    up to then (Chrome's ``Performance.getMetrics`` "TaskDuration", thread ticks: the browser's work on the
-    page, less sensitive than the wall-clock time to other programs' load, which only delays it)."""
+    """One page load: the figures of :data:`WAIT_JS`, and ``cpuMs``, the main thread's CPU time up to then."""
     driver.get(url)
     result = driver.execute_async_script(WAIT_JS, timeout_ms)
-    metrics = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
-    result["cpuMs"] = metrics.get("TaskDuration", float("nan")) * 1000
+    result["cpuMs"] = _main_thread_ms(driver)
+    return result
+
+
+def visit_in_app(driver, url: str, path: str, timeout_ms: int) -> dict:
+    """One in-app visit of *path*, as a reader moves between pages with the app's links: load another page
+    first (the Overview, or the Data page for the Overview itself), then follow an app link to *path*
+    (no page load: the app's scripts are running). Times are from the link's follow to every graph drawn."""
+    visit(driver, url + ("/data" if path == "/" else "/"), timeout_ms)
+    before = _main_thread_ms(driver)
+    driver.execute_script("window.__her2.navigate(arguments[0]);", path)
+    result = driver.execute_async_script(WAIT_JS, timeout_ms)
+    result["cpuMs"] = _main_thread_ms(driver) - before
     return result
 
 
@@ -219,11 +258,16 @@ def bench_size(size: int, workdir: Path, visits: int, chromium: str, pages: list
             warm = [visit(driver, url + path, 60_000) for _ in range(visits)]
             times = [w["ms"] for w in warm if w["ms"] is not None]
             cpu = [w["cpuMs"] for w in warm if w["ms"] is not None]
+            in_app = [visit_in_app(driver, url, path, 60_000) for _ in range(visits)]
+            in_app_times = [w["ms"] for w in in_app if w["ms"] is not None]
             page = "/patient/<id>" if path.startswith("/patient/") else path
             rows.append({"size": size, "page": page, "cold": cold["ms"],
                          "p50": statistics.median(times) if times else None,
                          "max": max(times) if times else None, "timeouts": len(warm) - len(times),
                          "cpu": statistics.median(cpu) if cpu else None,
+                         "in_app": statistics.median(in_app_times) if in_app_times else None,
+                         "in_app_cpu": statistics.median(w["cpuMs"] for w in in_app if w["ms"] is not None)
+                         if in_app_times else None,
                          **{k: warm[-1][k] for k in ("graphs", "grids", "callbacks", "callbackBytes",
                                                      "resourceBytes", "longtasks", "longtaskMs")}})
     finally:
@@ -257,7 +301,8 @@ def main() -> int:
     print(f"headless Chromium 1280x800, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"warm = median of {args.visits} visits", flush=True)
     print(f"{'patients':>8}  {'page':<14} {'cold':>8} {'warm p50':>9} {'warm max':>9} {'graphs':>6} {'grids':>5} "
-          f"{'CPU p50':>8} {'callbacks':>9} {'cb KiB':>7} {'all KiB':>8} {'long tasks':>14}")
+          f"{'CPU p50':>8} {'in-app p50':>10} {'in-app CPU':>10} {'callbacks':>9} {'cb KiB':>7} {'all KiB':>8} "
+          f"{'long tasks':>14}")
     for size in args.sizes:
         for row in bench_size(size, args.workdir, args.visits, args.chromium, args.pages):
             def ms(value):
@@ -266,7 +311,8 @@ def main() -> int:
                      else f"{row['longtasks']} / {row['longtaskMs']:.0f}ms")
             note = f"  ({row['timeouts']} visits timed out)" if row["timeouts"] else ""
             print(f"{row['size']:>8}  {row['page']:<14} {ms(row['cold'])} {ms(row['p50'])} {ms(row['max'])} "
-                  f"{row['graphs']:>6} {row['grids']:>5} {ms(row['cpu']):>8} {row['callbacks']:>9} "
+                  f"{row['graphs']:>6} {row['grids']:>5} {ms(row['cpu']):>8} {ms(row['in_app']):>10} "
+                  f"{ms(row['in_app_cpu']):>10} {row['callbacks']:>9} "
                   f"{row['callbackBytes'] / 1024:7.0f} "
                   f"{row['resourceBytes'] / 1024:8.0f} {tasks:>14}{note}", flush=True)
     return 0
