@@ -10,7 +10,7 @@ from analysis.export import statistics_table
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.callbacks.table_pages import PagedTable, register_table, source_of
-from dashboard.components.tables import PAGES_PER_BLOCK, TABLE_SOURCE, export_filename, stat_card
+from dashboard.components.tables import PAGES_PER_BLOCK, TABLE_SOURCE, export_filename, rows_store, stat_card
 from dashboard.parameters import params_from_store
 from dashboard.views.concordance import (
     PER_PATIENT_LABELS,
@@ -245,9 +245,9 @@ def register(app) -> None:
     """Wire this module's callbacks to *app*."""
     app.callback(
         Output(ids.CONCORDANCE_HEADLINE, "children"),
-        Output(ids.CONCORDANCE_GENE_TABLE, "rowData"),
+        Output(rows_store(ids.CONCORDANCE_GENE_TABLE), "data"),
         Output(ids.CONCORDANCE_PATIENT_TABLE, "rowData"),
-        Output(ids.CONCORDANCE_DETECTION_TABLE, "rowData"),
+        Output(rows_store(ids.CONCORDANCE_DETECTION_TABLE), "data"),
         Output(ids.CONCORDANCE_DETECTION_BAR, "figure"),
         Output(ids.CONCORDANCE_CAVEATS, "children"),
         Output(ids.CONCORDANCE_SLIDER_ANALYSIS, "children"),

@@ -9,7 +9,7 @@ from analysis import caveats as C
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.callbacks.concordance import caveat_list
-from dashboard.components.tables import stat_card
+from dashboard.components.tables import rows_store, stat_card
 from dashboard.figures.plotly_text import unescape
 from dashboard.parameters import params_from_store, query_string
 from dashboard.views.patient_navigation import patient_path
@@ -87,17 +87,17 @@ def register(app) -> None:
         Output(ids.RESPONSE_HEADLINE, "children"),
         Output(ids.RESPONSE_SCATTER_CN, "figure"),
         Output(ids.RESPONSE_SCATTER_CEA, "figure"),
-        Output(ids.RESPONSE_CORRELATIONS, "rowData"),
+        Output(rows_store(ids.RESPONSE_CORRELATIONS), "data"),
         Output(ids.RESPONSE_ROC, "figure"),
         Output(ids.RESPONSE_AUC, "children"),
         Output(ids.RESPONSE_DELONG, "children"),
-        Output(ids.RESPONSE_AUC_TABLE, "rowData"),
+        Output(rows_store(ids.RESPONSE_AUC_TABLE), "data"),
         Output(ids.RESPONSE_LEAD_SUMMARY, "children"),
         Output(ids.RESPONSE_LEAD_PLOT, "figure"),
-        Output(ids.RESPONSE_LEAD_TABLE, "rowData"),
+        Output(rows_store(ids.RESPONSE_LEAD_TABLE), "data"),
         Output(ids.RESPONSE_HER2_SLOPE, "figure"),
-        Output(ids.RESPONSE_HER2_TABLE, "rowData"),
-        Output(ids.RESPONSE_PAIRS_TABLE, "rowData"),
+        Output(rows_store(ids.RESPONSE_HER2_TABLE), "data"),
+        Output(rows_store(ids.RESPONSE_PAIRS_TABLE), "data"),
         Output(ids.RESPONSE_CAVEATS, "children"),
         Input(ids.COHORT_READY, "data"),
     )(fill_response)

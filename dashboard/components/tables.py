@@ -48,6 +48,10 @@ TABLE_SOURCE_SEEN = "table-source-seen"
 #: The sort and filter shown when the "Download CSV" button of a server-paged table is pressed (written in the
 #: browser, assets/grid_functions.js requestServerExport; the server then writes the file).
 TABLE_EXPORT_REQUEST = "table-export-request"
+#: The rows of a table drawn after the page's figures ({"type": TABLE_ROWS, "table": table id}, written by the
+#: page's callback instead of the grid's ``rowData``; dashboard/callbacks/table_rows.py hands them to the grid
+#: once the figures written with them have been drawn).
+TABLE_ROWS = "table-rows"
 #: Tables that may hold more rows than this are paged on the server (AG Grid's infinite row model): the browser
 #: gets one block of rows at a time, sorted and filtered by the server (dashboard/views/table_pages.py).
 SERVER_ROWS_ABOVE = 1000
@@ -206,7 +210,7 @@ class ExportableTable(html.Div):
     """
 
     def __init__(self, grid: dag.AgGrid, name: str | None = None, server_rows: bool = False,
-                 pageable: bool = False) -> None:
+                 pageable: bool = False, rows_after_figures: bool = False) -> None:
         table_id = str(grid.id)
         info: dict = export_info(table_id, name)
         info["markdown"] = [c["field"] for c in grid.columnDefs if c.get("cellRenderer") == "markdown"]
@@ -215,6 +219,8 @@ class ExportableTable(html.Div):
         stores = [dcc.Store(id={"type": TABLE_SOURCE, "table": table_id}, data={}),
                   dcc.Store(id={"type": TABLE_SOURCE_SEEN, "table": table_id}),
                   dcc.Store(id={"type": TABLE_EXPORT_REQUEST, "table": table_id})] if server_rows or pageable else []
+        if rows_after_figures:
+            stores.append(dcc.Store(id=rows_store(table_id)))
         super().__init__(className="table-with-export", children=[
             *stores,
             html.Div(className="table-export-row", children=[
@@ -231,7 +237,7 @@ class ExportableTable(html.Div):
 def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None = None,
                page_size: int = 20, export_name: str | None = None, *, numeric: Iterable[str] = (),
                markdown_columns: Iterable[str] = (), server_rows: bool = False,
-               pageable: bool = False) -> ExportableTable:
+               pageable: bool = False, rows_after_figures: bool = False) -> ExportableTable:
     """A sortable, filterable table with a "Download CSV" button (file named by :func:`export_filename`).
 
     Parameters
@@ -258,6 +264,12 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
     pageable
         The table is paged on the server on large studies: its source stores are in the layout either way (the
         page's callback writes them, or leaves them, whatever the study's size).
+    rows_after_figures
+        The page's callback writes the rows to the table's rows store (:func:`rows_store`) instead of the grid's
+        ``rowData``, and the browser gives them to the grid once the figures of the same answer are drawn
+        (dashboard/callbacks/table_rows.py): a page's figures sit above its tables, and drawing the tables
+        first delayed them by 0.2-0.4 s.  Until its rows come the grid shows "Loading..." (its rows are
+        unset), never "No rows".
     """
     labels = labels or {}
     numeric = set(numeric)
@@ -268,8 +280,12 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
                    markdown=c in markdown, pinned=i == 0 and len(columns) > 2)
         for i, c in enumerate(columns)
     ]
-    rows = {"rowModelType": "infinite"} if server_rows else {"rowModelType": "clientSide",
-                                                             "rowData": table_records(frame)}
+    if server_rows:
+        rows: dict = {"rowModelType": "infinite"}
+    elif rows_after_figures:
+        rows = {"rowModelType": "clientSide"}  # rows unset: AG Grid shows its loading overlay until they come
+    else:
+        rows = {"rowModelType": "clientSide", "rowData": table_records(frame)}
     grid = dag.AgGrid(
         id=table_id,
         columnDefs=column_defs,
@@ -280,7 +296,13 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         className="her2-grid",
         style={"width": "100%"},
     )
-    return ExportableTable(grid, export_name, server_rows, pageable)
+    return ExportableTable(grid, export_name, server_rows, pageable, rows_after_figures)
+
+
+def rows_store(table_id: str) -> dict:
+    """The id of the store a page's callback writes *table_id*'s rows to (tables built with
+    ``rows_after_figures=True``)."""
+    return {"type": TABLE_ROWS, "table": table_id}
 
 
 #: Clientside: the button writes its table as CSV into the dcc.Download beside it (assets/exports.js).

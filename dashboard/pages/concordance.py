@@ -155,7 +155,7 @@ def layout(**query) -> html.Div:
                 ),
                 data_table(
                     empty_frame(PER_GENE_LABELS), ids.CONCORDANCE_GENE_TABLE, PER_GENE_LABELS, page_size=15,
-                    numeric=PER_GENE_NUMERIC
+                    numeric=PER_GENE_NUMERIC, rows_after_figures=True
                 ),
             ]
         ),
@@ -176,7 +176,7 @@ def layout(**query) -> html.Div:
                         ),
                         data_table(
                             empty_frame(DETECTION_LABELS), ids.CONCORDANCE_DETECTION_TABLE, DETECTION_LABELS,
-                            numeric=DETECTION_NUMERIC
+                            numeric=DETECTION_NUMERIC, rows_after_figures=True
                         ),
                     ],
                 ),

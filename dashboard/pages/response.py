@@ -54,7 +54,7 @@ def layout(**query) -> html.Div:
                 ),
                 html.H3("Spearman correlations of the % changes"),
                 data_table(empty_frame(CORRELATION_LABELS), ids.RESPONSE_CORRELATIONS, CORRELATION_LABELS,
-                           numeric=CORRELATION_NUMERIC),
+                           numeric=CORRELATION_NUMERIC, rows_after_figures=True),
             ]
         ),
         html.Section(
@@ -70,7 +70,7 @@ def layout(**query) -> html.Div:
                                 html.Ul(id=ids.RESPONSE_AUC, className="auc-list"),
                                 html.P(id=ids.RESPONSE_DELONG, className="delong"),
                                 data_table(empty_frame(AUC_LABELS), ids.RESPONSE_AUC_TABLE, AUC_LABELS,
-                                           numeric=AUC_NUMERIC),
+                                           numeric=AUC_NUMERIC, rows_after_figures=True),
                                 html.P(
                                     "Score: % change from baseline at the scan (higher = more "
                                     "suspicious). Scans of one patient are treated as independent, so "
@@ -98,7 +98,7 @@ def layout(**query) -> html.Div:
                         graph(ids.RESPONSE_LEAD_PLOT, filename="response-lead-times"),
                         data_table(
                             empty_frame(LEAD_LABELS), ids.RESPONSE_LEAD_TABLE, LEAD_LABELS, page_size=12,
-                            numeric=LEAD_NUMERIC
+                            numeric=LEAD_NUMERIC, rows_after_figures=True
                         ),
                     ],
                 ),
@@ -114,7 +114,7 @@ def layout(**query) -> html.Div:
                 ),
                 graph(ids.RESPONSE_HER2_SLOPE, filename="response-her2-at-progression"),
                 data_table(empty_frame(HER2_CLASS_LABELS), ids.RESPONSE_HER2_TABLE, HER2_CLASS_LABELS,
-                           numeric=HER2_CLASS_NUMERIC),
+                           numeric=HER2_CLASS_NUMERIC, rows_after_figures=True),
             ]
         ),
         html.Section(
@@ -122,7 +122,7 @@ def layout(**query) -> html.Div:
                 html.H2("Every scan and what it was paired with"),
                 data_table(
                     empty_frame(ASSESSMENT_LABELS), ids.RESPONSE_PAIRS_TABLE, ASSESSMENT_LABELS, page_size=15,
-                    numeric=ASSESSMENT_NUMERIC
+                    numeric=ASSESSMENT_NUMERIC, rows_after_figures=True
                 ),
             ]
         ),

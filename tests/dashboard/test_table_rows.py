@@ -1,0 +1,90 @@
+"""Tables drawn after the figures (dashboard/callbacks/table_rows.py): the page's callback writes a table's rows
+to its rows store, and the grid gets them once the figures of the same answer are drawn."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboard import ids
+from dashboard.components.tables import TABLE_ROWS, data_table, rows_store
+from dashboard.server import create_app
+from dashboard.settings import Settings
+from tests.dashboard.pages import open_drawn
+
+RESPONSE_TABLES = [ids.RESPONSE_CORRELATIONS, ids.RESPONSE_AUC_TABLE, ids.RESPONSE_LEAD_TABLE,
+                   ids.RESPONSE_HER2_TABLE, ids.RESPONSE_PAIRS_TABLE]
+
+
+def _stores(component) -> list:
+    found = []
+    def walk(node):
+        if getattr(node, "id", None) is not None and isinstance(node.id, dict) and node.id.get("type") == TABLE_ROWS:
+            found.append(node)
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and hasattr(child, "to_plotly_json"):
+                walk(child)
+    walk(component)
+    return found
+
+
+def test_a_table_drawn_after_the_figures_has_no_rows_until_they_come_and_a_store_for_them():
+    frame = pd.DataFrame({"gene": ["ERBB2"], "n": [3]})
+    later = data_table(frame, ids.RESPONSE_LEAD_TABLE, rows_after_figures=True)
+    assert getattr(later.grid, "rowData", None) is None  # unset: AG Grid shows "Loading...", not "No rows"
+    assert [store.id for store in _stores(later)] == [rows_store(ids.RESPONSE_LEAD_TABLE)]
+    now = data_table(frame, ids.RESPONSE_LEAD_TABLE)
+    assert now.grid.rowData == [{"gene": "ERBB2", "n": 3}] and _stores(now) == []
+
+
+def test_the_response_callback_writes_its_tables_rows_to_their_stores(demo_study_dir, tmp_path):
+    app = create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache"))
+    outputs = " ".join(app.callback_map)
+    for table in RESPONSE_TABLES:
+        assert f'"table":"{table}"' in outputs.replace(" ", "") and f"{table}.rowData" not in outputs
+
+
+#: Installed before the page's scripts: the frame at which each graph first shows data and each grid first holds rows.
+FIRST_DRAWN_JS = """
+window.__firsts = {graphs: {}, grids: {}};
+(function poll() {
+    const now = performance.now();
+    document.querySelectorAll('#_pages_content .dash-graph').forEach((holder) => {
+        const gd = holder.querySelector('.js-plotly-plot');
+        const drawn = gd && gd.data && gd.data.length && gd.querySelector('.main-svg');
+        if (drawn && !(holder.id in window.__firsts.graphs)) {
+            window.__firsts.graphs[holder.id] = now;
+        }
+    });
+    document.querySelectorAll('#_pages_content .her2-grid[id]').forEach((grid) => {
+        let rows = 0;  // the grid's own count of its rows (set at once when its rowData is)
+        try { rows = window.dash_ag_grid.getApi(grid.id).getDisplayedRowCount(); } catch (e) { rows = 0; }
+        if (rows > 0 && !(grid.id in window.__firsts.grids)) {
+            window.__firsts.grids[grid.id] = now;
+        }
+    });
+    requestAnimationFrame(poll);
+})();
+"""
+
+
+@pytest.mark.browser
+def test_the_response_figures_are_drawn_before_its_tables_get_their_rows(dash_duo, demo_study_dir, tmp_path):
+    dash_duo.start_server(create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache")))
+    driver = dash_duo.driver
+    open_drawn(driver, dash_duo.server_url, "/response")  # the first visit fills the caches
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FIRST_DRAWN_JS})
+    open_drawn(driver, dash_duo.server_url, "/response")
+    WebDriverWait(driver, 30).until(
+        lambda d: len(d.execute_script("return window.__firsts.grids")) == len(RESPONSE_TABLES))
+    firsts = driver.execute_script("return window.__firsts")
+    assert len(firsts["graphs"]) == 5
+    # Strictly later: a table drawn in the same frame as the figures held them back (the frame waited for both).
+    assert max(firsts["graphs"].values()) < min(firsts["grids"].values()), firsts
+    # Every table got its rows: as many as the server sent (up to the page size).
+    for table in RESPONSE_TABLES:
+        shown = driver.execute_script(
+            "return window.dash_ag_grid.getApi(arguments[0]).getDisplayedRowCount();", table)
+        assert shown > 0, table
