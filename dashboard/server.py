@@ -22,6 +22,7 @@ from dashboard.settings import PROJECT_ROOT, Settings, set_settings
 from dashboard.study_service import StudyService, set_service
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
+ASSETS_FOLDER = PROJECT_ROOT / "assets"
 #: The asset that keeps the browser's own parseInt/trim before Dash's polyfill loads (loaded in the head).
 NATIVE_BUILTINS_JS = "native_builtins.js"
 
@@ -54,7 +55,7 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
         "dashboard",
         use_pages=True,
         pages_folder=str(PAGES_FOLDER),
-        assets_folder=str(PROJECT_ROOT / "assets"),
+        assets_folder=str(ASSETS_FOLDER),
         title="HER2 liquid biopsy",
         suppress_callback_exceptions=True,
         serve_locally=True,
@@ -82,7 +83,7 @@ def create_app(settings: Settings, service: StudyService | None = None) -> dash.
 def _asset_version(name: str) -> int:
     """The asset's modification time, in its URL as Dash does for the assets it adds (a changed file is fetched
     again, not taken from the browser's cache)."""
-    return int((PROJECT_ROOT / "assets" / name).stat().st_mtime)
+    return int((ASSETS_FOLDER / name).stat().st_mtime)
 
 
 def snapshot_dir(settings: Settings) -> Path:
