@@ -33,6 +33,17 @@ PAGES = {"/": False, "/cohort": True, "/patient/P033": True, "/concordance": Tru
 HEADING = "return (document.querySelector('#_pages_content h1') || {}).textContent || '';"
 DRAWN = "return document.querySelectorAll('#_pages_content .js-plotly-plot .main-svg').length;"
 BUSY = "return document.querySelectorAll('._dash-loading').length;"
+#: The page's notices as the user sees them ('' when absent or not drawn, as Selenium's ``.text``), in one round
+#: trip.  They are drawn with the heading (dashboard.page_frame), so they are in the page once the heading is;
+#: ``find_elements`` waited dash.testing's 2 s implicit wait for each one rightly absent (~300 s per run).
+NOTICES = """
+const text = (selector) => {
+    const element = document.querySelector(selector);
+    return element && element.getClientRects().length ? element.innerText : '';
+};
+return {alert: text('#study-alert'), cache_notice: text('#cache-notice'),
+        study_notice: text('#study-notice[role=status]')};
+"""
 
 
 @pytest.fixture
@@ -62,15 +73,10 @@ def _visit_every_page(dash_duo, query: str = "", pages=tuple(PAGES)) -> dict[str
         wait.until(lambda d: d.execute_script(HEADING).strip())
         if has_figures:
             wait.until(lambda d: d.execute_script(DRAWN) > 0 and d.execute_script(BUSY) == 0)
-        alerts = dash_duo.driver.find_elements("css selector", "#study-alert")
-        notices = dash_duo.driver.find_elements("css selector", "#cache-notice")
-        study_notices = dash_duo.driver.find_elements("css selector", "#study-notice[role=status]")
         seen[path] = {
             "heading": dash_duo.driver.execute_script(HEADING).strip(),
             "figures": dash_duo.driver.execute_script(DRAWN),
-            "alert": alerts[0].text if alerts else "",
-            "cache_notice": notices[0].text if notices else "",
-            "study_notice": study_notices[0].text if study_notices else "",
+            **dash_duo.driver.execute_script(NOTICES),
         }
     return seen
 
