@@ -11,7 +11,7 @@ from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.callbacks.concordance import caveat_list
 from dashboard.callbacks.table_pages import PagedTable, register_table, source_of
-from dashboard.components.tables import PAGES_PER_BLOCK, TABLE_SOURCE, stat_card
+from dashboard.components.tables import PAGES_PER_BLOCK, TABLE_SOURCE, rows_store, stat_card
 from dashboard.figures.swimmer import swimmer_figure
 from dashboard.parameters import params_from_store, query_string
 from dashboard.views.cohort import (
@@ -149,7 +149,7 @@ def register(app) -> None:
         Output(ids.COHORT_MATCHING, "children"),
         Output(ids.COHORT_SWIMMER, "figure"),
         Output(ids.COHORT_SWIMMER_NOTE, "children"),
-        Output(ids.COHORT_TABLE, "rowData"),
+        Output(rows_store(ids.COHORT_TABLE), "data"),
         Output(ids.COHORT_FILTER_PATHWAY, "options"),
         Output(ids.COHORT_CAVEATS, "children"),
         Output({"type": TABLE_SOURCE, "table": ids.COHORT_TABLE}, "data"),

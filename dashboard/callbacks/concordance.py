@@ -246,7 +246,7 @@ def register(app) -> None:
     app.callback(
         Output(ids.CONCORDANCE_HEADLINE, "children"),
         Output(rows_store(ids.CONCORDANCE_GENE_TABLE), "data"),
-        Output(ids.CONCORDANCE_PATIENT_TABLE, "rowData"),
+        Output(rows_store(ids.CONCORDANCE_PATIENT_TABLE), "data"),
         Output(rows_store(ids.CONCORDANCE_DETECTION_TABLE), "data"),
         Output(ids.CONCORDANCE_DETECTION_BAR, "figure"),
         Output(ids.CONCORDANCE_CAVEATS, "children"),

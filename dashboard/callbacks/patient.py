@@ -10,7 +10,7 @@ from analysis.trajectory import analyse_trajectories
 from dashboard import ids
 from dashboard.analysis_service import get_analysis_service
 from dashboard.components.print_table import print_table
-from dashboard.components.tables import stat_card
+from dashboard.components.tables import rows_store, stat_card
 from dashboard.figures.patient import patient_timeline
 from dashboard.parameters import params_from_store, params_to_query
 from dashboard.report_route import report_href
@@ -125,7 +125,7 @@ def register(app) -> None:
         Output(ids.PATIENT_MECHANISM_SUMMARY, "children"),
         Output(ids.PATIENT_TIMELINE, "figure"),
         Output(ids.PATIENT_CAVEATS, "children"),
-        Output(ids.PATIENT_EVIDENCE, "rowData"),
+        Output(rows_store(ids.PATIENT_EVIDENCE), "data"),
         Output(ids.PATIENT_EVIDENCE_PRINT, "children"),
         Output(ids.PATIENT_PREV, "href"),
         Output(ids.PATIENT_NEXT, "href"),
@@ -153,7 +153,7 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     app.callback(
-        Output(ids.PATIENT_ALTERATIONS, "rowData"),
+        Output(rows_store(ids.PATIENT_ALTERATIONS), "data"),
         Output(ids.PATIENT_ALTERATIONS_PRINT, "children"),
         Input(ids.PATIENT_DRAW_SELECT, "value"),
         Input(ids.PARAMS, "data"),

@@ -52,6 +52,9 @@ TABLE_EXPORT_REQUEST = "table-export-request"
 #: page's callback instead of the grid's ``rowData``; dashboard/callbacks/table_rows.py hands them to the grid
 #: once the figures written with them have been drawn).
 TABLE_ROWS = "table-rows"
+#: The column definitions of such a table ({"type": TABLE_COLUMNS, "table": table id}, in the layout): the grid
+#: gets its columns with its first rows, so it sets up no header, width or height before the figures are drawn.
+TABLE_COLUMNS = "table-columns"
 #: Tables that may hold more rows than this are paged on the server (AG Grid's infinite row model): the browser
 #: gets one block of rows at a time, sorted and filtered by the server (dashboard/views/table_pages.py).
 SERVER_ROWS_ABOVE = 1000
@@ -210,17 +213,19 @@ class ExportableTable(html.Div):
     """
 
     def __init__(self, grid: dag.AgGrid, name: str | None = None, server_rows: bool = False,
-                 pageable: bool = False, rows_after_figures: bool = False) -> None:
+                 pageable: bool = False, rows_after_figures: bool = False,
+                 deferred_columns: list[dict] | None = None) -> None:
         table_id = str(grid.id)
+        columns = grid.columnDefs if deferred_columns is None else deferred_columns
         info: dict = export_info(table_id, name)
-        info["markdown"] = [c["field"] for c in grid.columnDefs if c.get("cellRenderer") == "markdown"]
+        info["markdown"] = [c["field"] for c in columns if c.get("cellRenderer") == "markdown"]
         if server_rows:
             info["server"] = True  # the server writes the CSV (dashboard/callbacks/table_pages.py)
         stores = [dcc.Store(id={"type": TABLE_SOURCE, "table": table_id}, data={}),
                   dcc.Store(id={"type": TABLE_SOURCE_SEEN, "table": table_id}),
                   dcc.Store(id={"type": TABLE_EXPORT_REQUEST, "table": table_id})] if server_rows or pageable else []
         if rows_after_figures:
-            stores.append(dcc.Store(id=rows_store(table_id)))
+            stores += [dcc.Store(id=rows_store(table_id)), dcc.Store(id=columns_store(table_id), data=deferred_columns)]
         super().__init__(className="table-with-export", children=[
             *stores,
             html.Div(className="table-export-row", children=[
@@ -232,6 +237,7 @@ class ExportableTable(html.Div):
             grid,
         ])
         object.__setattr__(self, "grid", grid)
+        object.__setattr__(self, "columns", columns)
 
 
 def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None = None,
@@ -268,8 +274,11 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         The page's callback writes the rows to the table's rows store (:func:`rows_store`) instead of the grid's
         ``rowData``, and the browser gives them to the grid once the figures of the same answer are drawn
         (dashboard/callbacks/table_rows.py): a page's figures sit above its tables, and drawing the tables
-        first delayed them by 0.2-0.4 s.  Until its rows come the grid shows "Loading..." (its rows are
-        unset), never "No rows".
+        first delayed them by 0.2-0.4 s.  The grid's columns come with its first rows (from its columns store,
+        :func:`columns_store`; ``.columns`` of the table): setting up headers, widths and heights forced the
+        browser to lay the page out again and again while the figures waited.  Until its rows come the grid
+        shows "Loading..." (its rows are unset), never "No rows".  With *server_rows* (a large study) the page's
+        callback leaves the rows store alone and writes the rows' source as above; the grid has its columns at once.
     """
     labels = labels or {}
     numeric = set(numeric)
@@ -280,6 +289,8 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
                    markdown=c in markdown, pinned=i == 0 and len(columns) > 2)
         for i, c in enumerate(columns)
     ]
+    # A server-paged table gets its columns at once (its rows come block by block, asked with them).
+    deferred_columns = column_defs if rows_after_figures and not server_rows else None
     if server_rows:
         rows: dict = {"rowModelType": "infinite"}
     elif rows_after_figures:
@@ -288,7 +299,7 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         rows = {"rowModelType": "clientSide", "rowData": table_records(frame)}
     grid = dag.AgGrid(
         id=table_id,
-        columnDefs=column_defs,
+        columnDefs=column_defs if deferred_columns is None else [],
         **rows,
         defaultColDef={"sortable": True, "resizable": True, "filter": True, "suppressMovable": True,
                        "wrapHeaderText": True, "autoHeaderHeight": True},
@@ -296,13 +307,19 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         className="her2-grid",
         style={"width": "100%"},
     )
-    return ExportableTable(grid, export_name, server_rows, pageable, rows_after_figures)
+    return ExportableTable(grid, export_name, server_rows, pageable, rows_after_figures, deferred_columns)
 
 
 def rows_store(table_id: str) -> dict:
     """The id of the store a page's callback writes *table_id*'s rows to (tables built with
     ``rows_after_figures=True``)."""
     return {"type": TABLE_ROWS, "table": table_id}
+
+
+def columns_store(table_id: str) -> dict:
+    """The id of the store holding *table_id*'s column definitions until its first rows come (tables built with
+    ``rows_after_figures=True``)."""
+    return {"type": TABLE_COLUMNS, "table": table_id}
 
 
 #: Clientside: the button writes its table as CSV into the dcc.Download beside it (assets/exports.js).

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 from dashboard.figures.concordance import WEBGL_ABOVE
 from dashboard.figures.palette import NEUTRAL, RESISTANCE_CLASS, SERIES
 from dashboard.figures.plotly_text import escape
-from dashboard.figures.style import base_layout, empty_figure
+from dashboard.figures.style import TWO_DRAWS_X, base_layout, empty_figure, two_draws_axis
 
 #: Panels, left to right.
 CLASSES = ("innate", "acquired")
@@ -58,7 +58,7 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
                 days = f" (days {_day(rec.baseline_day)} and {_day(rec.progression_draw_day)})"
             point = [escape(rec.patient_id), f"{rec.baseline_erbb2_cn:.3g}", f"{rec.progression_erbb2_cn:.3g}",
                      f"{change:+.3g}", days]
-            xs += ["Baseline", "Progression", None]
+            xs += [*TWO_DRAWS_X, None]
             ys += [round(float(rec.baseline_erbb2_cn), 4), round(float(rec.progression_erbb2_cn), 4), None]
             custom += [point, point, [None] * 5]
         fig.add_trace(go.Scatter(
@@ -72,7 +72,7 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
         if len(sub):
             medians = [float(np.median(sub["baseline_erbb2_cn"])), float(np.median(sub["progression_erbb2_cn"]))]
             fig.add_trace(go.Scatter(
-                x=["Baseline", "Progression"], y=medians, mode="lines+markers",
+                x=list(TWO_DRAWS_X), y=medians, mode="lines+markers",
                 line=dict(color=NEUTRAL["ink"], width=3, dash="dot"), marker=dict(symbol="diamond", size=10,
                                                                                 color=NEUTRAL["ink"]),
                 name="median" if col == 1 else f"median ({cls})", showlegend=col == 1, legendgroup="median",
@@ -83,7 +83,7 @@ def her2_slope_figure(frame: pd.DataFrame, cutoff: float, classes: tuple[str, ..
     base_layout(fig, height=440)
     fig.update_layout(margin=dict(t=40))  # room for the panel titles
     fig.update_yaxes(title_text="Plasma ERBB2 copy number (copies)", row=1, col=1)
-    fig.update_xaxes(title_text="Plasma draw", categoryorder="array", categoryarray=["Baseline", "Progression"])
+    fig.update_xaxes(title_text="Plasma draw", **two_draws_axis("Baseline", "Progression"))
     return fig
 
 

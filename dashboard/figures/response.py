@@ -19,11 +19,13 @@ from dashboard.figures.concordance import ROC_MARKERS_MAX, WEBGL_ABOVE, with_sub
 from dashboard.figures.palette import DIRECTION, NEUTRAL, NO_PROGRESSION, PROGRESSION, SERIES
 from dashboard.figures.plotly_text import escape, escape_all
 from dashboard.figures.style import (
+    TWO_DRAWS_X,
     base_layout,
     chance_diagonal,
     empty_figure,
     p_exact,
     p_phrase,
+    two_draws_axis,
 )
 
 EN_DASH = "\u2013"
@@ -392,7 +394,7 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
                 # hover shows 2 decimals: 3 are sent (full floats were most of the bytes at 10,000 patients)
                 point = [escape(rec.patient_id), _round(rec.baseline_erbb2_cn), _round(rec.progression_erbb2_cn),
                          _round(rec.change)]
-                x += ["baseline", "progression", None]
+                x += [*TWO_DRAWS_X, None]
                 y += [rec.baseline_erbb2_cn, rec.progression_erbb2_cn, None]
                 custom += [point, point, [None, None, None, None]]
             colour = colours.get(direction, NEUTRAL["subtle"])
@@ -420,7 +422,7 @@ def her2_slope(per_patient: pd.DataFrame, by_class: pd.DataFrame) -> go.Figure:
             )
             legend_seen.add(direction)
     fig.update_yaxes(title_text="Plasma ERBB2 copy number (copies)", row=1, col=1)
-    fig.update_xaxes(title_text="Plasma draw")
+    fig.update_xaxes(title_text="Plasma draw", **two_draws_axis("baseline", "progression"))
     base_layout(fig, height=430)
     fig.update_layout(margin_t=70)
     fig.update_annotations(font_size=13)

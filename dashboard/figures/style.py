@@ -57,6 +57,18 @@ FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, 
             color=NEUTRAL["ink"])
 
 
+#: x positions of the two draws of a slope chart (baseline, progression): numbers with tick labels, not
+#: categories (plotly.js drew 6,500 categorical points in 270 ms, numeric ones in 130 ms, headless Chromium).
+TWO_DRAWS_X = (0, 1)
+
+
+def two_draws_axis(baseline: str, progression: str) -> dict:
+    """An x axis with the two draws of a slope chart at :data:`TWO_DRAWS_X`, labelled *baseline* and
+    *progression*, with room either side for the markers."""
+    return {"tickmode": "array", "tickvals": list(TWO_DRAWS_X), "ticktext": [baseline, progression],
+            "range": [-0.25, 1.25], "zeroline": False}
+
+
 def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 420, legend_below: bool = True
                 ) -> go.Figure:
     """Apply the shared look: white background, light grid, readable fonts, legend below the plot.

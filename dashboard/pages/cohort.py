@@ -46,7 +46,8 @@ def patient_table_component():
 
     table = data_table(pd.DataFrame(columns=list(TABLE_LABELS)), ids.COHORT_TABLE, TABLE_LABELS, page_size=20,
                        export_name="cohort-patients", markdown_columns=(next(iter(TABLE_LABELS)),),
-                       numeric=TABLE_NUMERIC, pageable=True, server_rows=study_needs_server_rows())
+                       numeric=TABLE_NUMERIC, pageable=True, server_rows=study_needs_server_rows(),
+                       rows_after_figures=True)
     return table
 
 

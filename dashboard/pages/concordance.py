@@ -192,7 +192,7 @@ def layout(**query) -> html.Div:
                     page_size=15,
                     numeric=PER_PATIENT_NUMERIC,
                     # one row per paired patient: paged on the server for large studies
-                    pageable=True, server_rows=study_needs_server_rows(),
+                    pageable=True, server_rows=study_needs_server_rows(), rows_after_figures=True,
                 ),
             ]
         ),

@@ -130,7 +130,9 @@ def test_slope_plot_draws_each_pair_and_counts_rises_per_class():
                       "Acquired resistance: 0/2 above baseline at progression"]
     innate = [t for t in fig.data if t.name == "innate (n=2)"][0]
     assert list(innate.y) == [4.0, 6.5, None, 3.0, 2.5, None]
-    assert list(innate.x) == ["Baseline", "Progression", None] * 2
+    assert list(innate.x) == [0, 1, None] * 2  # numbers labelled by the axis (categories drew 2x slower)
+    assert list(fig.layout.xaxis.ticktext) == ["Baseline", "Progression"] == list(fig.layout.xaxis2.ticktext)
+    assert list(fig.layout.xaxis.tickvals) == [0, 1]
     assert any(s.y0 == 2.4 and s.y1 == 2.4 for s in fig.layout.shapes)
 
 

@@ -322,6 +322,9 @@ def test_her2_slope_one_line_per_progressor_per_class(response):
     assert "Wilcoxon p not computed" in titles[0] and "Wilcoxon p = 0.5" in titles[1]
     acquired = lines([t for t in fig.data if t.xaxis == "x2"])
     assert len(acquired) == 2 and all(progression < baseline for baseline, progression in acquired)
+    # the draws are numbers on an axis labelled with their names (categories drew 2x slower)
+    assert {tuple(t.x[:3]) for t in fig.data} == {(0, 1, None)}
+    assert [list(fig.layout[axis].ticktext) for axis in ("xaxis", "xaxis2")] == [["baseline", "progression"]] * 2
 
 
 def test_click_on_a_point_names_the_patient():

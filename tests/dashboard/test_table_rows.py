@@ -8,7 +8,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import ids
-from dashboard.components.tables import TABLE_ROWS, data_table, rows_store
+from dashboard.components.tables import TABLE_COLUMNS, TABLE_ROWS, columns_store, data_table, rows_store
 from dashboard.server import create_app
 from dashboard.settings import Settings
 from tests.dashboard.pages import open_drawn
@@ -17,10 +17,10 @@ RESPONSE_TABLES = [ids.RESPONSE_CORRELATIONS, ids.RESPONSE_AUC_TABLE, ids.RESPON
                    ids.RESPONSE_HER2_TABLE, ids.RESPONSE_PAIRS_TABLE]
 
 
-def _stores(component) -> list:
+def _stores(component, kind: str = TABLE_ROWS) -> list:
     found = []
     def walk(node):
-        if getattr(node, "id", None) is not None and isinstance(node.id, dict) and node.id.get("type") == TABLE_ROWS:
+        if getattr(node, "id", None) is not None and isinstance(node.id, dict) and node.id.get("type") == kind:
             found.append(node)
         children = getattr(node, "children", None)
         for child in children if isinstance(children, list) else [children]:
@@ -37,6 +37,26 @@ def test_a_table_drawn_after_the_figures_has_no_rows_until_they_come_and_a_store
     assert [store.id for store in _stores(later)] == [rows_store(ids.RESPONSE_LEAD_TABLE)]
     now = data_table(frame, ids.RESPONSE_LEAD_TABLE)
     assert now.grid.rowData == [{"gene": "ERBB2", "n": 3}] and _stores(now) == []
+
+
+def test_its_columns_wait_in_a_store_too_unless_its_rows_are_paged_on_the_server():
+    frame = pd.DataFrame({"gene": ["ERBB2"], "n": [3]})
+    later = data_table(frame, ids.RESPONSE_LEAD_TABLE, {"n": "Patients (n)"}, rows_after_figures=True)
+    now = data_table(frame, ids.RESPONSE_LEAD_TABLE, {"n": "Patients (n)"})
+    assert later.grid.columnDefs == []  # no header, width or height set up before the figures are drawn
+    [store] = _stores(later, TABLE_COLUMNS)
+    assert store.id == columns_store(ids.RESPONSE_LEAD_TABLE) and store.data == now.grid.columnDefs
+    assert later.columns == now.columns == now.grid.columnDefs
+    paged = data_table(frame, ids.COHORT_TABLE, rows_after_figures=True, server_rows=True, pageable=True)
+    assert paged.grid.columnDefs and paged.grid.rowModelType == "infinite"
+    assert [s.data for s in _stores(paged, TABLE_COLUMNS)] == [None]  # the grid has its columns at once
+
+
+def test_the_page_callbacks_write_the_rows_of_these_tables_to_their_stores(demo_study_dir, tmp_path):
+    app = create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache"))
+    outputs = " ".join(app.callback_map).replace(" ", "")
+    for table in (ids.CONCORDANCE_PATIENT_TABLE, ids.PATIENT_EVIDENCE, ids.PATIENT_ALTERATIONS, ids.COHORT_TABLE):
+        assert f'"table":"{table}","type":"{TABLE_ROWS}"' in outputs and f"{table}.rowData" not in outputs, table
 
 
 def test_the_response_callback_writes_its_tables_rows_to_their_stores(demo_study_dir, tmp_path):
@@ -88,3 +108,28 @@ def test_the_response_figures_are_drawn_before_its_tables_get_their_rows(dash_du
         shown = driver.execute_script(
             "return window.dash_ag_grid.getApi(arguments[0]).getDisplayedRowCount();", table)
         assert shown > 0, table
+
+
+@pytest.mark.browser
+def test_a_tables_columns_come_with_its_first_rows_and_later_rows_keep_the_readers_sort(dash_duo, demo_study_dir,
+                                                                                        tmp_path):
+    from tests.dashboard.grid import grid_headers, wait_for_rows
+
+    dash_duo.start_server(create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache")))
+    driver = dash_duo.driver
+    open_drawn(driver, dash_duo.server_url, "/patient/P007")
+    wait_for_rows(dash_duo, ids.PATIENT_ALTERATIONS)
+    headers = grid_headers(dash_duo, ids.PATIENT_ALTERATIONS)
+    assert headers and headers[0], headers  # the columns came with the rows
+    api = "window.dash_ag_grid.getApi(arguments[0])"
+    driver.execute_script(f"{api}.applyColumnState({{state: [{{colId: arguments[1], sort: 'desc'}}]}});",
+                          ids.PATIENT_ALTERATIONS, "gene")
+    # New rows (as another draw's), through the same store: the columns and the reader's sort stay.
+    driver.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {data: [{gene: 'AAA'}, {gene: 'ZZZ'}]});",
+        rows_store(ids.PATIENT_ALTERATIONS))
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+        f"return {api}.getDisplayedRowCount();", ids.PATIENT_ALTERATIONS) == 2)
+    first = driver.execute_script(f"return {api}.getDisplayedRowAtIndex(0).data.gene;", ids.PATIENT_ALTERATIONS)
+    assert first == "ZZZ"  # still sorted descending by gene
+    assert grid_headers(dash_duo, ids.PATIENT_ALTERATIONS) == headers
