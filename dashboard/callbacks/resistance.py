@@ -118,6 +118,10 @@ def fill_gene_picker(ready, _reset_clicks, current, previous_default=None):
     return options, value, view["default"], default_genes_note(view["choice"], len(view["default"]))
 
 
+#: The tables sit between the oncoprint and the slope plot: they get their columns and rows once both are drawn.
+AFTER_FIGURES = {"rows_after_figures": True, "store_rows": True}
+
+
 def fill_tables(ready, show):
     """Headline, mechanism / enrichment / evidence tables and the HER2 CN slope plot."""
     if ready is None:
@@ -160,17 +164,18 @@ def fill_tables(ready, show):
         html.Div(className="resistance-table-row", children=[
             html.Section([
                 html.H2("Resistance mechanisms per progressor"),
-                data_table(view["mechanisms"], ids.RESISTANCE_MECHANISM_TABLE, MECHANISM_LABELS),
+                data_table(view["mechanisms"], ids.RESISTANCE_MECHANISM_TABLE, MECHANISM_LABELS, **AFTER_FIGURES),
                 html.P("A mechanism is a pathway with at least one knowledge-base match in the baseline or "
                        "progression plasma draw.", className="muted"),
                 html.H2("ERBB2/ERBB4 mutations in progressors, by draw"),
-                data_table(view["her_family"], ids.RESISTANCE_HER_FAMILY_TABLE, HER_FAMILY_LABELS),
+                data_table(view["her_family"], ids.RESISTANCE_HER_FAMILY_TABLE, HER_FAMILY_LABELS, **AFTER_FIGURES),
                 html.P("Knowledge-base ERBB2 or ERBB4 mutations (not amplification) in the baseline and in the "
                        "progression plasma draw (Wang et al. 2019: 6/17 and 5/17).", className="muted"),
             ]),
             html.Section([
                 html.H2("Enrichment in innate vs acquired resistance"),
-                data_table(view["enrichment"], ids.RESISTANCE_ENRICHMENT_TABLE, ENRICHMENT_LABELS, page_size=12),
+                data_table(view["enrichment"], ids.RESISTANCE_ENRICHMENT_TABLE, ENRICHMENT_LABELS, page_size=12,
+                           **AFTER_FIGURES),
                 html.P("Fisher exact test per mechanism, progressors only; p-values are not adjusted for multiple "
                        "testing. An infinite odds ratio means no acquired-resistance carrier.", className="muted"),
             ]),
@@ -179,7 +184,7 @@ def fill_tables(ready, show):
             html.H2(f"Evidence per patient ({len(view['evidence'])} knowledge-base matches in the patients of the "
                     "oncoprint)"),
             data_table(view["evidence"], ids.RESISTANCE_EVIDENCE_TABLE, EVIDENCE_LABELS, page_size=15,
-                       numeric=("day", "vaf_pct", "copy_number")),
+                       numeric=("day", "vaf_pct", "copy_number"), **AFTER_FIGURES),
         ]),
     ]
     caveats = list(view["caveats"])

@@ -12,9 +12,7 @@ with ``data_table(..., rows_after_figures=True)`` (dashboard/components/tables.p
 
 from __future__ import annotations
 
-import json
-
-from dash import MATCH, Input, State
+from dash import MATCH, Input, Output, State
 
 from dashboard.components.tables import TABLE_COLUMNS, TABLE_ROWS
 
@@ -24,9 +22,10 @@ from dashboard.components.tables import TABLE_COLUMNS, TABLE_ROWS
 ROWS_WAIT_MS = 1500
 ROWS_AFTER_FIGURES_JS = """
 function (rows, columns) {
+    const noUpdate = window.dash_clientside.no_update;
     const ctx = window.dash_clientside.callback_context;
     const id = ctx.inputs_list && ctx.inputs_list[0] && ctx.inputs_list[0].id;
-    if (rows === undefined || rows === null || !id) { return; }
+    if (rows === undefined || rows === null || !id) { return noUpdate; }
     const until = performance.now() + ROWS_WAIT_MS;
     function figuresDrawn() {
         const holders = document.querySelectorAll('#_pages_content .dash-graph');
@@ -38,11 +37,11 @@ function (rows, columns) {
     }
     return new Promise(function (resolve) {
         function give() {
-            // The columns come with the first rows only (later rows keep the columns' sort, filter and widths).
+            // The columns come with the first rows only (later rows keep the columns' sort, filter and widths);
+            // the columns store is then emptied (this callback's output).
             const props = columns ? {columnDefs: columns, rowData: rows} : {rowData: rows};
             window.dash_clientside.set_props(id.table, props);
-            if (columns) { window.dash_clientside.set_props({type: COLUMNS, table: id.table}, {data: null}); }
-            resolve();
+            resolve(columns ? null : noUpdate);
         }
         (function wait() {
             if (figuresDrawn() || performance.now() > until) { setTimeout(give, 0); }
@@ -50,10 +49,13 @@ function (rows, columns) {
         })();
     });
 }
-""".replace("ROWS_WAIT_MS", str(ROWS_WAIT_MS)).replace("COLUMNS", json.dumps(TABLE_COLUMNS))
+""".replace("ROWS_WAIT_MS", str(ROWS_WAIT_MS))
 
 
 def register(app) -> None:
     """Wire this module's callbacks to *app*."""
-    app.clientside_callback(ROWS_AFTER_FIGURES_JS, Input({"type": TABLE_ROWS, "table": MATCH}, "data"),
+    # The columns store is also the output: a table written whole by a callback (``store_rows``) comes with its rows
+    # in the store, and Dash calls a callback for new components only through an output among them.
+    app.clientside_callback(ROWS_AFTER_FIGURES_JS, Output({"type": TABLE_COLUMNS, "table": MATCH}, "data"),
+                            Input({"type": TABLE_ROWS, "table": MATCH}, "data"),
                             State({"type": TABLE_COLUMNS, "table": MATCH}, "data"))

@@ -214,7 +214,7 @@ class ExportableTable(html.Div):
 
     def __init__(self, grid: dag.AgGrid, name: str | None = None, server_rows: bool = False,
                  pageable: bool = False, rows_after_figures: bool = False,
-                 deferred_columns: list[dict] | None = None) -> None:
+                 deferred_columns: list[dict] | None = None, stored_rows: list[dict] | None = None) -> None:
         table_id = str(grid.id)
         columns = grid.columnDefs if deferred_columns is None else deferred_columns
         info: dict = export_info(table_id, name)
@@ -225,7 +225,9 @@ class ExportableTable(html.Div):
                   dcc.Store(id={"type": TABLE_SOURCE_SEEN, "table": table_id}),
                   dcc.Store(id={"type": TABLE_EXPORT_REQUEST, "table": table_id})] if server_rows or pageable else []
         if rows_after_figures:
-            stores += [dcc.Store(id=rows_store(table_id)), dcc.Store(id=columns_store(table_id), data=deferred_columns)]
+            rows = dcc.Store(id=rows_store(table_id)) if stored_rows is None else dcc.Store(id=rows_store(table_id),
+                                                                                           data=stored_rows)
+            stores += [rows, dcc.Store(id=columns_store(table_id), data=deferred_columns)]
         super().__init__(className="table-with-export", children=[
             *stores,
             html.Div(className="table-export-row", children=[
@@ -243,7 +245,8 @@ class ExportableTable(html.Div):
 def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None = None,
                page_size: int = 20, export_name: str | None = None, *, numeric: Iterable[str] = (),
                markdown_columns: Iterable[str] = (), server_rows: bool = False,
-               pageable: bool = False, rows_after_figures: bool = False) -> ExportableTable:
+               pageable: bool = False, rows_after_figures: bool = False,
+               store_rows: bool = False) -> ExportableTable:
     """A sortable, filterable table with a "Download CSV" button (file named by :func:`export_filename`).
 
     Parameters
@@ -279,6 +282,10 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         browser to lay the page out again and again while the figures waited.  Until its rows come the grid
         shows "Loading..." (its rows are unset), never "No rows".  With *server_rows* (a large study) the page's
         callback leaves the rows store alone and writes the rows' source as above; the grid has its columns at once.
+    store_rows
+        With *rows_after_figures*, for a table built by a callback (the whole table is its output): *frame*'s rows
+        (even none: then "No rows") are put in the rows store at once, and reach the grid, as above, once the
+        figures are drawn.
     """
     labels = labels or {}
     numeric = set(numeric)
@@ -307,7 +314,9 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         className="her2-grid",
         style={"width": "100%"},
     )
-    return ExportableTable(grid, export_name, server_rows, pageable, rows_after_figures, deferred_columns)
+    stored_rows = table_records(frame) if rows_after_figures and store_rows else None
+    return ExportableTable(grid, export_name, server_rows, pageable, rows_after_figures, deferred_columns,
+                           stored_rows)
 
 
 def rows_store(table_id: str) -> dict:

@@ -52,6 +52,15 @@ def test_its_columns_wait_in_a_store_too_unless_its_rows_are_paged_on_the_server
     assert [s.data for s in _stores(paged, TABLE_COLUMNS)] == [None]  # the grid has its columns at once
 
 
+def test_a_table_written_whole_by_a_callback_brings_its_rows_in_its_store():
+    frame = pd.DataFrame({"gene": ["ERBB2", "MET"], "n": [3, 1]})
+    whole = data_table(frame, ids.RESISTANCE_MECHANISM_TABLE, rows_after_figures=True, store_rows=True)
+    assert getattr(whole.grid, "rowData", None) is None and whole.grid.columnDefs == []
+    assert [s.data for s in _stores(whole)] == [[{"gene": "ERBB2", "n": 3}, {"gene": "MET", "n": 1}]]
+    none = data_table(frame.head(0), ids.RESISTANCE_MECHANISM_TABLE, rows_after_figures=True, store_rows=True)
+    assert [s.data for s in _stores(none)] == [[]]  # no rows: the grid then says "No rows", not "Loading..."
+
+
 def test_the_page_callbacks_write_the_rows_of_these_tables_to_their_stores(demo_study_dir, tmp_path):
     app = create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache"))
     outputs = " ".join(app.callback_map).replace(" ", "")
@@ -108,6 +117,22 @@ def test_the_response_figures_are_drawn_before_its_tables_get_their_rows(dash_du
         shown = driver.execute_script(
             "return window.dash_ag_grid.getApi(arguments[0]).getDisplayedRowCount();", table)
         assert shown > 0, table
+
+
+@pytest.mark.browser
+def test_the_resistance_figures_are_drawn_before_its_tables_get_their_rows(dash_duo, demo_study_dir, tmp_path):
+    dash_duo.start_server(create_app(Settings(study=demo_study_dir, cache_dir=tmp_path / "cache")))
+    driver = dash_duo.driver
+    open_drawn(driver, dash_duo.server_url, "/resistance")
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FIRST_DRAWN_JS})
+    open_drawn(driver, dash_duo.server_url, "/resistance")
+    tables = [ids.RESISTANCE_MECHANISM_TABLE, ids.RESISTANCE_HER_FAMILY_TABLE, ids.RESISTANCE_ENRICHMENT_TABLE,
+              ids.RESISTANCE_EVIDENCE_TABLE]
+    WebDriverWait(driver, 30).until(lambda d: len(d.execute_script("return window.__firsts.grids")) == len(tables))
+    firsts = driver.execute_script("return window.__firsts")
+    assert set(firsts["graphs"]) == {ids.RESISTANCE_ONCOPRINT, ids.RESISTANCE_HER2_SLOPE}
+    assert set(firsts["grids"]) == set(tables)
+    assert max(firsts["graphs"].values()) < min(firsts["grids"].values()), firsts
 
 
 @pytest.mark.browser
