@@ -24,6 +24,7 @@ import pytest
 
 from dashboard.server import create_app
 from dashboard.settings import Settings
+from tests.dashboard.absent import count
 from tests.dashboard.pages import open_drawn
 from tests.dashboard.test_page_words import PAGES, SVG_JS, TEXT_JS, findings
 from tests.dashboard.test_privacy_requests import CLOUD_BUTTONS, RESOURCE_URLS
@@ -67,7 +68,7 @@ def test_every_page_in_words_private_accessible_with_the_browsers_builtins(dash_
     for path in PAGES:
         open_drawn(driver, dash_duo.server_url, path)
         dash_duo.wait_for_no_elements("[data-dash-is-loading=true]", timeout=30)
-        graphs_seen += len(driver.find_elements("css selector", ".js-plotly-plot"))
+        graphs_seen += count(driver, ".js-plotly-plot")  # drawn by now (open_drawn); none on "/" and "/data"
 
         found = findings(driver.execute_script(TEXT_JS) + "\n" + driver.execute_script(SVG_JS))
         urls = driver.execute_script(RESOURCE_URLS)
