@@ -55,6 +55,10 @@ TABLE_ROWS = "table-rows"
 #: The column definitions of such a table ({"type": TABLE_COLUMNS, "table": table id}, in the layout): the grid
 #: gets its columns with its first rows, so it sets up no header, width or height before the figures are drawn.
 TABLE_COLUMNS = "table-columns"
+#: The one column such a grid has until then: a grid needs a header row to be a grid to assistive technology
+#: (axe-core's "aria-required-children"), and one column costs little to set up.
+LOADING_COLUMN = {"field": "loading", "headerName": "Loading the table...", "sortable": False, "filter": False,
+                  "resizable": False, "suppressHeaderMenuButton": True}
 #: Tables that may hold more rows than this are paged on the server (AG Grid's infinite row model): the browser
 #: gets one block of rows at a time, sorted and filtered by the server (dashboard/views/table_pages.py).
 SERVER_ROWS_ABOVE = 1000
@@ -279,7 +283,8 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         (dashboard/callbacks/table_rows.py): a page's figures sit above its tables, and drawing the tables
         first delayed them by 0.2-0.4 s.  The grid's columns come with its first rows (from its columns store,
         :func:`columns_store`; ``.columns`` of the table): setting up headers, widths and heights forced the
-        browser to lay the page out again and again while the figures waited.  Until its rows come the grid
+        browser to lay the page out again and again while the figures waited.  Until then it has one column,
+        :data:`LOADING_COLUMN`.  Until its rows come the grid
         shows "Loading..." (its rows are unset), never "No rows".  With *server_rows* (a large study) the page's
         callback leaves the rows store alone and writes the rows' source as above; the grid has its columns at once.
     store_rows
@@ -306,7 +311,7 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         rows = {"rowModelType": "clientSide", "rowData": table_records(frame)}
     grid = dag.AgGrid(
         id=table_id,
-        columnDefs=column_defs if deferred_columns is None else [],
+        columnDefs=column_defs if deferred_columns is None else [LOADING_COLUMN],
         **rows,
         defaultColDef={"sortable": True, "resizable": True, "filter": True, "suppressMovable": True,
                        "wrapHeaderText": True, "autoHeaderHeight": True},

@@ -8,7 +8,14 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import ids
-from dashboard.components.tables import TABLE_COLUMNS, TABLE_ROWS, columns_store, data_table, rows_store
+from dashboard.components.tables import (
+    LOADING_COLUMN,
+    TABLE_COLUMNS,
+    TABLE_ROWS,
+    columns_store,
+    data_table,
+    rows_store,
+)
 from dashboard.server import create_app
 from dashboard.settings import Settings
 from tests.dashboard.pages import open_drawn
@@ -43,7 +50,9 @@ def test_its_columns_wait_in_a_store_too_unless_its_rows_are_paged_on_the_server
     frame = pd.DataFrame({"gene": ["ERBB2"], "n": [3]})
     later = data_table(frame, ids.RESPONSE_LEAD_TABLE, {"n": "Patients (n)"}, rows_after_figures=True)
     now = data_table(frame, ids.RESPONSE_LEAD_TABLE, {"n": "Patients (n)"})
-    assert later.grid.columnDefs == []  # no header, width or height set up before the figures are drawn
+    # no header, width or height of the table's columns set up before the figures are drawn; one "loading"
+    # column keeps the grid a grid (a header row) to assistive technology
+    assert later.grid.columnDefs == [LOADING_COLUMN]
     [store] = _stores(later, TABLE_COLUMNS)
     assert store.id == columns_store(ids.RESPONSE_LEAD_TABLE) and store.data == now.grid.columnDefs
     assert later.columns == now.columns == now.grid.columnDefs
@@ -55,7 +64,7 @@ def test_its_columns_wait_in_a_store_too_unless_its_rows_are_paged_on_the_server
 def test_a_table_written_whole_by_a_callback_brings_its_rows_in_its_store():
     frame = pd.DataFrame({"gene": ["ERBB2", "MET"], "n": [3, 1]})
     whole = data_table(frame, ids.RESISTANCE_MECHANISM_TABLE, rows_after_figures=True, store_rows=True)
-    assert getattr(whole.grid, "rowData", None) is None and whole.grid.columnDefs == []
+    assert getattr(whole.grid, "rowData", None) is None and whole.grid.columnDefs == [LOADING_COLUMN]
     assert [s.data for s in _stores(whole)] == [[{"gene": "ERBB2", "n": 3}, {"gene": "MET", "n": 1}]]
     none = data_table(frame.head(0), ids.RESISTANCE_MECHANISM_TABLE, rows_after_figures=True, store_rows=True)
     assert [s.data for s in _stores(none)] == [[]]  # no rows: the grid then says "No rows", not "Loading..."
@@ -158,3 +167,26 @@ def test_a_tables_columns_come_with_its_first_rows_and_later_rows_keep_the_reade
     first = driver.execute_script(f"return {api}.getDisplayedRowAtIndex(0).data.gene;", ids.PATIENT_ALTERATIONS)
     assert first == "ZZZ"  # still sorted descending by gene
     assert grid_headers(dash_duo, ids.PATIENT_ALTERATIONS) == headers
+
+
+@pytest.mark.browser
+@pytest.mark.needs_tool("npm")
+def test_a_table_waiting_for_its_rows_and_columns_is_still_a_grid_to_assistive_technology(dash_duo):
+    import dash
+    from dash import html
+
+    from dashboard.callbacks import table_rows
+    from dashboard.server import ASSETS_FOLDER
+    from tests.dashboard.test_page_walk import AXE, RUN_AXE
+
+    app = dash.Dash(__name__, assets_folder=str(ASSETS_FOLDER))
+    frame = pd.DataFrame({"gene": ["ERBB2"], "n": [3]})
+    # No callback ever writes its rows: the grid stays as it is until they come.
+    app.layout = html.Main(html.Div(id="_pages_content", children=[
+        html.H1("Waiting"), data_table(frame, ids.RESPONSE_LEAD_TABLE, rows_after_figures=True)]))
+    table_rows.register(app)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_text_to_equal(f"#{ids.RESPONSE_LEAD_TABLE} .ag-header-cell-text", LOADING_COLUMN["headerName"])
+    dash_duo.driver.execute_script(AXE.read_text(encoding="utf-8"))
+    violations = dash_duo.driver.execute_async_script(RUN_AXE.replace("axe.run(document", "axe.run('.her2-grid'"))
+    assert violations == []
