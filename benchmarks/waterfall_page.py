@@ -95,30 +95,31 @@ TIMELINE_JS = """
 """
 
 
-def cpu_by_window(profile: dict, start_us: float, width_ms: float = 50) -> dict[int, float]:
-    """Main-thread ms of non-idle samples per *width_ms* window since *start_us* (profile clock)."""
-    nodes = {n["id"]: n for n in profile["nodes"]}
-    windows: dict[int, float] = collections.defaultdict(float)
+def _samples(profile: dict, until_us: float = float("inf")):
+    """``(time_us, node, delta_us)`` of each sample of a CDP CPU profile, up to *until_us* (profile clock)."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
     time = profile["startTime"]
     for node_id, delta in zip(profile["samples"], profile["timeDeltas"], strict=False):
         time += delta
-        name = nodes[node_id]["callFrame"]["functionName"]
-        if name in ("(idle)", "(program)"):
-            continue
-        windows[int((time - start_us) / 1000 // width_ms)] += delta / 1000
+        if time > until_us:
+            return
+        yield time, nodes[node_id], delta
+
+
+def cpu_by_window(profile: dict, start_us: float, width_ms: float = 50) -> dict[int, float]:
+    """Main-thread ms of non-idle samples per *width_ms* window since *start_us* (profile clock)."""
+    windows: dict[int, float] = collections.defaultdict(float)
+    for time, node, delta in _samples(profile):
+        if node["callFrame"]["functionName"] not in ("(idle)", "(program)"):
+            windows[int((time - start_us) / 1000 // width_ms)] += delta / 1000
     return windows
 
 
 def top_functions(profile: dict, until_us: float, n: int = 25) -> list[tuple[float, str]]:
     """Self time by function of the samples before *until_us* (profile clock)."""
-    nodes = {node["id"]: node for node in profile["nodes"]}
     self_ms: dict[str, float] = collections.defaultdict(float)
-    time = profile["startTime"]
-    for node_id, delta in zip(profile["samples"], profile["timeDeltas"], strict=False):
-        time += delta
-        if time > until_us:
-            break
-        frame = nodes[node_id]["callFrame"]
+    for _time, node, delta in _samples(profile, until_us):
+        frame = node["callFrame"]
         url = frame["url"].rsplit("/", 1)[-1].split("?")[0]
         self_ms[f"{frame['functionName'] or '(anonymous)'} {url}:{frame['lineNumber']}"] += delta / 1000
     return sorted(((ms, name) for name, ms in self_ms.items()), reverse=True)[:n]
@@ -129,17 +130,12 @@ def callers(profile: dict, function: str, until_us: float, depth: int = 10, n: i
     (``name`` or ``name@part-of-the-script-url``; an anonymous function's name is empty), before *until_us*."""
     nodes = {node["id"]: node for node in profile["nodes"]}
     parent = {child: node["id"] for node in profile["nodes"] for child in node.get("children", [])}
+    name, _, in_file = function.partition("@")
     chains: dict[str, float] = collections.defaultdict(float)
-    time = profile["startTime"]
-    for node_id, delta in zip(profile["samples"], profile["timeDeltas"], strict=False):
-        time += delta
-        if time > until_us:
-            break
-        name, _, in_file = function.partition("@")
-        frame = nodes[node_id]["callFrame"]
-        if frame["functionName"] != name or in_file not in frame["url"]:
+    for _time, node, delta in _samples(profile, until_us):
+        if node["callFrame"]["functionName"] != name or in_file not in node["callFrame"]["url"]:
             continue
-        chain, at = [], node_id
+        chain, at = [], node["id"]
         while at in parent and len(chain) < depth:
             at = parent[at]
             frame = nodes[at]["callFrame"]
@@ -205,8 +201,8 @@ def main() -> int:
         windows = cpu_by_window(profile, nav_us)
         print("\nCPU by 50 ms window from navigation start, ms busy:")
         print("  " + " ".join(f"{k * 50}:{v:.0f}" for k, v in sorted(windows.items()) if k >= 0))
-        busy = sum(ms for ms, name in top_functions(profile, figures_us, n=10**6)
-                   if not name.startswith(("(idle)", "(program)")))
+        busy = sum(delta for _time, node, delta in _samples(profile, figures_us)
+                   if node["callFrame"]["functionName"] not in ("(idle)", "(program)")) / 1000
         print(f"\nMain thread busy in scripts (not idle, not '(program)') up to the figures drawn: {busy:.0f} ms")
         print("\nTop functions up to the figures drawn, self ms:")
         for ms, name in top_functions(profile, figures_us):

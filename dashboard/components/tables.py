@@ -229,9 +229,8 @@ class ExportableTable(html.Div):
                   dcc.Store(id={"type": TABLE_SOURCE_SEEN, "table": table_id}),
                   dcc.Store(id={"type": TABLE_EXPORT_REQUEST, "table": table_id})] if server_rows or pageable else []
         if rows_after_figures:
-            rows = dcc.Store(id=rows_store(table_id)) if stored_rows is None else dcc.Store(id=rows_store(table_id),
-                                                                                           data=stored_rows)
-            stores += [rows, dcc.Store(id=columns_store(table_id), data=deferred_columns)]
+            stores += [dcc.Store(id=rows_store(table_id), data=stored_rows),
+                       dcc.Store(id=columns_store(table_id), data=deferred_columns)]
         super().__init__(className="table-with-export", children=[
             *stores,
             html.Div(className="table-export-row", children=[
@@ -283,10 +282,10 @@ def data_table(frame: pd.DataFrame, table_id: str, labels: dict[str, str] | None
         (dashboard/callbacks/table_rows.py): a page's figures sit above its tables, and drawing the tables
         first delayed them by 0.2-0.4 s.  The grid's columns come with its first rows (from its columns store,
         :func:`columns_store`; ``.columns`` of the table): setting up headers, widths and heights forced the
-        browser to lay the page out again and again while the figures waited.  Until then it has one column,
-        :data:`LOADING_COLUMN`.  Until its rows come the grid
-        shows "Loading..." (its rows are unset), never "No rows".  With *server_rows* (a large study) the page's
-        callback leaves the rows store alone and writes the rows' source as above; the grid has its columns at once.
+        browser to lay the page out again and again while the figures waited.  Until its rows come the grid has
+        one column, :data:`LOADING_COLUMN`, and shows "Loading..." (its rows are unset), never "No rows".  With
+        *server_rows* (a large study) the page's callback leaves the rows store alone and writes the rows' source
+        as above; the grid has its columns at once.
     store_rows
         With *rows_after_figures*, for a table built by a callback (the whole table is its output): *frame*'s rows
         (even none: then "No rows") are put in the rows store at once, and reach the grid, as above, once the
